@@ -1,0 +1,439 @@
+"""Browser benchmark (one run, headless Chromium, the built site): writes bench/reports/browser.md.
+
+  python3 bench/browser.py [--runs 3]      (after `python3 build.py`; CHROMIUM_PATH overrides /usr/bin/chromium)
+
+Measures, in the same run so the numbers can be compared:
+- time from navigation to "ready to predict", next to a floor page (served by this script from the same
+  dist/pyodide files) that only loads Pyodide + numpy in a module worker;
+- bytes downloaded before the first prediction, raw (file sizes) and as transferred (CDP encodedDataLength,
+  read through Playwright's request.sizes(), which also sees the Web Worker's requests);
+- in-page training samples/s (784-100-200-10, float32, batch 128) next to the same mlp_core code in CPython;
+- wall time from pressing Train with the default settings to 97% accuracy;
+- prediction latency from the end of a stroke (pointerup) to updated bars, idle and while training.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy: 2 threads collapse on a shared VM
+
+import argparse
+import functools
+import io
+import gzip
+import json
+import platform
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPORT = REPO_ROOT / "bench" / "reports" / "browser.md"
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
+
+from buildlib.paths import dist_dir  # noqa: E402
+from buildlib.serve import SiteHandler, make_server  # noqa: E402  (build.py's own server)
+from e2e_strokes import DIGITS, densify  # noqa: E402  (the handwriting the e2e tests draw)
+
+DIST = dist_dir()  # dist/, or MLP_DIST_DIR
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+SIZES = (784, 100, 200, 10)
+BATCH = 128
+TARGETS = {
+    "samples_per_s": 8000,
+    "seconds_to_97": 30.0,
+    "ready_over_floor": 1.25,
+    "latency_idle_p95_ms": 50.0,
+    "latency_training_p95_ms": 250.0,
+    "transferred_mb": 12.0,
+}
+LATENCY_STROKES = 20
+READY_TIMEOUT_MS = 180_000
+
+# The floor: nothing but Pyodide + numpy in a module worker, the way the page's worker loads them.
+FLOOR_PATH = "/__bench_floor__/"
+FLOOR_HTML = b"""<!doctype html><meta charset="utf-8"><title>floor</title><body>
+<script type="module">
+const worker = new Worker(new URL("worker.js", location.href), { type: "module" });
+worker.onmessage = (e) => { if (e.data === "ready") document.body.dataset.ready = "true"; };
+worker.postMessage(new URL("/", location.href).href);
+</script></body>"""
+FLOOR_WORKER = b"""self.onmessage = async (e) => {
+  const base = e.data;
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", base).href);
+  const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href, stdout: () => {} });
+  await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+  pyodide.runPython("import numpy");
+  self.postMessage("ready");
+};"""
+
+# Records, from the very start of a document, when body[data-ready=true] appears.
+READY_PROBE = """(() => {
+  const check = () => {
+    if (!window.__readyAt && document.body && document.body.dataset.ready === "true") window.__readyAt = performance.now();
+  };
+  new MutationObserver(check).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-ready"] });
+})();"""
+
+# Latency probe: pointerup on the pad, then the next change of #pad[data-predictions] (bars are set with it).
+LATENCY_PROBE = """() => {
+  const pad = document.querySelector("#pad");
+  window.__latencies = [];
+  let upAt = null;
+  pad.addEventListener("pointerup", () => { upAt = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (upAt !== null) { window.__latencies.push(performance.now() - upAt); upAt = null; }
+  }).observe(pad, { attributes: true, attributeFilter: ["data-predictions"] });
+}"""
+
+# One row per epoch: when it appeared (ms since Train was pressed) and its cells.
+EPOCH_PROBE = """() => {
+  window.__trainPressedAt = null;
+  window.__epochs = [];
+  document.querySelector("#train").addEventListener("click", () => { window.__trainPressedAt = performance.now(); }, true);
+  const body = document.querySelector("#epoch-log tbody") || document.querySelector("#epoch-log");
+  new MutationObserver(() => {
+    const rows = [...body.querySelectorAll("tr")].filter((r) => r.querySelector("td"));
+    for (const row of rows.slice(window.__epochs.length)) {
+      window.__epochs.push({ at: performance.now() - window.__trainPressedAt,
+                             cells: [...row.querySelectorAll("td")].map((c) => c.textContent.trim()) });
+    }
+  }).observe(body, { childList: true, subtree: true });
+}"""
+
+
+class BenchHandler(SiteHandler):
+    """The site's handler, plus the floor page under FLOOR_PATH."""
+
+    def send_head(self):
+        path = urlsplit(self.path).path
+        extra = {FLOOR_PATH: (FLOOR_HTML, "text/html; charset=utf-8"),
+                 FLOOR_PATH + "index.html": (FLOOR_HTML, "text/html; charset=utf-8"),
+                 FLOOR_PATH + "worker.js": (FLOOR_WORKER, "text/javascript; charset=utf-8")}
+        if path not in extra:
+            return super().send_head()
+        body, content_type = extra[path]
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def start_server():
+    server = make_server(DIST, "127.0.0.1", 0)
+    site_handler = server.RequestHandlerClass  # functools.partial(handler class with its gzip cache, directory=...)
+    handler = type("Handler", (BenchHandler,), {"gzip_cache": site_handler.func.gzip_cache})
+    server.RequestHandlerClass = functools.partial(handler, *site_handler.args, **site_handler.keywords)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def warm_server(base_url: str) -> None:
+    """Ask once for every file gzipped, so the server's one-time compression is not timed as page load."""
+    for path in sorted(DIST.rglob("*")):
+        if path.is_file():
+            request = urllib.request.Request(base_url + path.relative_to(DIST).as_posix(),
+                                             headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(request) as response:
+                response.read()
+
+
+# ---- CPython reference -------------------------------------------------------------------------------
+def training_images():
+    """The training images the page uses: the site's own shards."""
+    import numpy as np
+
+    from mlp_core.data import decode_shard
+
+    manifest = json.loads((DIST / "data" / "manifest.json").read_text())
+    parts = [decode_shard(gzip.decompress((DIST / "data" / s["file"]).read_bytes()))
+             for s in sorted(manifest["shards"], key=lambda s: s["start"]) if s["split"] == "train"]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def cpython_samples_per_second(train_size: int, seconds: float = 8.0) -> float:
+    from mlp_core.recipes import DEFAULT_RECIPE, RECIPES
+    from mlp_core.trainer import Trainer
+
+    x, y = training_images()
+    recipe = RECIPES[DEFAULT_RECIPE].replace(sizes=SIZES, batch_size=BATCH, dtype="float32", train_size=train_size)
+    trainer = Trainer(recipe, x[:50_000], y[:50_000], x[50_000:], y[50_000:])
+    start, seen = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        progress = trainer.run(max_seconds=0.5)
+        seen = progress["samples_seen"]
+        if progress["done"]:
+            break
+    return seen / (time.perf_counter() - start)
+
+
+# ---- the browser -------------------------------------------------------------------------------------
+def open_page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(READY_PROBE)
+    finished = []  # (monotonic time, request) for every request that completed, the worker's included
+    context.on("requestfinished", lambda request: finished.append((time.monotonic(), request)))
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+    ready_ms = page.evaluate("window.__readyAt")
+    return context, page, ready_ms, finished
+
+
+def draw(page, digit: int, pause_before_up_ms: int = 0) -> None:
+    pad = page.locator("#pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    for stroke in DIGITS[digit]:
+        points = densify(stroke, box["width"], box["height"])
+        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        if pause_before_up_ms:
+            page.wait_for_timeout(pause_before_up_ms)  # predictions of the stroke settle; pen-up then asks anew
+        count = page.evaluate("Number(document.querySelector('#pad').dataset.predictions || 0)")
+        page.mouse.up()
+        page.wait_for_function("n => Number(document.querySelector('#pad').dataset.predictions || 0) > n",
+                               arg=count, timeout=30_000)
+
+
+def transferred_before(finished, until: float) -> tuple[int, int, int]:
+    """(requests, raw bytes, transferred bytes) of the requests finished before `until`."""
+    raw = transferred = count = 0
+    for at, request in finished:
+        if at > until:
+            continue
+        count += 1
+        sizes = request.sizes()
+        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        local = DIST / urlsplit(request.url).path.lstrip("/")
+        if local.is_dir():
+            local = local / "index.html"
+        raw += local.stat().st_size if local.is_file() else sizes["responseBodySize"]
+    return count, raw, transferred
+
+
+def measure_latencies(page, strokes: int) -> list[float]:
+    page.evaluate(LATENCY_PROBE)
+    digits = sorted(DIGITS)
+    for i in range(strokes):
+        page.click("#clear")
+        draw(page, digits[i % len(digits)], pause_before_up_ms=300)
+    return page.evaluate("window.__latencies")
+
+
+def percentile(values, q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def parse_percent(text: str):
+    try:
+        return float(text.strip().rstrip("%")) / 100
+    except ValueError:
+        return None
+
+
+def run(runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results = {"runs": runs}
+    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    server, base_url = start_server()
+    warm_server(base_url)
+    floor_url = base_url.rstrip("/") + FLOOR_PATH
+
+    print("CPython reference throughput ...", flush=True)
+    results["cpython_samples_per_s"] = cpython_samples_per_second(train_size=50_000)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        results["browser_version"] = browser.version
+        floor_ms, page_ms, downloads = [], [], []
+        for i in range(runs):  # alternate so that machine noise hits both alike
+            print(f"load {i + 1}/{runs}: floor, page ...", flush=True)
+            context, _, ready, _ = open_page(browser, floor_url)
+            floor_ms.append(ready)
+            context.close()
+            context, page, ready, finished = open_page(browser, base_url)
+            page_ms.append(ready)
+            draw(page, 7)
+            downloads.append(transferred_before(finished, time.monotonic()))
+            if i < runs - 1:
+                context.close()
+        results.update(floor_ms=floor_ms, page_ms=page_ms, downloads=downloads)
+
+        print("prediction latency, idle ...", flush=True)
+        results["latency_idle_ms"] = measure_latencies(page, LATENCY_STROKES)
+
+        print("training with the default settings ...", flush=True)
+        page.evaluate(EPOCH_PROBE)
+        page.click("#preset-fast")
+        form = {name: page.input_value(f"#{name}") for name in ("hidden", "optimizer", "lr", "batch", "epochs", "train-size")}
+        results["default_form"] = form
+        page.click("#train")
+        page.wait_for_function("() => document.body.dataset.state === 'training'", timeout=60_000)
+        shown_rates, samples = [], []
+        while page.evaluate("document.body.dataset.state") == "training":
+            value = page.evaluate("document.querySelector('#progress').value")
+            samples.append((time.monotonic(), value))
+            rate = page.inner_text("#throughput").replace(",", "").strip()
+            if rate.replace(".", "", 1).isdigit():
+                shown_rates.append(float(rate))
+            page.wait_for_timeout(500)
+        page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=600_000)
+        results["epochs"] = page.evaluate("window.__epochs")
+        results["run_ms"] = page.evaluate("performance.now() - window.__trainPressedAt")
+        test_acc = page.get_attribute("#test-acc", "data-value")
+        results["test_acc"] = float(test_acc) if test_acc else None
+        results["page_shown_rates"] = shown_rates
+        total_samples = int(form["epochs"]) * (int(form["train-size"]) // int(form["batch"])) * int(form["batch"])
+        # Samples/s from the progress bar over 2-second windows (training and the end-of-epoch checks).
+        window_rates = []
+        for (t0, v0) in samples:
+            later = [(t1, v1) for t1, v1 in samples if t1 - t0 >= 2.0]
+            if later and later[0][1] < 1:
+                t1, v1 = later[0]
+                window_rates.append((v1 - v0) * total_samples / (t1 - t0))
+        results["page_window_rates"] = window_rates
+
+        print("prediction latency while training ...", flush=True)
+        page.select_option("#train-size", "50000")
+        page.fill("#epochs", "20")
+        page.click("#train")
+        page.wait_for_function("() => document.querySelector('#progress').value > 0", timeout=120_000)
+        results["latency_training_ms"] = measure_latencies(page, LATENCY_STROKES)
+        results["still_training"] = page.evaluate("document.body.dataset.state") == "training"
+        page.click("#stop")
+        page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=60_000)
+        context.close()
+        browser.close()
+    server.shutdown()
+    return results
+
+
+# ---- the report --------------------------------------------------------------------------------------
+def verdict(met: bool) -> str:
+    return "**met**" if met else "**NOT met**"
+
+
+def write_report(r: dict, command: str) -> str:
+    floor = statistics.median(r["floor_ms"]) / 1000
+    ready = statistics.median(r["page_ms"]) / 1000
+    ratio = ready / floor
+    _, raw, transferred = min(r["downloads"], key=lambda d: d[2])
+    raw_mb, transferred_mb = raw / 1e6, transferred / 1e6
+    rate_page = statistics.median(r["page_shown_rates"]) if r["page_shown_rates"] else float("nan")
+    rate_window = statistics.median(r["page_window_rates"]) if r["page_window_rates"] else float("nan")
+    rate_cpython = r["cpython_samples_per_s"]
+    idle, busy = r["latency_idle_ms"], r["latency_training_ms"]
+    reached = [e for e in r["epochs"] if (parse_percent(e["cells"][3]) or 0) >= 0.97] if r["epochs"] else []
+    to97 = reached[0]["at"] / 1000 if reached else None
+    run_s = r["run_ms"] / 1000
+    test_acc = r["test_acc"]
+    final_ok = test_acc is not None and test_acc >= 0.97
+    seconds_to_97 = to97 if to97 is not None else (run_s if final_ok else None)
+    form = r["default_form"]
+
+    def fmt_s(x):
+        return "not reached" if x is None else f"{x:.1f} s"
+
+    rows = [
+        ("Ready to predict (median of %d cold loads)" % r["runs"],
+         f"{ready:.2f} s (floor {floor:.2f} s, ratio {ratio:.2f})", "<= 1.25 x floor",
+         verdict(ratio <= TARGETS["ready_over_floor"])),
+        ("Downloaded before the first prediction",
+         f"{transferred_mb:.2f} MB transferred ({raw_mb:.2f} MB raw)", "< 12 MB transferred",
+         verdict(transferred_mb < TARGETS["transferred_mb"])),
+        ("Training throughput in the page (784-100-200-10, float32, batch 128)",
+         f"{rate_page:,.0f} samples/s shown ({rate_window:,.0f} from the progress bar); CPython {rate_cpython:,.0f} "
+         f"samples/s, page/CPython {rate_window / rate_cpython:.2f}", ">= 8,000 samples/s",
+         verdict(min(rate_page, rate_window) >= TARGETS["samples_per_s"])),
+        ("Train pressed (default settings) to 97% accuracy",
+         f"{fmt_s(seconds_to_97)}; run ended after {run_s:.1f} s at {100 * (test_acc or 0):.2f}% test",
+         "97% test within 30 s", verdict(seconds_to_97 is not None and seconds_to_97 <= TARGETS["seconds_to_97"])),
+        ("Prediction latency, idle (pointerup to bars)",
+         f"median {statistics.median(idle):.0f} ms, p95 {percentile(idle, 0.95):.0f} ms ({len(idle)} strokes)",
+         "p95 < 50 ms", verdict(percentile(idle, 0.95) < TARGETS["latency_idle_p95_ms"])),
+        ("Prediction latency, while training",
+         f"median {statistics.median(busy):.0f} ms, p95 {percentile(busy, 0.95):.0f} ms ({len(busy)} strokes)",
+         "p95 < 250 ms", verdict(percentile(busy, 0.95) < TARGETS["latency_training_p95_ms"])),
+    ]
+    epochs = "\n".join(f"| {e['cells'][0]} | {e['at'] / 1000:.1f} | {' | '.join(e['cells'][1:])} |" for e in r["epochs"])
+    lines = [
+        "# Browser benchmark",
+        "",
+        f"One run of `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium "
+        f"{r['browser_version']}, {os.cpu_count()} shared cores, Python {platform.python_version()}, "
+        "the built `dist/` served on 127.0.0.1 by build.py's server (gzip like a static host).",
+        "Times on this VM are noisy (up to 2x between runs); ratios measured in the same run are firmer.",
+        "",
+        "| what | measured | target | |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+        "## How each number is taken",
+        "- Ready: `performance.now()` when `body[data-ready=true]` appears, in a fresh browser context (empty cache). "
+        f"The floor is a page served by the benchmark itself that loads the same `dist/pyodide/` files in a module "
+        "worker and imports numpy, nothing else. Loads alternate floor/page. "
+        f"Floor: {', '.join(f'{x / 1000:.2f}' for x in r['floor_ms'])} s; page: "
+        f"{', '.join(f'{x / 1000:.2f}' for x in r['page_ms'])} s.",
+        "- Bytes: every request finished before the first prediction was shown (the worker's included); "
+        "transferred = Playwright `request.sizes()` (CDP `encodedDataLength`: body as sent, gzip where the server "
+        "compresses, plus headers); raw = the files' sizes in `dist/`. Smallest of the loads: "
+        + "; ".join(f"{n} requests, {raw / 1e6:.2f} MB raw, {t / 1e6:.2f} MB transferred" for n, raw, t in r["downloads"])
+        + ".",
+        f"- Throughput: the default form (hidden {form['hidden']}, {form['optimizer']}, lr {form['lr']}, batch "
+        f"{form['batch']}, {form['epochs']} epochs, {form['train-size']} images). \"shown\" is the median of the "
+        "page's own `#throughput` readings every 0.5 s; \"from the progress bar\" is the median over 2-second windows "
+        "of `#progress` (end-of-epoch validation included). CPython: `mlp_core.trainer.Trainer`, same recipe, "
+        "50,000 images, 8 s, OPENBLAS_NUM_THREADS=1, in this process before the browser starts.",
+        "- 97%: the page shows validation accuracy (10,000 held-out training images) per epoch and test accuracy "
+        "when the run ends; the time is when the first epoch row with validation >= 97% appeared, counted from the "
+        "Train click (or the end of the run if only the final test accuracy reached 97%).",
+        f"- Latency: {LATENCY_STROKES} digits drawn with mouse events; after the last move the pen rests 300 ms (the "
+        "stroke's own predictions settle), then `pointerup`; the time to the next change of "
+        "`#pad[data-predictions]` (set together with the bars). While training: a 20-epoch run on 50,000 images "
+        f"was going for all strokes: {r['still_training']}.",
+        "",
+        "## Epochs of the default run",
+        "",
+        "| epoch | s since Train | " + " | ".join(["loss", "train acc", "val acc", "s"]) + " |",
+        "|---|---|---|---|---|---|",
+        epochs,
+        "",
+    ]
+    text = "\n".join(lines)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(text)
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="cold loads of the floor and of the page (default 3)")
+    args = parser.parse_args(argv)
+    if not (DIST / "index.html").is_file():
+        print("dist/ is not built: run `python3 build.py` first.", file=sys.stderr)
+        return 1
+    results = run(args.runs)
+    (REPORT.parent / "browser.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(write_report(results, "python3 bench/browser.py" + (f" --runs {args.runs}" if args.runs != 3 else "")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

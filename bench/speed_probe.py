@@ -1,0 +1,149 @@
+"""Training throughput of mlp_core, runnable in CPython and in Pyodide (via bench/pyodide_run.js).
+
+Prints one JSON object per measurement. Synthetic uint8 images: throughput does not depend on
+pixel values. Each configuration is timed several times, interleaved with the others so that
+load from other processes hits all of them alike; the best (least disturbed) time is kept, in CPU
+time of this process.
+Arguments (ARGS in Pyodide, sys.argv otherwise): "products" times each candidate layout of each
+matrix product per layer; "kernels" compares whole training steps with candidate layout sets;
+"recipes" measures each recipe with the library's kernels.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+if sys.platform != "emscripten":  # run as a script from a checkout: make the repo importable
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mlp_core import kernels  # noqa: E402
+from mlp_core.recipes import RECIPES  # noqa: E402
+from mlp_core.trainer import Trainer  # noqa: E402
+
+
+
+CANDIDATES = {
+    "@ for all three (BLAS layout)": kernels.KERNELS["blas"],
+    "einsum for all three": kernels.KERNELS["einsum"],
+    "per-shape choice [library]": kernels.KERNELS["pyodide"],
+    "einsum forward + weight grad, @ input grad": (kernels.einsum_forward, kernels.einsum_weight_grad, kernels.blas_input_grad),
+    "@ forward, einsum backward": (kernels.blas_forward, kernels.einsum_weight_grad, kernels.einsum_input_grad),
+}
+
+
+# Candidates for each product of a dense layer, as functions of (x, weights, grad_out).
+PRODUCT_CANDIDATES = {
+    "forward x@W": {
+        "x @ W": lambda x, w, g: x @ w,
+        "einsum bi,io->bo": lambda x, w, g: np.einsum("bi,io->bo", x, w),
+        "(W.T @ x.T).T": lambda x, w, g: (w.T @ x.T).T,
+    },
+    "weight grad x.T@g": {
+        "x.T @ g": lambda x, w, g: x.T @ g,
+        "einsum bi,bo->io": lambda x, w, g: np.einsum("bi,bo->io", x, g),
+        "einsum bo,bi->oi, transposed copy": lambda x, w, g: np.einsum("bo,bi->oi", g, x).T.copy(),
+        "(g.T @ x).T, transposed copy": lambda x, w, g: (g.T @ x).T.copy(),
+    },
+    "input grad g@W.T": {
+        "g @ W.T": lambda x, w, g: g @ w.T,
+        "einsum bo,io->bi": lambda x, w, g: np.einsum("bo,io->bi", g, w),
+        "(W @ g.T).T": lambda x, w, g: (w @ g.T).T,
+    },
+}
+LAYERS = ((784, 100), (100, 200), (200, 10))
+
+
+def product_speeds(batch, rounds=7, reps=5):
+    """GFLOP/s of every candidate for every product and layer; best of interleaved rounds."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for fan_in, fan_out in LAYERS:
+        x = rng.random((batch, fan_in), dtype=np.float32)
+        w = rng.random((fan_in, fan_out), dtype=np.float32)
+        g = rng.random((batch, fan_out), dtype=np.float32)
+        best = {}
+        for _ in range(rounds):
+            for product, candidates in PRODUCT_CANDIDATES.items():
+                for name, fn in candidates.items():
+                    fn(x, w, g)
+                    start = cpu_seconds()
+                    for _ in range(reps):
+                        fn(x, w, g)
+                    seconds = (cpu_seconds() - start) / reps
+                    best[product, name] = min(best.get((product, name), 1e9), seconds)
+        for (product, name), seconds in best.items():
+            rows.append({"what": "product", "batch": batch, "layer": f"{fan_in}x{fan_out}", "product": product,
+                         "kernel": name, "ms": round(seconds * 1e3, 3),
+                         "gflops": round(2 * batch * fan_in * fan_out / max(seconds, 1e-9) / 1e9, 2)})
+    return rows
+
+
+def cpu_seconds():
+    """CPU time of this process: on a shared machine it counts only our own work, unlike wall time."""
+    if sys.platform == "emscripten":
+        from js import process  # Node's process object (this probe runs under Node there)
+
+        usage = process.cpuUsage()
+        return (usage.user + usage.system) / 1e6
+    return time.process_time()
+
+
+def samples_per_second(recipe, steps, images, labels):
+    """(CPU-time rate, wall-time rate) of minibatch training steps."""
+    trainer = Trainer(recipe.replace(epochs=1000, train_eval_size=100), images, labels)
+    trainer.run(max_steps=2)  # warm up: first-call costs
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    trainer.run(max_steps=steps)
+    samples = steps * trainer.batch_size
+    return samples / (cpu_seconds() - cpu), samples / (time.perf_counter() - wall)
+
+
+def main(modes):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (6400, 784), dtype=np.uint8)
+    labels = rng.integers(0, 10, 6400, dtype=np.uint8)
+    platform = f"{sys.platform} numpy {np.__version__}"
+    rounds = 5
+    if "products" in modes:
+        for batch in (128, 64):
+            for row in product_speeds(batch):
+                print(json.dumps({**row, "platform": platform}), flush=True)
+    if "kernels" in modes:
+        for batch in (128, 64):
+            best = {}
+            for _ in range(rounds):
+                for name, triple in CANDIDATES.items():
+                    kernels.forward_product, kernels.weight_grad, kernels.input_grad = triple
+                    rates = samples_per_second(RECIPES["fast"].replace(batch_size=batch), 3840 // batch, images, labels)
+                    best[name] = tuple(map(max, best.get(name, (0, 0)), rates))
+            kernels.use_kernels(kernels.DEFAULT_KERNELS)
+            for name, (cpu_rate, wall_rate) in best.items():
+                print(json.dumps({"what": "kernels", "platform": platform, "batch": batch, "kernels": name,
+                                  "samples_per_cpu_s": round(cpu_rate), "samples_per_wall_s": round(wall_rate)}), flush=True)
+    if "recipes" in modes:
+        fast, tutorial = RECIPES["fast"], RECIPES["tutorial"]
+        variants = [("fast", fast), ("fast batch 128", fast.replace(batch_size=128)),
+                    ("fast float64", fast.replace(dtype="float64")), ("fast, plain SGD", fast.replace(optimizer="sgd")),
+                    ("tutorial", tutorial), ("tutorial float32", tutorial.replace(dtype="float32"))]
+        best = {}
+        for _ in range(rounds):
+            for name, recipe in variants:
+                rates = samples_per_second(recipe, 3840 // recipe.batch_size, images, labels)
+                best[name] = tuple(map(max, best.get(name, (0, 0)), rates))
+        for name, recipe in variants:
+            print(json.dumps({"what": "recipe", "platform": platform, "recipe": name, "dtype": recipe.dtype,
+                              "batch": recipe.batch_size, "kernels": kernels.DEFAULT_KERNELS,
+                              "samples_per_cpu_s": round(best[name][0]), "samples_per_wall_s": round(best[name][1])}),
+                  flush=True)
+
+
+def arguments():
+    """ARGS when bench/pyodide_run.js runs this in Pyodide, else the command line."""
+    return list(globals().get("ARGS", sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main(arguments())

@@ -1,0 +1,14 @@
+"""The one error type the build reports to the user: its message is printed as is, and the build exits 1."""
+
+
+class BuildError(Exception):
+    pass
+
+
+class HashMismatch(BuildError):
+    def __init__(self, path, expected: str, actual: str, remedy: str = ""):
+        remedy = remedy or f"Delete {path} and run `python3 build.py fetch` again."
+        super().__init__(
+            f"sha256 mismatch for {path}\n  expected {expected}\n  actual   {actual}\n"
+            f"The file is corrupt or was tampered with. {remedy}")
+        self.path, self.expected, self.actual = path, expected, actual

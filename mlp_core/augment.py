@@ -1,0 +1,142 @@
+"""Training-time augmentation: random shifts, small rotations, scaling, slant and stroke thickness.
+
+One random affine warp per image, sampled bilinearly with one batched gather, and one blend per image
+towards the max (thicker) or min (thinner) of the four pixels around each sample point. Everything is
+vectorised across the batch: the page may run this in Pyodide, where NumPy has no BLAS or SIMD
+(bench/drawn.py reports its cost per batch next to a training step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SIDE = 28
+CENTRE = (SIDE - 1) / 2.0
+
+
+@dataclass(frozen=True)
+class Strengths:
+    """How far each random change may go; 0 switches it off. Each image draws uniformly in range."""
+
+    shift: float = 2.0  # pixels, each axis, +-
+    rotation: float = 12.0  # degrees, +-
+    scale: float = 0.12  # relative, size in [1 - scale, 1 + scale]
+    shear: float = 0.2  # horizontal slant, x += shear * y, +-
+    thickness: float = 0.5  # blend towards the 2x2 max (thicker) or min (thinner) around each sample, +-
+
+    def __post_init__(self):
+        for name in ("shift", "rotation", "scale", "shear", "thickness"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"augmentation strength {name} must be a finite number >= 0, not {value!r}")
+        if self.scale >= 1:
+            raise ValueError(f"augmentation strength scale must be below 1, not {self.scale!r}")
+        if self.thickness > 1:
+            raise ValueError(f"augmentation strength thickness must be at most 1, not {self.thickness!r}")
+
+
+# The defaults used by the Trainer for recipes with augment=True (the shipped model).
+DEFAULT_STRENGTHS = Strengths()
+NO_AUGMENTATION = Strengths(shift=0.0, rotation=0.0, scale=0.0, shear=0.0, thickness=0.0)
+
+
+def augment_batch(x, rng: np.random.Generator, strengths: Strengths = DEFAULT_STRENGTHS) -> np.ndarray:
+    """(B, 784) images in [0, 1] -> randomly changed copies, same shape and dtype, values in [0, 1]."""
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != SIDE * SIDE:
+        raise ValueError(f"augment_batch expects images of shape (batch, {SIDE * SIDE}), got {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"augment_batch expects float pixels in [0, 1], got dtype {x.dtype}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"augment_batch expects a numpy.random.Generator, got {type(rng).__name__}")
+    count = x.shape[0]
+    if count == 0:
+        return x.copy()
+    inverse, shift = _random_affine(rng, strengths, count)
+    thickness = _uniform(rng, strengths.thickness, count)
+    images = _warp(x.reshape(count, SIDE, SIDE).astype(np.float32, copy=False), inverse, shift, thickness)
+    return np.clip(images.reshape(count, SIDE * SIDE), 0.0, 1.0).astype(x.dtype, copy=False)
+
+
+def _uniform(rng, half_width, count):
+    """Uniform in [-half_width, +half_width]; exactly zero (no randomness drawn) when switched off."""
+    if half_width == 0:
+        return np.zeros(count, dtype=np.float32)
+    return rng.uniform(-half_width, half_width, count).astype(np.float32)
+
+
+def _random_affine(rng, strengths, count):
+    """Per image: the (2, 2) matrix and (2,) shift mapping output (row, col) to source (row, col)."""
+    angle = np.deg2rad(_uniform(rng, strengths.rotation, count))
+    size = 1.0 + _uniform(rng, strengths.scale, count)
+    shear = _uniform(rng, strengths.shear, count)
+    shift = np.stack([_uniform(rng, strengths.shift, count), _uniform(rng, strengths.shift, count)], axis=1)
+    cos, sin = np.cos(angle), np.sin(angle)
+    # Forward map (source -> output) in (row, col) coordinates: scale * rotation * slant, where the
+    # slant moves col by shear * row. The sampler needs its inverse.
+    rotation = np.empty((count, 2, 2), dtype=np.float64)
+    rotation[:, 0, 0], rotation[:, 0, 1] = cos, -sin
+    rotation[:, 1, 0], rotation[:, 1, 1] = sin, cos
+    slant = np.zeros((count, 2, 2), dtype=np.float64)
+    slant[:, 0, 0] = slant[:, 1, 1] = 1.0
+    slant[:, 1, 0] = shear
+    forward = size[:, None, None] * (rotation @ slant)
+    return np.linalg.inv(forward).astype(np.float32), shift.astype(np.float32)
+
+
+# Output pixel coordinates relative to the centre, shared by every batch.
+_GRID_ROWS, _GRID_COLS = (np.mgrid[0:SIDE, 0:SIDE].reshape(2, -1).astype(np.float32) - np.float32(CENTRE))
+_STRIDE = SIDE + 3  # padded image side: a zero border of one pixel before and two after
+
+
+def _warp(images, inverse, shift, thickness):
+    """Bilinear resampling of each image through its own affine map (outside the image reads 0),
+    blended per image towards the max (thickness > 0) or min (< 0) of the 2x2 pixels around each
+    sample point: a stroke up to one pixel wider or narrower."""
+    count = images.shape[0]
+    # Output pixel p samples the source at inverse @ (p - centre - shift) + centre; the +1 moves
+    # coordinates into the padded frame.
+    offset = np.float32(CENTRE + 1.0) - np.einsum("bij,bj->bi", inverse, shift)
+    src_r = inverse[:, 0, 0:1] * _GRID_ROWS
+    src_r += inverse[:, 0, 1:2] * _GRID_COLS
+    src_r += offset[:, 0:1]
+    src_c = inverse[:, 1, 0:1] * _GRID_ROWS
+    src_c += inverse[:, 1, 1:2] * _GRID_COLS
+    src_c += offset[:, 1:2]
+    # Outside the image, coordinates are pulled onto the zero border. Truncation is floor here
+    # because the coordinates are >= 0. (maximum/minimum: np.clip is slow in Pyodide.)
+    for coordinate in (src_r, src_c):
+        np.maximum(coordinate, 0.0, out=coordinate)
+        np.minimum(coordinate, float(SIDE + 1), out=coordinate)
+    row = src_r.astype(np.int32)
+    col = src_c.astype(np.int32)
+    src_r -= row  # fractional parts
+    src_c -= col
+    # Each cell holds its 2x2 neighbourhood (top-left, top-right, bottom-left, bottom-right) as one
+    # 16-byte item, so a single gather fetches all four bilinear neighbours (four separate gathers
+    # are ~8x slower in Pyodide).
+    padded = np.zeros((count, _STRIDE + 1, _STRIDE + 1), dtype=np.float32)
+    padded[:, 1:SIDE + 1, 1:SIDE + 1] = images
+    quads = np.empty((count, _STRIDE, _STRIDE, 4), dtype=np.float32)
+    quads[..., 0] = padded[:, :-1, :-1]
+    quads[..., 1] = padded[:, :-1, 1:]
+    quads[..., 2] = padded[:, 1:, :-1]
+    quads[..., 3] = padded[:, 1:, 1:]
+    cells = row * _STRIDE
+    cells += col
+    cells += (np.arange(count, dtype=np.int32) * (_STRIDE * _STRIDE))[:, None]
+    near = np.take(quads.view(np.complex128).reshape(-1), cells).view(np.float32).reshape(count, -1, 4)
+    top_left, top_right, bottom_left, bottom_right = near[..., 0], near[..., 1], near[..., 2], near[..., 3]
+    top = top_left + src_c * (top_right - top_left)
+    bottom = bottom_left + src_c * (bottom_right - bottom_left)
+    top += src_r * (bottom - top)
+    if thickness.any():
+        widest = np.maximum(np.maximum(top_left, top_right), np.maximum(bottom_left, bottom_right))
+        narrowest = np.minimum(np.minimum(top_left, top_right), np.minimum(bottom_left, bottom_right))
+        towards = np.where(thickness[:, None] > 0, widest, narrowest)
+        towards -= top
+        towards *= np.abs(thickness)[:, None]
+        top += towards
+    return top.reshape(count, SIDE, SIDE)

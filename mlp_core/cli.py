@@ -1,0 +1,137 @@
+"""Command line: ``python -m mlp_core train|evaluate``."""
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from .data import find_mnist_dir, load_mnist, split_validation
+from .modelio import ModelFileError, load_model
+from .recipes import DEFAULT_RECIPE, RECIPES
+from .trainer import Trainer
+
+PROGRESS_STEPS = 20  # minibatch steps between progress-bar updates
+
+
+def accuracy(model, images, labels):
+    return float(np.mean(model.predict(images / np.float32(255)) == labels))
+
+
+def confusion_matrix(model, images, labels, classes=10):
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels.astype(np.intp), model.predict(images / np.float32(255))), 1)
+    return matrix
+
+
+def load_data():
+    """MNIST from find_mnist_dir(); FileNotFoundError / ValueError messages say what to run."""
+    return load_mnist(find_mnist_dir())
+
+
+def train(args):
+    recipe = RECIPES[args.recipe]
+    overrides = {"epochs": args.epochs, "seed": args.seed, "train_size": args.train_size}
+    recipe = recipe.replace(**{k: v for k, v in overrides.items() if v is not None})
+    mnist = load_data()
+    train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
+    emit = (lambda obj: print(json.dumps(obj), flush=True)) if args.json else None
+    if not args.json:
+        print(f"recipe {recipe.name}: {len(trainer.train_x)} training images, "
+              f"{0 if val_x is None else len(val_x)} validation, {recipe.epochs} epochs, batch {trainer.batch_size}")
+    bar = None
+    started = time.perf_counter()
+    while not trainer.done:
+        if bar is None and not args.json:
+            from tqdm import tqdm  # the tutorial's progress bars; only the CLI needs tqdm
+
+            bar = tqdm(total=trainer.steps_per_epoch, desc=f"epoch {trainer.epoch + 1}/{recipe.epochs}", leave=False)
+        before = trainer.step
+        # Never run past the end of the epoch, so each bar counts its own epoch's steps only.
+        left_in_epoch = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
+        progress = trainer.run(max_steps=min(PROGRESS_STEPS, left_in_epoch))
+        if bar is not None:
+            bar.update(progress["step"] - before)
+        for result in progress["epoch_results"]:
+            if bar is not None:
+                bar.close()
+                bar = None
+            test_acc = accuracy(trainer.model, mnist["test_x"], mnist["test_y"])
+            report_epoch(result, test_acc, emit)
+        if progress["diverged"]:
+            if bar is not None:
+                bar.close()
+            print(progress["diverged"], file=sys.stderr)
+    final = {
+        "event": "done",
+        "recipe": recipe.name,
+        "epochs_completed": trainer.epoch,
+        "test_acc": accuracy(trainer.model, mnist["test_x"], mnist["test_y"]),
+        "train_seconds": round(trainer.train_seconds, 3),
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "diverged": trainer.diverged,
+        "model": None,
+    }
+    if args.out:
+        trainer.model.save(args.out)
+        final["model"] = str(args.out)
+    if emit:
+        emit(final)
+    else:
+        saved = f", model saved to {args.out}" if args.out else ""
+        print(f"test accuracy {final['test_acc']:.4f} after {trainer.epoch} epochs "
+              f"({final['train_seconds']:.1f} s training){saved}")
+    return 1 if trainer.diverged else 0
+
+
+def report_epoch(result, test_acc, emit):
+    if emit:
+        emit({"event": "epoch", **result, "test_acc": test_acc})
+        return
+    val = "-" if result["val_acc"] is None else f"{result['val_acc']:.4f}"
+    print(f"epoch {result['epoch']:3d}  loss {result['loss']:.4f}  train {result['train_acc']:.4f}  "
+          f"val {val}  test {test_acc:.4f}  ({result['seconds']:.1f} s)", flush=True)
+
+
+def evaluate(args):
+    model = load_model(args.model)
+    mnist = load_data()
+    matrix = confusion_matrix(model, mnist["test_x"], mnist["test_y"])
+    test_acc = float(np.trace(matrix) / matrix.sum())
+    if args.json:
+        print(json.dumps({"model": str(args.model), "sizes": model.sizes, "test_acc": test_acc, "confusion": matrix.tolist()}))
+        return 0
+    print(f"model {args.model}: sizes {model.sizes}, test accuracy {test_acc:.4f}")
+    print("confusion matrix (rows: true digit, columns: predicted)")
+    print("      " + "".join(f"{d:6d}" for d in range(10)))
+    for digit, row in enumerate(matrix):
+        print(f"{digit:6d}" + "".join(f"{n:6d}" for n in row))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m mlp_core", description="Train and evaluate the MNIST MLP.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train_cmd = commands.add_parser("train", help="train a recipe on MNIST")
+    train_cmd.add_argument("--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE)
+    train_cmd.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
+    train_cmd.add_argument("--train-size", type=int, help="use only the first N training images")
+    train_cmd.add_argument("--seed", type=int, help="override the recipe's seed")
+    train_cmd.add_argument("--out", help="save the trained model to this .npz file")
+    train_cmd.add_argument("--json", action="store_true", help="print one JSON object per epoch and a final one")
+    train_cmd.set_defaults(handler=train)
+    eval_cmd = commands.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
+    eval_cmd.add_argument("model", help="a .npz model file")
+    eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_cmd.set_defaults(handler=evaluate)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (FileNotFoundError, ModelFileError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

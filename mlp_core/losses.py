@@ -1,0 +1,36 @@
+"""Softmax cross-entropy computed from logits, stable for any finite logits."""
+import numpy as np
+
+
+def log_softmax(logits):
+    """log(softmax(logits)) along the last axis, shifting by the row maximum so exp never overflows."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits):
+    """Probabilities along the last axis; same dtype as ``logits``."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    exp /= exp.sum(axis=-1, keepdims=True)
+    return exp
+
+
+def softmax_cross_entropy(logits, labels):
+    """Mean cross-entropy of a batch and its gradient with respect to the logits.
+
+    ``logits`` (B, C) float, ``labels`` (B,) ints in [0, C). Returns ``(loss, grad)`` where
+    ``loss`` is a Python float and ``grad`` = (softmax(logits) - onehot(labels)) / B, the
+    tutorial's gradient without its overflow.
+    """
+    rows = np.arange(len(logits))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    sums = exp.sum(axis=-1)
+    # log p(label) = shifted[label] - log(sum(exp)): never log(0), never exp of a large number.
+    loss = float(np.mean(np.log(sums) - shifted[rows, labels]))
+    grad = exp
+    grad /= sums[:, None]
+    grad[rows, labels] -= 1
+    grad /= len(logits)
+    return loss, grad

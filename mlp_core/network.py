@@ -1,0 +1,125 @@
+"""A sequential network of layers, and the Model: network + input normalisation + metadata."""
+import numpy as np
+
+from .init import INITIALISERS
+from .layers import Dense, ReLU
+from .losses import softmax
+
+INPUT_SIZE = 784  # 28 x 28 MNIST pixels
+NUM_CLASSES = 10
+PREDICT_CHUNK = 2048  # rows per forward pass when predicting, so memory stays bounded for any N
+
+
+class Sequential:
+    """Runs layers in order; backward runs them in reverse."""
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    @classmethod
+    def mlp(cls, sizes, init, rng, dtype):
+        """Dense-ReLU-...-Dense for ``sizes`` such as [784, 100, 200, 10], drawn in layer order from ``rng``."""
+        init_fn = INITIALISERS[init]
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            if i > 0:
+                layers.append(ReLU())
+            layers.append(Dense.initialised(fan_in, fan_out, init_fn, rng, np.dtype(dtype)))
+        return cls(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad, need_input_grad=False):
+        """Fill every layer's grads from dLoss/dLogits; returns dLoss/dInput only if asked for."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[i].backward(grad, need_input_grad=need_input_grad or i > 0)
+        return grad
+
+    def dense_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def parameters(self):
+        """[(param, grad), ...] array pairs, updated in place by optimizers."""
+        return [(layer.params[k], layer.grads[k]) for layer in self.layers for k in layer.params]
+
+    @property
+    def sizes(self):
+        dense = self.dense_layers()
+        return [dense[0].weights.shape[0]] + [layer.weights.shape[1] for layer in dense]
+
+    @property
+    def dtype(self):
+        return self.dense_layers()[0].weights.dtype
+
+
+class Model:
+    """A network plus what it needs to take raw pixels: ``predict_proba`` accepts x in [0, 1].
+
+    Inputs are normalised as (x - input_mean) / input_std with scalars; the tutorial's model
+    has mean 0 and std 1 (pixels / 255 only).
+    """
+
+    def __init__(self, network, input_mean=0.0, input_std=1.0, metadata=None):
+        if not input_std > 0:
+            raise ValueError(f"input_std must be positive, got {input_std}")
+        self.network = network
+        self.input_mean = float(input_mean)
+        self.input_std = float(input_std)
+        self.metadata = dict(metadata or {})
+
+    @property
+    def sizes(self):
+        return self.network.sizes
+
+    @property
+    def dtype(self):
+        return self.network.dtype
+
+    def normalise(self, x01):
+        """Raw pixels in [0, 1] -> network input in the model's dtype."""
+        if self.input_mean == 0.0 and self.input_std == 1.0:
+            return np.asarray(x01, dtype=self.dtype)
+        x = np.array(x01, dtype=self.dtype)  # a copy of our own, so the two steps below work in place
+        x -= self.dtype.type(self.input_mean)
+        x /= self.dtype.type(self.input_std)
+        return x
+
+    def normalise_uint8(self, pixels, out=None):
+        """uint8 pixels (0..255) -> network input, written into ``out`` if given (no float64 detour).
+
+        (pixel - 255 mean) / (255 std) in two passes; with mean 0 and std 1 this is pixel / 255
+        computed as a division, exactly the tutorial's float values.
+        """
+        out = np.subtract(pixels, self.dtype.type(255.0 * self.input_mean), out=out, dtype=self.dtype)
+        return np.divide(out, self.dtype.type(255.0 * self.input_std), out=out)
+
+    def logits(self, x01):
+        x = self._check_input(x01)
+        chunks = [self.network.forward(self.normalise(x[i:i + PREDICT_CHUNK])) for i in range(0, len(x), PREDICT_CHUNK)]
+        if not chunks:
+            return np.zeros((0, self.sizes[-1]), dtype=self.dtype)
+        return np.concatenate(chunks)
+
+    def predict_proba(self, x01):
+        """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities."""
+        return softmax(self.logits(x01))
+
+    def predict(self, x01):
+        """(N, 784) raw pixels in [0, 1] -> (N,) predicted labels."""
+        return self.logits(x01).argmax(axis=-1)
+
+    def save(self, path):
+        from .modelio import save_model  # modelio imports this module
+
+        save_model(self, path)
+
+    def _check_input(self, x):
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ValueError(f"expected inputs of shape (N, {self.sizes[0]}), got {x.shape}")
+        if x.dtype.kind != "f":
+            raise ValueError(f"expected float pixel values in [0, 1] (raw pixels / 255), got dtype {x.dtype}")
+        return x

@@ -1,0 +1,265 @@
+"""Chunked, resumable, seeded training with a divergence guard.
+
+``Trainer.run`` does units of work (one minibatch step, or one slice of the end-of-epoch
+evaluation) until its time or step budget is spent, then returns, so the page can train in
+~50 ms chunks and stay responsive; calling it again carries on exactly where it stopped.
+"""
+import math
+import time
+
+import numpy as np
+
+from .data import epoch_batches
+from .losses import softmax_cross_entropy
+from .network import Model, Sequential
+from .optim import learning_rate, make_optimizer
+
+EVAL_CHUNK = 500  # images per evaluation unit: ~35 ms in Pyodide, inside the page's ~50 ms chunks
+
+
+def pixel_statistics(x):
+    """Mean and std of the pixels of ``x`` on the [0, 1] scale (uint8 via a histogram: no big float copy)."""
+    if x.dtype == np.uint8:
+        counts = np.bincount(x.ravel(), minlength=256).astype(np.float64)
+        values = np.arange(256, dtype=np.float64) / 255.0
+        mean = float(counts @ values / counts.sum())
+        var = float(counts @ (values - mean) ** 2 / counts.sum())
+        return mean, math.sqrt(var)
+    return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))
+
+
+def _check_dataset(x, y, what, input_size, num_classes):
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != input_size:
+        raise ValueError(f"{what} images must have shape (N, {input_size}), got {x.shape}")
+    if x.dtype != np.uint8 and x.dtype.kind != "f":
+        raise ValueError(f"{what} images must be uint8 pixels or floats in [0, 1], got {x.dtype}")
+    if y.shape != (len(x),) or y.dtype.kind not in "iu":
+        raise ValueError(f"{what} labels must be integers of shape ({len(x)},), got {y.dtype} {y.shape}")
+    if len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"{what} labels must be in [0, {num_classes}), got {y.min()}..{y.max()}")
+    return x, y
+
+
+class Trainer:
+    # Clock for train_seconds; benchmarks on a shared machine may swap in time.process_time.
+    clock = staticmethod(time.perf_counter)
+
+    def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None):
+        self.recipe = recipe
+        input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
+        if model is not None:
+            input_size, num_classes = model.sizes[0], model.sizes[-1]
+        train_x, train_y = _check_dataset(train_x, train_y, "training", input_size, num_classes)
+        if recipe.train_size is not None:
+            train_x, train_y = train_x[: recipe.train_size], train_y[: recipe.train_size]
+        if len(train_x) == 0:
+            raise ValueError("no training images")
+        self.train_x, self.train_y = train_x, train_y
+        self.val_x = self.val_y = None
+        if val_x is not None:
+            self.val_x, self.val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
+
+        # One seeded stream for init, shuffles and augmentation; the tutorial's is np.random.seed's.
+        self.rng = np.random.RandomState(recipe.seed) if recipe.legacy_rng else np.random.default_rng(recipe.seed)
+        if model is None:
+            network = Sequential.mlp(recipe.sizes, recipe.init, self.rng, recipe.dtype)
+            mean, std = pixel_statistics(train_x) if recipe.normalise == "standardise" else (0.0, 1.0)
+            model = Model(network, input_mean=mean, input_std=std)
+        self.model = model
+        self.dtype = model.dtype
+        self.network = model.network
+        self.parameters = self.network.parameters()
+        self.optimizer = make_optimizer(recipe, self.parameters)
+        self._batch_buffer = np.empty((recipe.batch_size, self.network.sizes[0]), dtype=self.dtype)
+        self._augment = None
+        if recipe.augment:
+            from .augment import augment_batch  # lazily: the core works without the augmentation module
+
+            self._augment = augment_batch
+        # augment_batch takes a Generator; the legacy stream gets one of its own, seeded alike.
+        self._augment_rng = np.random.default_rng(recipe.seed) if recipe.legacy_rng else self.rng
+
+        self.batch_size = min(recipe.batch_size, len(train_x))
+        self.steps_per_epoch = len(train_x) // self.batch_size
+        self.total_steps = self.steps_per_epoch * recipe.epochs
+        if recipe.train_eval_size is None or recipe.train_eval_size >= len(train_x):
+            self._train_eval_rows = None
+        else:
+            self._train_eval_rows = np.linspace(0, len(train_x) - 1, recipe.train_eval_size).astype(np.intp)
+
+        self.epoch = 0  # epochs completed
+        self.step = 0  # minibatch steps done over the whole run
+        self.samples_seen = 0
+        self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
+        self.epoch_results = []
+        self.diverged = None
+        self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
+        self._phase = "train"
+        self._batches = None
+        self._epoch_loss_sum = 0.0
+        self._new_losses = []
+        self._new_results = []
+        self._good_weights = [param.copy() for param, _ in self.parameters]
+        self._eval_jobs = []
+        self._correct = {}
+        self._update_metadata()
+
+    @property
+    def done(self):
+        return self._phase == "done"
+
+    def run(self, max_seconds=None, max_steps=None):
+        """Train until ``max_seconds`` elapse or ``max_steps`` minibatch steps are done, or the run ends.
+
+        At least one unit of work is done per call. An epoch's evaluation always finishes before
+        ``max_steps`` stops the call, so per-epoch results arrive with the step that ends the epoch.
+        """
+        start = time.perf_counter()
+        steps = 0
+        worked = False
+        while self._phase != "done":
+            if worked and max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                break
+            if self._phase == "train":
+                if max_steps is not None and steps >= max_steps:
+                    break
+                step_start = self.clock()
+                self._train_step()
+                self.train_seconds += self.clock() - step_start
+                steps += 1
+            else:
+                self._eval_unit()
+            worked = True
+        return self._progress()
+
+    # --- minibatch training -------------------------------------------------------------------
+
+    def _batch_inputs(self, rows):
+        x = self.train_x[rows]
+        if self._augment is not None:
+            unit = x.astype(np.float32) / np.float32(255) if x.dtype == np.uint8 else x.astype(np.float32)
+            return self.model.normalise(self._augment(unit, self._augment_rng))
+        if x.dtype == np.uint8:
+            # Reusing one buffer is safe: the previous step's backward pass is over.
+            return self.model.normalise_uint8(x, out=self._batch_buffer[: len(x)])
+        return self.model.normalise(x)
+
+    def _train_step(self):
+        if self._batches is None:
+            self._batches = epoch_batches(len(self.train_x), self.batch_size, self.rng)
+            self._epoch_loss_sum = 0.0
+        rows = self._batches[self.step % self.steps_per_epoch]
+        x, y = self._batch_inputs(rows), self.train_y[rows]
+        self.lr = learning_rate(self.recipe.schedule, self.recipe.lr, self.step, self.total_steps, self.recipe.final_lr_fraction)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad = softmax_cross_entropy(self.network.forward(x), y)
+            if not math.isfinite(loss):
+                return self._diverge(f"the loss became {loss}")
+            self._keep_good_weights()  # these weights gave a finite loss
+            self.network.backward(grad)
+            self.optimizer.step(self.lr)
+            if not self._weights_finite():
+                return self._diverge("the weights became infinite or NaN")
+        self.step += 1
+        self.samples_seen += len(rows)
+        self._epoch_loss_sum += loss
+        self._new_losses.append(loss)
+        if self.step % self.steps_per_epoch == 0:
+            self._start_evaluation()
+
+    def _keep_good_weights(self):
+        for good, (param, _) in zip(self._good_weights, self.parameters):
+            np.copyto(good, param)
+
+    def _weights_finite(self):
+        # One reduction per array: a NaN or infinity anywhere makes the sum non-finite.
+        return all(math.isfinite(float(param.sum())) for param, _ in self.parameters)
+
+    def _diverge(self, what):
+        for good, (param, _) in zip(self._good_weights, self.parameters):
+            np.copyto(param, good)
+        self.diverged = (
+            f"Training diverged at epoch {self.epoch + 1}, step {self.step + 1}: {what}. "
+            f"The last good weights were restored. Try a smaller learning rate (this run used {self.recipe.lr:g})."
+        )
+        self._phase = "done"
+        self._update_metadata()
+
+    # --- end-of-epoch evaluation, in slices ----------------------------------------------------
+
+    def _start_evaluation(self):
+        self._phase = "eval"
+        train_rows = self._train_eval_rows
+        train_x = self.train_x if train_rows is None else self.train_x[train_rows]
+        train_y = self.train_y if train_rows is None else self.train_y[train_rows]
+        self._eval_jobs = [("train", train_x, train_y, 0)]
+        if self.val_x is not None:
+            self._eval_jobs.append(("val", self.val_x, self.val_y, 0))
+        self._correct = {"train": 0, "val": 0}
+
+    def _eval_unit(self):
+        name, x, y, start = self._eval_jobs[0]
+        stop = min(start + EVAL_CHUNK, len(x))
+        chunk = x[start:stop]
+        inputs = self.model.normalise_uint8(chunk) if chunk.dtype == np.uint8 else self.model.normalise(chunk)
+        with np.errstate(over="ignore", invalid="ignore"):
+            predicted = self.network.forward(inputs).argmax(axis=-1)
+        self._correct[name] += int(np.count_nonzero(predicted == y[start:stop]))
+        if stop < len(x):
+            self._eval_jobs[0] = (name, x, y, stop)
+            return
+        self._eval_jobs.pop(0)
+        if not self._eval_jobs:
+            self._finish_epoch()
+
+    def _finish_epoch(self):
+        train_count = len(self.train_x) if self._train_eval_rows is None else len(self._train_eval_rows)
+        self.epoch += 1
+        result = {
+            "epoch": self.epoch,
+            "loss": self._epoch_loss_sum / self.steps_per_epoch,
+            "train_acc": self._correct["train"] / train_count,
+            "val_acc": None if self.val_x is None else self._correct["val"] / len(self.val_x),
+            "seconds": self.train_seconds,
+        }
+        self.epoch_results.append(result)
+        self._new_results.append(result)
+        self._batches = None
+        self._phase = "done" if self.epoch >= self.recipe.epochs else "train"
+        self._update_metadata()
+
+    # --- reporting ---------------------------------------------------------------------------
+
+    def _update_metadata(self):
+        self.model.metadata.update(
+            {
+                "recipe": self.recipe.to_dict(),
+                "epochs_completed": self.epoch,
+                "steps": self.step,
+                "samples_seen": self.samples_seen,
+                "train_images": len(self.train_x),
+                "train_seconds": round(self.train_seconds, 3),
+                "epoch_results": list(self.epoch_results),
+                "diverged": self.diverged,
+            }
+        )
+
+    def _progress(self):
+        progress = {
+            "epoch": self.epoch,
+            "epochs": self.recipe.epochs,
+            "step": self.step,
+            "steps_per_epoch": self.steps_per_epoch,
+            "samples_seen": self.samples_seen,
+            "losses": self._new_losses,
+            "epoch_results": self._new_results,
+            "done": self.done,
+            "diverged": self.diverged,
+            "lr": self.lr,
+            "seconds": self.train_seconds,
+        }
+        self._new_losses = []
+        self._new_results = []
+        return progress

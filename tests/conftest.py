@@ -1,0 +1,26 @@
+"""Shared fixtures. Real MNIST comes from mlp_core.data.find_mnist_dir() ($MNIST_DIR or build.py's cache)."""
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The verified MNIST arrays; skips the test when the files are absent."""
+    from mlp_core.data import find_mnist_dir, load_mnist
+
+    try:
+        directory = find_mnist_dir()
+    except FileNotFoundError as error:
+        pytest.skip(f"real MNIST not available: {error}")
+    return load_mnist(directory)
+
+
+@pytest.fixture
+def synthetic_digits():
+    """A small learnable stand-in for MNIST: 10 noisy uint8 prototypes, (600, 784) images and labels."""
+    rng = np.random.default_rng(1234)
+    prototypes = rng.random((10, 784)) < 0.2
+    labels = rng.integers(0, 10, size=600).astype(np.uint8)
+    flips = rng.random((600, 784)) < 0.05
+    images = (prototypes[labels] ^ flips).astype(np.uint8) * 255
+    return images, labels

@@ -1,0 +1,46 @@
+"""Drawing digits with real pointer events gives the right prediction, with the shipped model and a fresh one."""
+
+import pytest
+
+from e2e_page import clear_pad, draw_with_mouse, open_ready, read_prediction
+from e2e_strokes import DIGITS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pretrained_page(module_pages):
+    page, _ = module_pages.open()
+    open_ready(page, module_pages.site)
+    return page
+
+
+@pytest.fixture(scope="module")
+def fresh_model_page(short_run):
+    """The page of the session's short run (10,000 images, 2 epochs): its freshly trained model answers."""
+    return short_run.page
+
+
+@pytest.mark.parametrize("digit", sorted(DIGITS))
+def test_drawn_digit_is_recognised_by_the_shipped_model(pretrained_page, digit):
+    clear_pad(pretrained_page)
+    prediction = draw_with_mouse(pretrained_page, digit)
+    assert prediction.digit == digit, f"drew {digit}, bars {prediction.probs}"
+    assert max(prediction.probs) == pytest.approx(prediction.probs[digit])
+    assert sum(prediction.probs) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("digit", sorted(DIGITS))
+def test_drawn_digit_is_recognised_by_a_freshly_trained_model(fresh_model_page, digit):
+    clear_pad(fresh_model_page)
+    prediction = draw_with_mouse(fresh_model_page, digit)
+    assert prediction.digit == digit, f"drew {digit}, bars {prediction.probs}"
+
+
+def test_empty_pad_and_cleared_pad_give_no_prediction(pretrained_page):
+    page = pretrained_page
+    clear_pad(page)
+    assert read_prediction(page).digit is None
+    assert draw_with_mouse(page, 7).digit is not None
+    clear_pad(page)
+    assert read_prediction(page).digit is None

@@ -1,0 +1,136 @@
+"""Keeping work: download the model, upload it back, refuse bad files, survive a reload."""
+
+import io
+
+import numpy as np
+import pytest
+
+from e2e_page import (
+    active_model,
+    clear_pad,
+    draw_with_mouse,
+    open_ready,
+    train_to_end,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def download_model(page, folder):
+    with page.expect_download() as download_info:
+        page.click("#download-model")
+    download = download_info.value
+    path = folder / (download.suggested_filename or "model.npz")
+    download.save_as(path)
+    return path
+
+
+def upload(page, name: str, data: bytes) -> None:
+    page.set_input_files("#upload-model", {"name": name, "mimeType": "application/octet-stream", "buffer": data})
+
+
+def probs_of(page, digit):
+    clear_pad(page)
+    return np.array(draw_with_mouse(page, digit).probs)
+
+
+def npz_bytes(arrays: dict) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def model_arrays(path) -> dict:
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+def largest_float_array(arrays: dict) -> str:
+    return max((name for name, a in arrays.items() if a.dtype.kind == "f"), key=lambda name: arrays[name].size)
+
+
+def with_nan_weight(arrays: dict) -> bytes:
+    name = largest_float_array(arrays)
+    poisoned = arrays[name].copy()
+    poisoned.flat[poisoned.size // 2] = np.nan
+    return npz_bytes({**arrays, name: poisoned})
+
+
+def with_pickled_array(arrays: dict) -> bytes:
+    """A model whose largest array is stored as an object array (np.savez pickles it)."""
+    name = largest_float_array(arrays)
+    as_objects = np.empty(arrays[name].shape, dtype=object)
+    as_objects[...] = arrays[name]
+    return npz_bytes({**arrays, name: as_objects})
+
+
+@pytest.fixture(scope="module")
+def model_page(module_pages):
+    """One page for the file round trip and the bad files (each bad file must leave it as it was)."""
+    page, _ = module_pages.open()
+    open_ready(page, module_pages.site)
+    # Count every rendering of #message, so that two errors in a row are told apart.
+    page.evaluate("""() => {
+        window.__messages = 0;
+        new MutationObserver(() => { window.__messages += 1; }).observe(
+            document.querySelector('#message'), {childList: true, characterData: true, subtree: true, attributes: true});
+    }""")
+    return page
+
+
+def upload_and_wait_for_message(page, name: str, data: bytes) -> tuple[str, str]:
+    before = page.evaluate("window.__messages")
+    upload(page, name, data)
+    page.wait_for_function("n => window.__messages > n", arg=before, timeout=60_000)
+    page.wait_for_timeout(200)  # the text and its kind are set together; let both land
+    return page.get_attribute("#message", "data-kind"), page.inner_text("#message").strip()
+
+
+def test_downloaded_model_loads_in_cpython_and_uploads_back_unchanged(model_page, tmp_path):
+    from mlp_core import load_model
+
+    page = model_page
+    before = probs_of(page, 7)
+    path = download_model(page, tmp_path)
+    model = load_model(path)  # the same file format in CPython and in the page
+    assert model.sizes[0] == 784 and model.sizes[-1] == 10
+
+    kind, text = upload_and_wait_for_message(page, "my-model.npz", path.read_bytes())
+    assert kind != "error", text
+    np.testing.assert_allclose(probs_of(page, 7), before, atol=1e-5)
+
+
+BAD_FILES = {
+    "garbage": lambda arrays: bytes(range(256)) * 40,
+    "pickled": with_pickled_array,
+    "nan-weights": with_nan_weight,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_upload_is_refused_and_changes_nothing(model_page, tmp_path, kind):
+    page = model_page
+    before = probs_of(page, 3)
+    shown_before = active_model(page)
+    bad = BAD_FILES[kind](model_arrays(download_model(page, tmp_path)))
+
+    message_kind, text = upload_and_wait_for_message(page, f"{kind}.npz", bad)
+    assert message_kind == "error" and text, f"{kind}: the page should refuse the file, it said {text!r}"
+    assert active_model(page) == shown_before
+    np.testing.assert_allclose(probs_of(page, 3), before, atol=1e-6)
+
+
+def test_reload_keeps_the_last_trained_model(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    train_to_end(page, train_size=5000, epochs=1)
+    trained = active_model(page)
+    assert trained != shipped
+    before = probs_of(page, 2)
+
+    page.reload()
+    wait_ready(page)
+    assert active_model(page) != shipped, f"after a reload the shipped model answers again: {active_model(page)!r}"
+    np.testing.assert_allclose(probs_of(page, 2), before, atol=1e-5)

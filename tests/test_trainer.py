@@ -1,0 +1,138 @@
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from mlp_core.data import split_validation
+from mlp_core.recipes import RECIPES
+from mlp_core.trainer import Trainer
+
+SMALL = RECIPES["fast"].replace(sizes=(784, 32, 10), epochs=2, batch_size=50, train_eval_size=200)
+
+
+def weights_of(trainer):
+    return [param.copy() for param, _ in trainer.parameters]
+
+
+def test_chunked_run_equals_one_uninterrupted_run(synthetic_digits):
+    images, labels = synthetic_digits
+    whole = Trainer(SMALL, images[:500], labels[:500], images[500:], labels[500:])
+    whole.run()
+    chunked = Trainer(SMALL, images[:500], labels[:500], images[500:], labels[500:])
+    losses, results = [], []
+    while not chunked.done:
+        progress = chunked.run(max_steps=3)
+        losses += progress["losses"]
+        results += progress["epoch_results"]
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(whole), weights_of(chunked)))
+    assert len(losses) == 2 * 10 == chunked.step
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]
+    assert strip(results) == strip(whole.epoch_results)
+    assert results[-1]["epoch"] == 2 and results[-1]["val_acc"] > 0.5 and results[-1]["train_acc"] > 0.5
+
+
+def test_progress_reports_and_time_budget(synthetic_digits):
+    images, labels = synthetic_digits
+    trainer = Trainer(SMALL.replace(epochs=1), images, labels)
+    progress = trainer.run(max_seconds=0)  # at least one unit of work per call
+    assert progress["step"] == 1 and progress["samples_seen"] == 50 and len(progress["losses"]) == 1
+    assert progress["steps_per_epoch"] == 12 and progress["epochs"] == 1 and not progress["done"]
+    assert progress["diverged"] is None and progress["epoch_results"] == []
+    progress = trainer.run(max_steps=11)
+    assert progress["done"] and progress["epoch"] == 1 and len(progress["losses"]) == 11
+    (result,) = progress["epoch_results"]
+    assert set(result) == {"epoch", "loss", "train_acc", "val_acc", "seconds"} and result["val_acc"] is None
+    assert trainer.run()["done"] and trainer.step == 12  # nothing left to do
+    assert trainer.model.metadata["epochs_completed"] == 1 and trainer.model.metadata["recipe"]["name"] == "fast"
+
+
+def test_same_seed_same_model_other_seed_other_model(synthetic_digits):
+    images, labels = synthetic_digits
+    runs = [Trainer(SMALL.replace(epochs=1, seed=s), images, labels) for s in (7, 7, 8)]
+    for trainer in runs:
+        trainer.run()
+    first, again, other = (weights_of(t) for t in runs)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_divergence_restores_last_good_weights_and_says_why(synthetic_digits):
+    images, labels = synthetic_digits
+    trainer = Trainer(SMALL.replace(optimizer="sgd", schedule="constant", lr=1e30), images, labels)
+    progress = trainer.run()
+    assert progress["done"] and progress["diverged"]
+    assert "smaller learning rate" in progress["diverged"] and "1e+30" in progress["diverged"]
+    assert all(np.all(np.isfinite(p)) for p in weights_of(trainer))
+    probs = trainer.model.predict_proba(images[:5] / 255.0)
+    assert np.all(np.isfinite(probs))
+    assert trainer.model.metadata["diverged"] == progress["diverged"]
+
+
+def test_inputs_as_floats_train_like_uint8(synthetic_digits):
+    images, labels = synthetic_digits
+    as_uint8 = Trainer(SMALL.replace(epochs=1), images, labels)
+    as_float = Trainer(SMALL.replace(epochs=1), images / 255.0, labels)
+    as_uint8.run()
+    as_float.run()
+    for a, b in zip(weights_of(as_uint8), weights_of(as_float)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_normalisation_is_stored_in_the_model(synthetic_digits):
+    images, labels = synthetic_digits
+    trainer = Trainer(SMALL.replace(epochs=1), images, labels)
+    pixels = images / 255.0
+    assert trainer.model.input_mean == pytest.approx(pixels.mean())
+    assert trainer.model.input_std == pytest.approx(pixels.std())
+    trainer.run()
+    # predict_proba takes raw pixels: the model normalises them the way training did.
+    logits = trainer.network.forward(((pixels[:10] - pixels.mean()) / pixels.std()).astype(np.float32))
+    np.testing.assert_allclose(trainer.model.predict_proba(pixels[:10]).argmax(1), logits.argmax(1))
+
+
+def test_augmentation_is_called_per_minibatch_on_raw_pixels(synthetic_digits, monkeypatch):
+    images, labels = synthetic_digits
+    calls = []
+
+    def augment_batch(x, rng):
+        calls.append((x.shape, x.dtype, float(x.min()), float(x.max()), type(rng)))
+        return 1.0 - x  # a visible change
+
+    monkeypatch.setitem(sys.modules, "mlp_core.augment", types.SimpleNamespace(augment_batch=augment_batch))
+    trainer = Trainer(SMALL.replace(epochs=1, augment=True), images, labels)
+    trainer.run()
+    assert len(calls) == trainer.steps_per_epoch
+    assert all(c == ((50, 784), np.float32, 0.0, 1.0, np.random.Generator) for c in calls)
+
+
+def test_bad_training_data_is_refused():
+    with pytest.raises(ValueError, match=r"\(N, 784\)"):
+        Trainer(SMALL, np.zeros((10, 100), np.uint8), np.zeros(10, np.uint8))
+    with pytest.raises(ValueError, match="labels"):
+        Trainer(SMALL, np.zeros((10, 784), np.uint8), np.full(10, 11))
+
+
+@pytest.mark.mnist
+def test_fast_on_5000_images_for_one_epoch_beats_90_percent(mnist):
+    train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"])
+    trainer = Trainer(RECIPES["fast"].replace(epochs=1, train_size=5000), train_x, train_y, val_x, val_y)
+    progress = trainer.run()
+    accuracy = np.mean(trainer.model.predict(mnist["test_x"] / 255.0) == mnist["test_y"])
+    assert progress["done"] and accuracy > 0.90
+
+
+def test_training_continues_from_a_loaded_model(synthetic_digits, tmp_path):
+    from mlp_core import load_model
+
+    images, labels = synthetic_digits
+    first = Trainer(SMALL.replace(epochs=1), images, labels)
+    first.run()
+    first.model.save(tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    before = [p.copy() for p, _ in loaded.network.parameters()]
+    again = Trainer(SMALL.replace(epochs=1, seed=1), images, labels, model=loaded)
+    assert (again.model.input_mean, again.model.input_std) == (first.model.input_mean, first.model.input_std)
+    again.run()
+    assert again.model is loaded and not np.array_equal(before[0], loaded.network.parameters()[0][0])
+    assert again.epoch_results[0]["train_acc"] >= first.epoch_results[0]["train_acc"] - 0.05

@@ -1,0 +1,120 @@
+// The drawing pad: pointer events (mouse, touch, pen), smoothed strokes, crisp on high-DPI screens.
+// It hands out the ink as the alpha channel at a fixed resolution, so Python sees the same
+// numbers whatever the screen.
+
+export const INK_SIZE = 280;            // the ink grid sent to Python (10x MNIST's 28)
+const STROKE_FRACTION = 0.07;           // stroke width relative to the pad: MNIST strokes are ~2 px of 28
+const INK_COLOUR = "#1d2433";
+
+export class Pad {
+  constructor(canvas, { onChange }) {
+    this.canvas = canvas;
+    this.onChange = onChange;           // called (throttled by the caller) whenever the ink changes
+    this.ctx = canvas.getContext("2d");
+    this.strokes = [];                  // strokes as point lists in CSS pixels, replayed on resize
+    this.current = null;
+    this.scratch = new OffscreenCanvas(INK_SIZE, INK_SIZE);
+    this.resize();
+    new ResizeObserver(() => this.resize()).observe(canvas);
+    canvas.addEventListener("pointerdown", (e) => this.down(e));
+    canvas.addEventListener("pointermove", (e) => this.move(e));
+    canvas.addEventListener("pointerup", (e) => this.up(e));
+    canvas.addEventListener("pointercancel", (e) => this.up(e));
+    canvas.addEventListener("lostpointercapture", (e) => this.up(e));
+  }
+
+  get isEmpty() { return this.strokes.length === 0; }
+
+  resize() {
+    const rect = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(rect.width * dpr));
+    if (this.canvas.width === width && this.canvas.height === width) return;
+    this.canvas.width = width;
+    this.canvas.height = width;
+    this.cssSize = rect.width;
+    this.redraw();
+  }
+
+  point(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    // Coordinates in [0, 1] so strokes survive a resize of the pad.
+    return { x: (event.clientX - rect.left) / rect.width, y: (event.clientY - rect.top) / rect.height };
+  }
+
+  down(event) {
+    if (event.button !== 0 && event.pointerType === "mouse") return;
+    event.preventDefault();
+    this.canvas.setPointerCapture(event.pointerId);
+    this.current = { id: event.pointerId, points: [this.point(event)] };
+    this.strokes.push(this.current.points);
+    this.canvas.dataset.empty = "false";
+    this.redraw();
+    this.onChange();
+  }
+
+  move(event) {
+    if (!this.current || event.pointerId !== this.current.id) return;
+    event.preventDefault();
+    const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+    for (const e of events.length ? events : [event]) this.current.points.push(this.point(e));
+    this.redraw();
+    this.onChange();
+  }
+
+  up(event) {
+    if (!this.current || event.pointerId !== this.current.id) return;
+    this.current = null;
+    this.onChange();
+  }
+
+  clear() {
+    this.strokes = [];
+    this.current = null;
+    this.canvas.dataset.empty = "true";
+    this.redraw();
+  }
+
+  // Draw every stroke as a quadratic curve through the midpoints of its samples (smooth, no kinks).
+  drawStrokes(ctx, size) {
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = STROKE_FRACTION * size;
+    ctx.strokeStyle = INK_COLOUR;
+    ctx.fillStyle = INK_COLOUR;
+    for (const points of this.strokes) {
+      const p = points.map((q) => ({ x: q.x * size, y: q.y * size }));
+      if (p.length === 1) {
+        ctx.beginPath();
+        ctx.arc(p[0].x, p[0].y, ctx.lineWidth / 2, 0, 2 * Math.PI);
+        ctx.fill();
+        continue;
+      }
+      ctx.beginPath();
+      ctx.moveTo(p[0].x, p[0].y);
+      for (let i = 1; i < p.length - 1; i++) {
+        const mid = { x: (p[i].x + p[i + 1].x) / 2, y: (p[i].y + p[i + 1].y) / 2 };
+        ctx.quadraticCurveTo(p[i].x, p[i].y, mid.x, mid.y);
+      }
+      ctx.lineTo(p[p.length - 1].x, p[p.length - 1].y);
+      ctx.stroke();
+    }
+  }
+
+  redraw() {
+    const { ctx, canvas } = this;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    this.drawStrokes(ctx, canvas.width);
+  }
+
+  // The ink as a Float32Array of INK_SIZE x INK_SIZE values in [0, 1] (1 = ink), from the alpha channel.
+  ink() {
+    const ctx = this.scratch.getContext("2d", { willReadFrequently: true });
+    ctx.clearRect(0, 0, INK_SIZE, INK_SIZE);
+    this.drawStrokes(ctx, INK_SIZE);
+    const rgba = ctx.getImageData(0, 0, INK_SIZE, INK_SIZE).data;
+    const ink = new Float32Array(INK_SIZE * INK_SIZE);
+    for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3] / 255;
+    return ink;
+  }
+}

@@ -1,0 +1,340 @@
+// The module Web Worker that hosts Pyodide: the only place Python runs.
+// It speaks the worker protocol of docs/ARCHITECTURE.md: requests {id, cmd, ...} get {id, ok, ...};
+// unsolicited events carry `event`. Python work is cut into short chunks so messages are answered mid-run.
+
+const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
+const SHARD_FETCH_ATTEMPTS = 3;      // a flaky download is retried, a wrong hash too (it may be a truncated file)
+
+let pyodide = null;                  // the Pyodide instance once `init` has finished
+let api = null;                      // the web/py/worker_api.py module (a PyProxy)
+let base = null;                     // the site URL every fetch is resolved against
+let manifest = null;                 // data/manifest.json, fetched on first need
+let run = null;                      // the training run in progress, or null
+let dataLoading = null;              // the promise of the shard download in progress, shared by callers
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+const reply = (id, fields = {}, transfer = []) => post({ id, ok: true, ...fields }, transfer);
+const fail = (id, error) => post({ id, ok: false, error: readable(error) });
+const emit = (event, fields = {}, transfer = []) => post({ event, ...fields }, transfer);
+
+// Python exceptions arrive as long tracebacks; the page wants the last line ("ValueError: ...").
+function readable(error) {
+  const text = String(error && error.message ? error.message : error);
+  const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
+  const last = lines[lines.length - 1] || "unknown error";
+  return last.replace(/^[\w.]*(ModelFileError|ValueError|FileNotFoundError|RuntimeError|TypeError): /, "");
+}
+
+// Yield to the worker's event loop (a MessageChannel hop is not clamped like nested setTimeout).
+function yieldToEventLoop() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
+}
+
+// Fetch a URL as bytes, reporting progress with `onBytes(loaded, total)`; fails on HTTP errors.
+async function fetchBytes(url, onBytes = () => {}) {
+  const response = await fetch(url, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`${url.pathname.split("/").pop()}: HTTP ${response.status}`);
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const reader = response.body.getReader();
+  const parts = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    loaded += value.byteLength;
+    onBytes(loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const part of parts) { bytes.set(part, offset); offset += part.byteLength; }
+  return bytes;
+}
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Copy a NumPy array (PyProxy) into a JS typed array and free the proxy.
+function typed(proxy, type) {
+  if (proxy === undefined || proxy === null) return null;
+  const buffer = proxy.getBuffer(type);
+  try { return buffer.data.slice(); } finally { buffer.release(); proxy.destroy(); }
+}
+
+// Python returns small results as JSON text: one conversion, no proxies to leak.
+const callJson = (fn, ...args) => JSON.parse(fn(...args));
+
+// The first unhandled rejection in this worker, as a rejected promise (used while Pyodide loads).
+function escapedRejection(signal) {
+  return new Promise((_, reject) => {
+    self.addEventListener("unhandledrejection", (event) => {
+      event.preventDefault();
+      reject(event.reason instanceof Error ? event.reason : new Error(String(event.reason)));
+    }, { once: true, signal });
+  });
+}
+
+// ---- init -------------------------------------------------------------------------------------
+
+async function init(id, message) {
+  if (pyodide) return reply(id, { model: callJson(api.model_info), recipes: callJson(api.recipes_json) });
+  base = new URL(message.base);
+  let stage = "runtime";
+  try {
+    emit("stage", { stage, state: "start" });
+    const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", base).href);
+    // loadPyodide never settles when the wasm download fails: its rejection escapes as an unhandled
+    // one. Racing against that turns a hang into a readable error at once.
+    const loaded = new AbortController();
+    try {
+      pyodide = await Promise.race([
+        loadPyodide({ indexURL: new URL("pyodide/", base).href, stdout: () => {}, stderr: (t) => console.warn(t) }),
+        escapedRejection(loaded.signal),
+      ]);
+    } finally {
+      loaded.abort();  // later rejections are not Pyodide's loading failures
+    }
+    emit("stage", { stage, state: "done" });
+
+    stage = "numpy";
+    emit("stage", { stage, state: "start" });
+    // loadPackage checks the wheel's sha256 against pyodide-lock.json and fetches from indexURL only.
+    await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (t) => console.warn(t) });
+    emit("stage", { stage, state: "done" });
+
+    stage = "code";
+    emit("stage", { stage, state: "start" });
+    const bundle = await fetchBytes(new URL("py/bundle.zip", base), (loaded, total) => emit("stage", { stage, state: "start", bytes: loaded, total }));
+    pyodide.unpackArchive(bundle, "zip", { extractDir: "/home/pyodide/app" });
+    pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
+    api = pyodide.pyimport("worker_api");
+    emit("stage", { stage, state: "done", bytes: bundle.byteLength });
+
+    stage = "model";
+    emit("stage", { stage, state: "start" });
+    const model = await fetchBytes(new URL("model/pretrained.npz", base), (loaded, total) => emit("stage", { stage, state: "start", bytes: loaded, total }));
+    const info = callJson(api.load_pretrained, model);
+    emit("stage", { stage, state: "done", bytes: model.byteLength });
+    reply(id, { model: info, recipes: callJson(api.recipes_json) });
+  } catch (error) {
+    emit("stage", { stage, state: "error" });
+    pyodide = null;
+    fail(id, `Could not load the ${stage === "runtime" ? "Python runtime" : stage}: ${readable(error)}`);
+  }
+}
+
+// ---- data -------------------------------------------------------------------------------------
+
+async function getManifest() {
+  if (!manifest) manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("data/manifest.json", base))));
+  return manifest;
+}
+
+// Download, verify and unpack one shard; retries on network errors, truncation and hash mismatch.
+async function fetchShard(shard, onBytes) {
+  let lastError = null;
+  for (let attempt = 1; attempt <= SHARD_FETCH_ATTEMPTS; attempt++) {
+    try {
+      const bytes = await fetchBytes(new URL(`data/${shard.file}`, base), onBytes);
+      if (shard.bytes && bytes.byteLength !== shard.bytes) throw new Error(`${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`);
+      const hash = await sha256Hex(bytes);
+      if (hash !== shard.sha256) throw new Error(`${shard.file} failed its sha256 check`);
+      return await gunzip(bytes);
+    } catch (error) {
+      lastError = error;
+      if (attempt < SHARD_FETCH_ATTEMPTS) await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+  throw new Error(`Could not download training data: ${readable(lastError)}. Check the connection and try again.`);
+}
+
+// Make sure Python holds every shard the request needs. Shards are all downloaded and verified
+// before any is handed to Python, so a failure never leaves a half-loaded training set.
+class StopRequested extends Error {}
+
+async function ensureData(request, shouldStop = () => false) {
+  while (dataLoading) await dataLoading.catch(() => {});
+  const job = (async () => {
+    const files = callJson(api.shards_needed, JSON.stringify(await getManifest()), JSON.stringify(request));
+    if (files.length === 0) return;
+    const shards = files.map((file) => manifest.shards.find((s) => s.file === file));
+    const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
+    let done = 0;
+    const unpacked = [];
+    for (const shard of shards) {
+      if (shouldStop()) throw new StopRequested("stopped while downloading");
+      const raw = await fetchShard(shard, (loaded) => emit("data", { loaded: done + loaded, total, files: shards.length }));
+      done += shard.bytes || 0;
+      unpacked.push(raw);
+    }
+    if (shouldStop()) throw new StopRequested("stopped while downloading");
+    for (let i = 0; i < shards.length; i++) api.add_shard(JSON.stringify(shards[i]), unpacked[i]);
+    emit("data", { loaded: total, total, files: shards.length, done: true });
+  })();
+  dataLoading = job;
+  try { await job; } finally { dataLoading = null; }
+}
+
+// ---- training ---------------------------------------------------------------------------------
+
+async function startTraining(id, config) {
+  if (run) return fail(id, "A training run is already going: stop it first.");
+  run = { paused: false, stopping: false, wake: null };
+  reply(id, { state: "training" });
+  try {
+    await ensureData({ purpose: "train", ...config }, () => run.stopping);
+    if (run.stopping) return finishRun({ stopped: true, started: false });
+    const plan = callJson(api.start_run, JSON.stringify(config));
+    emit("started", plan);
+    await trainingLoop(plan);
+  } catch (error) {
+    if (error instanceof StopRequested) return finishRun({ stopped: true, started: false });
+    run = null;
+    emit("error", { error: readable(error) });
+  }
+}
+
+async function trainingLoop(plan) {
+  const started = performance.now();
+  for (;;) {
+    if (run.stopping) return finishRun({ stopped: true, started: true });
+    if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
+    const progress = callJson(api.train_chunk, CHUNK_SECONDS);
+    emit("progress", { ...progress, elapsed: (performance.now() - started) / 1000, total_samples: plan.total_samples });
+    for (const result of progress.epoch_results) {
+      // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
+      const bytes = typed(api.export_model(), "u8");
+      emit("epoch", { result, model: bytes.buffer, info: callJson(api.model_info) }, [bytes.buffer]);
+    }
+    if (progress.diverged) {
+      run = null;
+      return emit("diverged", { reason: progress.diverged, model: callJson(api.model_info) });
+    }
+    if (progress.done) return finishRun({ stopped: false, started: true });
+    await yieldToEventLoop();
+  }
+}
+
+async function finishRun({ stopped, started }) {
+  try {
+    if (!started) { run = null; return emit("done", { stopped: true, test_acc: null, model: callJson(api.model_info) }); }
+    const summary = callJson(api.finish_run, stopped);
+    const bytes = typed(api.export_model(), "u8");
+    run = null;
+    emit("done", { stopped, ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
+  } catch (error) {
+    run = null;
+    emit("error", { error: readable(error) });
+  }
+}
+
+function pause(id) {
+  if (!run) return fail(id, "Nothing is training.");
+  run.paused = true;
+  reply(id, { state: "paused" });
+}
+
+function resume(id) {
+  if (!run) return fail(id, "Nothing is training.");
+  run.paused = false;
+  if (run.wake) { run.wake(); run.wake = null; }
+  reply(id, { state: "training" });
+}
+
+function stop(id) {
+  if (!run) return reply(id, { state: "idle" });
+  run.stopping = true;
+  run.paused = false;
+  if (run.wake) { run.wake(); run.wake = null; }
+  reply(id, { state: "stopping" });
+}
+
+// Back to the pretrained model; a run in progress is abandoned first.
+async function reset(id) {
+  if (run) {
+    run.stopping = true;
+    if (run.wake) { run.wake(); run.wake = null; }
+    while (run) await yieldToEventLoop();
+  }
+  reply(id, { state: "idle", model: callJson(api.reset_model) });
+}
+
+// ---- predictions, models, inspection ----------------------------------------------------------
+
+function predict(id, message) {
+  const result = api.predict(message.ink, message.width, message.height);
+  try {
+    if (result.get("digit") === undefined || result.get("digit") === null) return reply(id, { probs: null, digit: null, image: null });
+    const probs = typed(result.get("probs"), "f32");
+    const image = typed(result.get("image"), "f32");
+    reply(id, { probs, digit: result.get("digit"), image }, [probs.buffer, image.buffer]);
+  } finally {
+    result.destroy();
+  }
+}
+
+function exportModel(id) {
+  const bytes = typed(api.export_model(), "u8");
+  reply(id, { bytes: bytes.buffer, model: callJson(api.model_info) }, [bytes.buffer]);
+}
+
+function importModel(id, message) {
+  if (run) return fail(id, "Training is running: stop it before loading another model.");
+  // worker_api validates with mlp_core.modelio; on failure the active model is untouched.
+  const info = callJson(api.import_model, new Uint8Array(message.bytes), JSON.stringify(message.source || {}));
+  reply(id, { model: info });
+}
+
+async function inspect(id, message) {
+  await ensureData({ purpose: "inspect" });
+  const result = api.inspect(message.count || 48);
+  try {
+    const fields = {
+      images: typed(result.get("images"), "u8"),
+      labels: typed(result.get("labels"), "u8"),
+      preds: typed(result.get("preds"), "u8"),
+      confusion: typed(result.get("confusion"), "i32"),
+      weights: typed(result.get("weights"), "f32"),
+      units: result.get("units"),
+      accuracy: result.get("accuracy"),
+      count: result.get("count"),
+    };
+    reply(id, fields, [fields.images.buffer, fields.labels.buffer, fields.preds.buffer, fields.confusion.buffer, fields.weights.buffer]);
+  } finally {
+    result.destroy();
+  }
+}
+
+// ---- dispatch ---------------------------------------------------------------------------------
+
+const handlers = {
+  init, predict, inspect,
+  train: (id, m) => startTraining(id, m.config),
+  pause, resume, stop, reset,
+  export_model: exportModel,
+  import_model: importModel,
+  ping: (id) => reply(id, { state: run ? (run.paused ? "paused" : "training") : "idle" }),
+};
+
+self.onmessage = async (event) => {
+  const message = event.data || {};
+  const handler = handlers[message.cmd];
+  if (!handler) return fail(message.id, `Unknown command ${message.cmd}`);
+  if (message.cmd !== "init" && message.cmd !== "ping" && !api) return fail(message.id, "Python is still loading.");
+  try {
+    await handler(message.id, message);
+  } catch (error) {
+    fail(message.id, error);
+  }
+};

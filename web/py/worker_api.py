@@ -1,0 +1,307 @@
+"""The Python side of the page's worker: turns worker messages into mlp_core calls.
+
+web/js/worker.js calls these functions. Small results go back as JSON text (one conversion, no
+proxies to leak); arrays go back as NumPy arrays, which the worker copies into typed arrays. All
+state of the page's Python lives in the one `_session` object below.
+"""
+
+import json
+
+import numpy as np
+
+from mlp_core import ModelFileError
+from mlp_core.data import decode_shard
+from mlp_core.modelio import model_from_bytes, model_to_bytes
+from mlp_core.preprocess import to_mnist
+from mlp_core.recipes import DEFAULT_RECIPE, RECIPES
+from mlp_core.trainer import Trainer
+
+PIXELS = 28 * 28
+CLASSES = 10
+TRAIN_IMAGES = 60_000          # MNIST's training split; the shards cover it in order
+PAGE_PRESETS = ("fast", "tutorial")
+# The page's one departure from a recipe: the fast preset trains on a subset, so that a run with the
+# default settings ends, at about 97% test accuracy, within ~30 s of pressing Train in a browser
+# (issue 7). FACTS.md: 20k training images cap accuracy near 97.4%, a 60k epoch takes 7-9 s in Pyodide.
+PAGE_TRAIN_SIZE = {"fast": 20_000}
+TRAIN_SIZE_CHOICES = (5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000)
+MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
+# Limits of the form, so a typo cannot ask the worker for a 10^9-unit layer.
+MAX_HIDDEN_LAYERS, MAX_UNITS, MAX_BATCH, MAX_EPOCHS = 6, 2048, 8192, 500
+
+
+class _Session:
+    def __init__(self):
+        self.pretrained = None       # the shipped model, kept to go back to on Reset
+        self.model = None            # the model that answers predictions
+        self.source = {}             # where the active model came from, for the page's label
+        self.trainer = None          # the run in progress
+        self.run_config = None
+        self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
+
+    def active_model(self):
+        """The weights of the moment: the run's model while training, else the active model."""
+        return self.trainer.model if self.trainer is not None else self.model
+
+
+_session = _Session()
+
+
+def _bytes(data):
+    """Bytes from a JS typed array (a JsProxy in Pyodide) or any Python bytes-like object."""
+    return data.to_bytes() if hasattr(data, "to_bytes") else bytes(data)
+
+
+def _json(value):
+    return json.dumps(value, default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+
+# ---- recipes and form ------------------------------------------------------------------------
+
+def _max_train_size(recipe):
+    return TRAIN_IMAGES - recipe.validation_size
+
+
+def _form_settings(name):
+    """A recipe as the page's form fields."""
+    recipe = RECIPES[name]
+    train_size = PAGE_TRAIN_SIZE.get(name, recipe.train_size) or _max_train_size(recipe)
+    return {
+        "recipe": name,
+        "hidden": list(recipe.sizes[1:-1]),
+        "optimizer": recipe.optimizer,
+        "lr": recipe.lr,
+        "batch": recipe.batch_size,
+        "epochs": recipe.epochs,
+        "train_size": train_size,
+        "max_train_size": _max_train_size(recipe),
+        "validation_size": recipe.validation_size,
+    }
+
+
+def recipes_json():
+    """The presets for the Train form (one source of truth: mlp_core.recipes)."""
+    presets = {name: _form_settings(name) for name in PAGE_PRESETS}
+    limit = max(p["max_train_size"] for p in presets.values())
+    return _json({
+        "default": DEFAULT_RECIPE,
+        "presets": presets,
+        "train_sizes": [n for n in TRAIN_SIZE_CHOICES if n <= limit],
+        "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS},
+    })
+
+
+# ---- models ----------------------------------------------------------------------------------
+
+def model_info():
+    model = _session.active_model()
+    if model is None:
+        return _json(None)
+    return _json({
+        "sizes": list(model.sizes),
+        "dtype": str(model.dtype),
+        "params": int(sum(p.size for p, _ in model.network.parameters())),
+        "metadata": model.metadata,
+        "source": _session.source,
+        "training": _session.trainer is not None,
+    })
+
+
+def _check_shape(model):
+    if model.sizes[0] != PIXELS or model.sizes[-1] != CLASSES:
+        raise ModelFileError(f"this model maps {model.sizes[0]} inputs to {model.sizes[-1]} outputs; "
+                             f"the page needs {PIXELS} pixels to {CLASSES} digits")
+    return model
+
+
+def load_pretrained(data):
+    model = _check_shape(model_from_bytes(_bytes(data)))
+    _session.pretrained = model
+    _session.model = model
+    _session.source = {"kind": "pretrained"}
+    return model_info()
+
+
+def import_model(data, source_json):
+    """Validate and activate an uploaded or restored .npz; on any error the active model is unchanged."""
+    if _session.trainer is not None:
+        raise RuntimeError("training is running: stop it before loading another model")
+    model = _check_shape(model_from_bytes(_bytes(data)))
+    _session.model = model
+    _session.source = json.loads(source_json)
+    return model_info()
+
+
+def export_model():
+    """The active model (or the run's weights of the moment) as .npz bytes in a uint8 array."""
+    return np.frombuffer(model_to_bytes(_session.active_model()), dtype=np.uint8)
+
+
+def reset_model():
+    _session.trainer = None
+    _session.run_config = None
+    _session.model = _session.pretrained
+    _session.source = {"kind": "pretrained"}
+    return model_info()
+
+
+# ---- drawing ---------------------------------------------------------------------------------
+
+def predict(ink, width, height):
+    """Ink (height x width floats in [0, 1]) -> {digit, probs (10,), image (784,)} or {digit: None}."""
+    canvas = np.frombuffer(_bytes(ink), dtype=np.float32)
+    if canvas.size != width * height:
+        raise ValueError(f"ink has {canvas.size} values, expected {width}x{height}")
+    image = to_mnist(canvas.reshape(height, width))
+    if image is None:
+        return {"digit": None}
+    flat = image.reshape(1, PIXELS).astype(np.float32)
+    probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
+    return {"digit": int(probs.argmax()), "probs": probs, "image": flat[0]}
+
+
+# ---- data ------------------------------------------------------------------------------------
+
+def _ranges_for(request):
+    """[(split, start, stop)] of images a request needs."""
+    if request.get("purpose") == "inspect":
+        return [("test", 0, 10_000)]
+    recipe = RECIPES[request.get("recipe", DEFAULT_RECIPE)]
+    train_size = int(request["train_size"])
+    ranges = [("train", 0, train_size), ("test", 0, 10_000)]
+    if recipe.validation_size:
+        ranges.append(("train", TRAIN_IMAGES - recipe.validation_size, TRAIN_IMAGES))
+    return ranges
+
+
+def shards_needed(manifest_json, request_json):
+    """Files of the manifest that cover the request and are not loaded yet."""
+    manifest = json.loads(manifest_json)
+    wanted = []
+    for split, start, stop in _ranges_for(json.loads(request_json)):
+        for shard in manifest["shards"]:
+            overlaps = shard["split"] == split and shard["start"] < stop and shard["start"] + shard["count"] > start
+            if overlaps and shard["file"] not in _session.shards and shard["file"] not in wanted:
+                wanted.append(shard["file"])
+    return _json(wanted)
+
+
+def add_shard(shard_json, data):
+    shard = json.loads(shard_json)
+    images, labels = decode_shard(_bytes(data))
+    if len(images) != shard["count"]:
+        raise ValueError(f"{shard['file']} holds {len(images)} images, the manifest says {shard['count']}")
+    _session.shards[shard["file"]] = (shard["split"], shard["start"], images, labels)
+
+
+def _images(split, start, stop):
+    """Images and labels [start, stop) of a split, from the loaded shards."""
+    parts = sorted((s, i, l) for sp, s, i, l in _session.shards.values()
+                   if sp == split and s < stop and s + len(i) > start)
+    x = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros((0, PIXELS), np.uint8)
+    y = np.concatenate([l for _, _, l in parts]) if parts else np.zeros((0,), np.uint8)
+    offset = parts[0][0] if parts else start
+    x, y = x[start - offset:stop - offset], y[start - offset:stop - offset]
+    if len(x) != stop - start:
+        raise RuntimeError(f"{split} images {start}-{stop} are not loaded")
+    return x, y
+
+
+# ---- training --------------------------------------------------------------------------------
+
+def _recipe_from(config):
+    name = config.get("recipe", DEFAULT_RECIPE)
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}")
+    base = RECIPES[name]
+    hidden = [int(h) for h in config["hidden"]]
+    if not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(1 <= h <= MAX_UNITS for h in hidden):
+        raise ValueError(f"hidden layers: 1 to {MAX_HIDDEN_LAYERS} sizes between 1 and {MAX_UNITS}")
+    train_size = int(config["train_size"])
+    if not 1 <= train_size <= _max_train_size(base):
+        raise ValueError(f"training images: 1 to {_max_train_size(base)}")
+    if not 1 <= int(config["batch"]) <= MAX_BATCH or not 1 <= int(config["epochs"]) <= MAX_EPOCHS:
+        raise ValueError(f"batch size 1-{MAX_BATCH}, epochs 1-{MAX_EPOCHS}")
+    return base.replace(sizes=(PIXELS, *hidden, CLASSES), optimizer=config["optimizer"], lr=float(config["lr"]),
+                        batch_size=int(config["batch"]), epochs=int(config["epochs"]), train_size=train_size)
+
+
+def start_run(config_json):
+    """A new Trainer on the loaded shards; returns the plan (sizes, steps) as JSON."""
+    config = json.loads(config_json)
+    recipe = _recipe_from(config)
+    train_x, train_y = _images("train", 0, recipe.train_size)
+    val_x = val_y = None
+    if recipe.validation_size:
+        val_x, val_y = _images("train", TRAIN_IMAGES - recipe.validation_size, TRAIN_IMAGES)
+    _session.trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
+    _session.run_config = config
+    steps_per_epoch = recipe.train_size // recipe.batch_size
+    return _json({
+        "train_size": recipe.train_size,
+        "validation_size": 0 if val_x is None else len(val_x),
+        "epochs": recipe.epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "total_samples": recipe.epochs * steps_per_epoch * recipe.batch_size,
+    })
+
+
+def train_chunk(seconds):
+    """Train for about `seconds`; the Trainer's progress dict as JSON (losses since the last call)."""
+    progress = _session.trainer.run(max_seconds=float(seconds))
+    if progress.get("diverged"):
+        # The Trainer restored the last good weights: they become the active model.
+        _session.model = _session.trainer.model
+        _session.source = {"kind": "trained", "diverged": True}
+        _session.trainer = None
+    return _json(progress)
+
+
+def _test_accuracy(model):
+    x, y = _images("test", 0, 10_000)
+    return float((model.predict(x.astype(np.float32) / np.float32(255)) == y).mean())
+
+
+def finish_run(stopped):
+    """End the run: its model becomes the active one, measured on the test set."""
+    model = _session.trainer.model
+    accuracy = _test_accuracy(model)
+    model.metadata = {**model.metadata, "test_accuracy": accuracy}
+    _session.model = model
+    _session.source = {"kind": "trained", "stopped": bool(stopped)}
+    _session.trainer = None
+    return _json({"test_acc": accuracy, "model": json.loads(model_info())})
+
+
+# ---- looking inside --------------------------------------------------------------------------
+
+def inspect(count):
+    """The active model on the test set: first `count` images with answers, confusion, weights."""
+    model = _session.active_model()
+    x, y = _images("test", 0, 10_000)
+    preds = model.predict(x.astype(np.float32) / np.float32(255)).astype(np.uint8)
+    confusion = np.zeros((CLASSES, CLASSES), dtype=np.int32)
+    np.add.at(confusion, (y, preds), 1)
+    first = model.network.dense_layers()[0].weights  # (784, units)
+    units = min(first.shape[1], MAX_WEIGHT_TILES)
+    count = min(int(count), len(x))
+    return {
+        "images": np.ascontiguousarray(x[:count]).reshape(-1),
+        "labels": np.ascontiguousarray(y[:count]),
+        "preds": np.ascontiguousarray(preds[:count]),
+        "confusion": confusion.reshape(-1),
+        "weights": np.ascontiguousarray(first[:, :units].T, dtype=np.float32).reshape(-1),
+        "units": units,
+        "count": count,
+        "accuracy": float((preds == y).mean()),
+    }
