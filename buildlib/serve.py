@@ -38,28 +38,30 @@ _CSP_META = re.compile(
 
 
 class _GzipCache:
-    """gzip bodies computed once per (path, size, mtime): the 10 MB wasm takes about a second."""
+    """gzip bodies made once per file version (the 10 MB wasm takes about a second), shared by every
+    server in the process; one entry per path, so a rebuilt file replaces its old entry."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._entries = {}
+        self._entries = {}  # path -> (size, mtime_ns, gzip body)
 
     def get(self, path: Path) -> bytes:
         stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        version = (stat.st_size, stat.st_mtime_ns)
         with self._lock:
-            if key in self._entries:
-                return self._entries[key]
+            entry = self._entries.get(str(path))
+        if entry is not None and entry[:2] == version:
+            return entry[2]
         body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
         with self._lock:
-            self._entries[key] = body
+            self._entries[str(path)] = (*version, body)
         return body
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the page loads a dozen files
     extensions_map = {"": "application/octet-stream", **MIME_TYPES}
-    gzip_cache = None  # one per server, set by make_server
+    gzip_cache = _GzipCache()
     _page = None  # the HTML file being answered, for its extra headers
 
     def send_head(self):
@@ -110,8 +112,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
-    handler = type("Handler", (SiteHandler,), {"gzip_cache": _GzipCache()})
-    return _Server((host, port), partial(handler, directory=str(directory)))
+    return _Server((host, port), partial(SiteHandler, directory=str(directory)))
 
 
 def serve_forever(directory: Path, host: str, port: int) -> None:

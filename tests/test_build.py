@@ -125,7 +125,7 @@ def test_failed_download_is_reported_with_the_clients_message(build_dirs, tmp_pa
     monkeypatch.setenv("PATH", str(fake_bin))
     assert build.main(["fetch"]) == 1
     err = capsys.readouterr().err
-    assert "download failed" in err and "pyodide@0.27.7" in err and "404 Not Found" in err
+    assert "download failed" in err and f"pyodide@{PYODIDE['version']}" in err and "404 Not Found" in err
     assert not (build_dirs[0] / "npm" / f"pyodide-{PYODIDE['version']}.tgz").exists()
 
 

@@ -159,10 +159,11 @@ async function fetchShard(shard, onBytes) {
   throw new Error(`Could not download training data: ${readable(lastError)}. Check the connection and try again.`);
 }
 
-// Make sure Python holds every shard the request needs. Shards are all downloaded and verified
-// before any is handed to Python, so a failure never leaves a half-loaded training set.
+// Thrown when Stop is pressed while the training data is still downloading.
 class StopRequested extends Error {}
 
+// Make sure Python holds every shard the request needs. Shards are all downloaded and verified
+// before any is handed to Python, so a failure never leaves a half-loaded training set.
 async function ensureData(request, shouldStop = () => false) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
