@@ -58,7 +58,7 @@ READY_TIMEOUT_MS = 180_000
 
 # The floor: nothing but Pyodide + numpy in a module worker, the way the page's worker loads them.
 FLOOR_PATH = "/__bench_floor__/"
-FLOOR_HTML = b"""<!doctype html><meta charset="utf-8"><title>floor</title><body>
+FLOOR_HTML = b"""<!doctype html><meta charset="utf-8"><title>floor</title><link rel="icon" href="data:,"><body>
 <script type="module">
 const worker = new Worker(new URL("worker.js", location.href), { type: "module" });
 worker.onmessage = (e) => { if (e.data === "ready") document.body.dataset.ready = "true"; };
@@ -210,6 +210,13 @@ def draw(page, digit: int, pause_before_up_ms: int = 0) -> None:
                                arg=count, timeout=30_000)
 
 
+def set_field(page, selector: str, value) -> None:
+    if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+        page.select_option(selector, str(value))
+    else:
+        page.fill(selector, str(value))
+
+
 def transferred_before(finished, until: float) -> tuple[int, int, int]:
     """(requests, raw bytes, transferred bytes) of the requests finished before `until`."""
     raw = transferred = count = 0
@@ -311,8 +318,8 @@ def run(runs: int) -> dict:
         results["page_window_rates"] = window_rates
 
         print("prediction latency while training ...", flush=True)
-        page.select_option("#train-size", "50000")
-        page.fill("#epochs", "20")
+        set_field(page, "#train-size", 50_000)
+        set_field(page, "#epochs", 20)
         page.click("#train")
         page.wait_for_function("() => document.querySelector('#progress').value > 0", timeout=120_000)
         results["latency_training_ms"] = measure_latencies(page, LATENCY_STROKES)

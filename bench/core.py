@@ -33,6 +33,16 @@ FAST_SECONDS_TARGET = 10.0
 PYODIDE_TARGET = 8000  # samples/s the page needs, 784-100-200-10 float32 batch 128
 
 
+NOTES = [
+    "How to read this: other engineers' jobs share the 2 cores (see the load average above), so wall-clock",
+    "rates are far below CPU-time rates, and even CPU-time rates move by up to ~25% between runs (shared caches,",
+    "hyper-threads). Compare rows of one table, measured interleaved, rather than numbers across runs or reports.",
+    "Pyodide rows run the library unchanged under Node 20 (bench/pyodide_run.js) with the same numpy wheel the",
+    "page loads (the same wasm build; the page's Web Worker itself was not timed here).",
+    "",
+]
+
+
 def test_accuracy(model, mnist):
     return float(np.mean(model.predict(mnist["test_x"] / np.float32(255)) == mnist["test_y"]))
 
@@ -111,9 +121,10 @@ def main():
            + (f" --pyodide-dir {args.pyodide_dir}" if args.pyodide_dir else "")
            + (" --skip-tutorial" if args.skip_tutorial else "") + "`.",
            "CPU s = CPU time of the minibatch steps only (this machine is shared, so wall time varies with other jobs).", ""]
+    out += NOTES
 
     log("CPython speed probe ...")
-    out += ["## Training throughput, CPython (synthetic images; best of 3 interleaved rounds)", ""]
+    out += ["## Training throughput, CPython (synthetic images; best of 5 interleaved rounds)", ""]
     out += speed_table(speed_probe([sys.executable, "bench/speed_probe.py", "recipes"]), "recipe") + [""]
 
     if args.pyodide_dir:

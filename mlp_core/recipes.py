@@ -86,9 +86,10 @@ TUTORIAL = Recipe(
 )
 
 # The default: float32 (the fast path in Pyodide), He init, standardised inputs, AdamW with cosine decay.
-# Batch 64 rather than 128 (measured, bench/reports/core.md): twice the updates per epoch reach 90% test from
-# one epoch of 5,000 images (batch 128: 87.5%) and 97.3% vs 96.9% on the page's 20,000-image preset, for
-# ~15% fewer samples/s in Pyodide; on all 50,000 images it still passes 98% test in under 10 s of CPython.
+# Batch 64 rather than 128, measured: twice the updates per epoch give 90.2-90.6% test from one epoch of
+# 5,000 images (batch 128: 87.5-88.0%) and 97.3% vs 96.9% on 20,000 images x 10 epochs (the page's preset
+# size), for 15-25% fewer samples/s in Pyodide (bench/reports/core.md); on all 50,000 images it still
+# passes 98% test in under 10 s of CPython training.
 FAST = Recipe(
     name="fast",
     dtype="float32",
