@@ -339,10 +339,13 @@ function onProgress(p) {
   }
 }
 
-let chartFrame = 0;
+// Charts redraw at most a few times a second: on a 2-core machine every main-thread millisecond is
+// taken from the worker that trains.
+const CHART_INTERVAL_MS = 250;
+let chartTimer = 0;
 function scheduleChartRender() {
-  if (chartFrame) return;
-  chartFrame = requestAnimationFrame(() => { chartFrame = 0; lossChart.render(); accChart.render(); });
+  if (chartTimer) return;
+  chartTimer = setTimeout(() => requestAnimationFrame(() => { chartTimer = 0; lossChart.render(); accChart.render(); }), CHART_INTERVAL_MS);
 }
 
 function percent(x) { return typeof x === "number" ? `${(100 * x).toFixed(2)}%` : "–"; }
