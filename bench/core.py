@@ -124,8 +124,9 @@ def main():
     out += NOTES
 
     log("CPython speed probe ...")
-    out += ["## Training throughput, CPython (synthetic images; best of 5 interleaved rounds)", ""]
-    out += speed_table(speed_probe([sys.executable, "bench/speed_probe.py", "recipes"]), "recipe") + [""]
+    rows = speed_probe([sys.executable, "bench/speed_probe.py", "recipes"])
+    out += [f"## Training throughput, CPython ({rows[0]['platform']}; best of 5 interleaved rounds)", ""]
+    out += speed_table(rows, "recipe") + [""]
 
     if args.pyodide_dir:
         log("Pyodide speed probe (Node) ...")
@@ -133,8 +134,8 @@ def main():
         out += ["## Pyodide 0.27.7 / numpy 2.0.2 under Node 20 (no BLAS)", "",
                 "### Each matrix product, per layer (float32; GFLOP/s, best of 7 interleaved rounds of CPU time)", ""]
         out += product_table(speed_probe(node + ["products"])) + [""]
-        out += ["### Whole training steps with candidate layout sets (`fast`: AdamW, float32)", ""]
         kernels = speed_probe(node + ["kernels"])
+        out += [f"### Whole training steps with candidate layout sets (`fast`: AdamW, float32; {kernels[0]['platform']})", ""]
         out += speed_table(kernels, "kernels") + [""]
         best128 = max((r for r in kernels if r["batch"] == 128), key=lambda r: r["samples_per_cpu_s"])
         out += [f"Best at batch 128: {best128['kernels']}, {best128['samples_per_cpu_s']:,} samples/s of CPU time "

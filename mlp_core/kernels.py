@@ -29,33 +29,39 @@ def blas_input_grad(grad_out, weights):
 
 
 # --- Pyodide (no BLAS) ------------------------------------------------------------------------
-# Measured per product and layer (bench/reports/core.md, "products"): einsum runs 1.5-1.8x faster than
-# `@` when its innermost loop is long, i.e. on the wide layers; on the 10-unit output layer `@` is 2x
-# faster. The weight gradient is fastest with einsum's inner loop along the longer of (in, out).
-NARROW_LAYER = 32  # output units below which `@` beats einsum
+# Measured per product and layer (bench/reports/core.md, "products"): einsum beats `@` everywhere, and
+# each product runs fastest when einsum's innermost loop runs along the longer of the layer's two axes
+# (in, out), whether that loop is a dot product or a scaled row added to a row. The shorter loop
+# costs 2-3x on the 10-unit output layer. Where that needs W.T, a contiguous transposed copy of the
+# weights is made first: it costs one pass over W, a fraction of the product.
+
+
+def _transposed(weights):
+    return np.ascontiguousarray(weights.T)
 
 
 def pyodide_forward(x, weights):
-    if weights.shape[1] < NARROW_LAYER:
-        return x @ weights
-    return np.einsum("bi,io->bo", x, weights)
+    if weights.shape[0] > weights.shape[1]:
+        return np.einsum("bi,oi->bo", x, _transposed(weights))  # dot products along `in`
+    return np.einsum("bi,io->bo", x, weights)  # rows of W along `out`
 
 
 def pyodide_weight_grad(x, grad_out, out=None):
+    """Without ``out`` the result may be a transposed view (it is copied into place by its user anyway)."""
     if grad_out.shape[1] >= x.shape[1]:
         return np.einsum("bi,bo->io", x, grad_out, out=out)
     # (grad_out.T x).T: the inner loop then runs along the longer input axis; one transposed copy into place.
     transposed = np.einsum("bo,bi->oi", grad_out, x)
     if out is None:
-        return transposed.T.copy()
+        return transposed.T
     out[...] = transposed.T
     return out
 
 
 def pyodide_input_grad(grad_out, weights):
-    if weights.shape[1] < NARROW_LAYER:
-        return grad_out @ weights.T
-    return np.einsum("bo,io->bi", grad_out, weights)
+    if weights.shape[0] > weights.shape[1]:
+        return np.einsum("bo,oi->bi", grad_out, _transposed(weights))  # rows of W.T along `in`
+    return np.einsum("bo,io->bi", grad_out, weights)  # dot products along `out`
 
 
 def einsum_forward(x, weights):
@@ -84,4 +90,7 @@ def use_kernels(name):
 
 
 DEFAULT_KERNELS = "pyodide" if IN_BROWSER else "blas"
+# Let the first layer skip the minibatch's all-blank input columns (layers.BlankColumns): measured
+# in Pyodide (bench/reports/core.md); CPython's BLAS gains too little to pay for the gather.
+SKIP_BLANK_COLUMNS = IN_BROWSER
 use_kernels(DEFAULT_KERNELS)

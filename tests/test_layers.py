@@ -3,7 +3,7 @@ import pytest
 
 from mlp_core import kernels
 from mlp_core.init import he_init, tutorial_init
-from mlp_core.layers import Dense, ReLU
+from mlp_core.layers import BlankColumns, Dense, ReLU
 from mlp_core.losses import softmax_cross_entropy
 from mlp_core.network import Sequential
 
@@ -137,3 +137,23 @@ def test_browser_kernels_train_like_blas():
 
     for a, b in zip(train("blas"), train("pyodide")):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["blas", "pyodide"])
+def test_dense_with_blank_columns_equals_the_full_product(name):
+    # The browser's first layer skips the columns that hold one value ("fill") in the whole batch.
+    kernels.use_kernels(name)
+    try:
+        rng = np.random.default_rng(7)
+        x = rng.normal(size=(16, 30))
+        blank = np.array([0, 1, 2, 9, 28, 29])
+        active = np.setdiff1d(np.arange(30), blank)
+        x[:, blank] = -0.4
+        weights, biases, upstream = rng.normal(size=(30, 20)), rng.normal(size=20), rng.normal(size=(16, 20))
+        full, skipping = Dense(weights.copy(), biases.copy()), Dense(weights.copy(), biases.copy())
+        np.testing.assert_allclose(skipping.forward(BlankColumns(x[:, active], active, blank, -0.4)), full.forward(x), rtol=1e-12)
+        np.testing.assert_allclose(skipping.backward(upstream), full.backward(upstream), rtol=1e-12)
+        for key in ("weights", "biases"):
+            np.testing.assert_allclose(skipping.grads[key], full.grads[key], rtol=1e-12, atol=1e-12)
+    finally:
+        kernels.use_kernels(kernels.DEFAULT_KERNELS)

@@ -4,7 +4,9 @@ import types
 import numpy as np
 import pytest
 
+from mlp_core import kernels
 from mlp_core.data import split_validation
+from mlp_core.layers import BlankColumns
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -136,3 +138,22 @@ def test_training_continues_from_a_loaded_model(synthetic_digits, tmp_path):
     again.run()
     assert again.model is loaded and not np.array_equal(before[0], loaded.network.parameters()[0][0])
     assert again.epoch_results[0]["train_acc"] >= first.epoch_results[0]["train_acc"] - 0.05
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_skipping_blank_columns_trains_like_the_full_input(synthetic_digits, monkeypatch, augment):
+    # The browser path (kernels.SKIP_BLANK_COLUMNS) may differ from the plain one by float32 rounding only.
+    images, labels = synthetic_digits
+    images = images.reshape(-1, 28, 28).copy()
+    images[:, :4] = images[:, -4:] = images[:, :, :4] = images[:, :, -4:] = 0  # MNIST's blank border
+    images = images.reshape(-1, 784)
+    recipe = SMALL.replace(epochs=1, augment=augment)
+    trained = {}
+    for skip in (False, True):
+        monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip)
+        trainer = Trainer(recipe, images, labels)
+        trainer.run(max_steps=8)
+        trained[skip] = weights_of(trainer)
+        assert isinstance(trainer._batch_inputs(np.arange(50)), BlankColumns) == skip
+    for plain, skipping in zip(trained[False], trained[True]):
+        np.testing.assert_allclose(skipping, plain, rtol=1e-4, atol=1e-5)
