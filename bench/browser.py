@@ -407,7 +407,7 @@ def write_report(r: dict, command: str) -> str:
         f"{', '.join(f'{x / 1000:.2f}' for x in r['page_ms'])} s.",
         "- Bytes: every request finished before the first prediction was shown (the worker's included); "
         "transferred = Playwright `request.sizes()` (CDP `encodedDataLength`: body as sent, gzip where the server "
-        "compresses, plus headers); raw = the files' sizes in `dist/`. Smallest of the loads: "
+        "compresses, plus headers); raw = the files' sizes in `dist/`. The table shows the smallest; each load: "
         + "; ".join(f"{n} requests, {raw / 1e6:.2f} MB raw, {t / 1e6:.2f} MB transferred" for n, raw, t in r["downloads"])
         + ".",
         f"- Throughput: the default preset with hidden 100,200, batch {BATCH}, {THROUGHPUT_IMAGES:,} images, "
