@@ -19,6 +19,9 @@ from .optim import learning_rate, make_optimizer
 # Skip the blank input columns (layers.BlankColumns) only when enough are blank to repay the gathers
 # and scatters, ~0.3 ms a step in Pyodide, about 3% of a full first layer's products.
 MAX_ACTIVE_FRACTION = 0.9
+# A loss this many times that of uniform guessing (ln 10 for MNIST) means the steps are far too large:
+# AdamW at lr 10 jumps to ~1e8 and then sits at chance with a finite loss, so NaN checks alone miss it.
+LOSS_BLOWUP_FACTOR = 100
 EVAL_CHUNK = 500  # images per evaluation unit: ~35 ms in Pyodide, inside the page's ~50 ms chunks
 
 
@@ -107,6 +110,7 @@ class Trainer:
         self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
         self.epoch_results = []
         self.diverged = None
+        self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
         self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
         self._phase = "train"
         self._batches = None
@@ -178,6 +182,8 @@ class Trainer:
             loss, grad = softmax_cross_entropy(self.network.forward(x), y)
             if not math.isfinite(loss):
                 return self._diverge(f"the loss became {loss}")
+            if loss > self._loss_blowup:
+                return self._diverge(f"the loss jumped to {loss:.3g}, over {LOSS_BLOWUP_FACTOR} times that of guessing")
             self._keep_good_weights()  # these weights gave a finite loss
             self.network.backward(grad)
             self.optimizer.step(self.lr)

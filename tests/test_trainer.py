@@ -71,6 +71,17 @@ def test_divergence_restores_last_good_weights_and_says_why(synthetic_digits):
     assert trainer.model.metadata["diverged"] == progress["diverged"]
 
 
+def test_a_loss_that_blows_up_without_nan_counts_as_divergence(synthetic_digits):
+    # AdamW at lr 10 never produces a NaN: the loss leaps to ~1e8, then settles at chance level.
+    images, labels = synthetic_digits
+    trainer = Trainer(SMALL.replace(optimizer="adamw", lr=10.0), images, labels)
+    start = weights_of(trainer)
+    progress = trainer.run()
+    assert progress["done"] and "loss jumped" in progress["diverged"] and "smaller learning rate" in progress["diverged"]
+    assert trainer.step == 1  # stopped at the first blown-up step
+    assert all(np.array_equal(a, b) for a, b in zip(start, weights_of(trainer)))  # the weights that gave a sane loss
+
+
 def test_inputs_as_floats_train_like_uint8(synthetic_digits):
     images, labels = synthetic_digits
     as_uint8 = Trainer(SMALL.replace(epochs=1), images, labels)
