@@ -63,12 +63,21 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {"": "application/octet-stream", **MIME_TYPES}
     gzip_cache = _GzipCache()
     _page = None  # the HTML file being answered, for its extra headers
+    _csp_source = None  # the HTML file whose CSP this response repeats
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
         if path.is_dir() and self.path.split("?")[0].endswith("/"):
             path = path / "index.html"
         self._page = path if path.suffix == ".html" and path.is_file() else None
+        # A worker's policy comes from its own script's headers, not the page's <meta>: repeat the
+        # page's CSP on scripts too (ignored for ordinary scripts, binding for js/worker.js).
+        if self._page is not None:
+            self._csp_source = self._page
+        elif path.suffix in (".js", ".mjs"):
+            self._csp_source = Path(self.directory) / "index.html"
+        else:
+            self._csp_source = None
         wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (path.is_file() and path.suffix.lower() in COMPRESSIBLE and wants_gzip):
             return super().send_head()  # plain bytes, directory redirects, 404s
@@ -84,10 +93,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self):
         if self._page is not None:
             self.send_header("Cache-Control", "no-cache")  # a new build shows up on reload
-            csp = _page_csp(self._page)
+            self._page = None
+        if self._csp_source is not None and self._csp_source.is_file():
+            csp = _page_csp(self._csp_source)
             if csp:
                 self.send_header("Content-Security-Policy", csp)
-            self._page = None
+            self._csp_source = None
         super().end_headers()
 
     def list_directory(self, path):

@@ -346,7 +346,10 @@ def test_server_page_headers_and_missing_files(served_site):
     response, _ = fetch(port, "/index.html")
     assert response.getheader("Cache-Control") == "no-cache"
     assert response.getheader("Content-Security-Policy") == "default-src 'self'"  # the page's own <meta> CSP
-    response, _ = fetch(port, "/pyodide/pyodide.mjs")
+    response, _ = fetch(port, "/pyodide/pyodide.mjs")  # scripts repeat it: a worker takes its policy from them
+    assert response.getheader("Content-Security-Policy") == "default-src 'self'"
+    assert response.getheader("Cache-Control") is None
+    response, _ = fetch(port, "/data/train-00.bin.gz")
     assert response.getheader("Content-Security-Policy") is None
     assert fetch(port, "/missing.js")[0].status == 404
     assert fetch(port, "/js/")[0].status == 404  # no folder listings, like a static host
