@@ -1,6 +1,7 @@
 """Keeping work: download the model, upload it back, refuse bad files, survive a reload."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from e2e_page import (
     clear_pad,
     draw_with_mouse,
     open_ready,
+    start_training,
     train_to_end,
     wait_ready,
 )
@@ -134,3 +136,19 @@ def test_reload_keeps_the_last_trained_model(pages):
     wait_ready(page)
     assert active_model(page) != shipped, f"after a reload the shipped model answers again: {active_model(page)!r}"
     np.testing.assert_allclose(probs_of(page, 2), before, atol=1e-5)
+
+
+def test_reload_during_training_restores_the_model_of_the_last_completed_epoch(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    start_training(page, train_size=5000, epochs=20)
+    page.wait_for_selector("#epoch-log tbody tr", state="attached", timeout=120_000)  # epoch 1 is done and saved
+
+    page.reload()
+    wait_ready(page)
+    restored = page.inner_text("#message")
+    epoch = re.search(r"after epoch (\d+) of a run", restored)
+    assert epoch and 1 <= int(epoch.group(1)) < 20, f"expected the model of a completed epoch, the page said {restored!r}"
+    assert active_model(page) != shipped
+    assert page.get_attribute("body", "data-state") == "idle"  # the interrupted run is not resumed behind the user's back
