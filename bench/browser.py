@@ -38,11 +38,11 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
 from buildlib.paths import dist_dir  # noqa: E402
 from buildlib.serve import SiteHandler, make_server  # noqa: E402  (build.py's own server)
-from e2e_strokes import DIGITS, densify  # noqa: E402  (the handwriting the e2e tests draw)
+from browser_launch import chromium_executable, launch_chromium  # noqa: E402  (the e2e tests' Chromium setup)
+from e2e_page import mouse_stroke_until_pen_up, pad_box, predictions_shown  # noqa: E402  (the e2e tests' drawing)
+from e2e_strokes import DIGITS  # noqa: E402  (the handwriting the e2e tests draw)
 
 DIST = dist_dir()  # dist/, or MLP_DIST_DIR
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
 SIZES = (784, 100, 200, 10)
 BATCH = 128
 TARGETS = {
@@ -197,18 +197,14 @@ def open_page(browser, url: str):
 
 
 def draw(page, digit: int, pause_before_up_ms: int = 0) -> None:
-    pad = page.locator("#pad")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
+    """Like e2e_page.draw_with_mouse, but after each pen-up it waits for one new prediction only (not for
+    them to settle), so the latency probes see each pen-up on its own."""
+    box = pad_box(page)
     for stroke in DIGITS[digit]:
-        points = densify(stroke, box["width"], box["height"])
-        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y)
+        mouse_stroke_until_pen_up(page, box, stroke)
         if pause_before_up_ms:
             page.wait_for_timeout(pause_before_up_ms)  # predictions of the stroke settle; pen-up then asks anew
-        count = page.evaluate("Number(document.querySelector('#pad').dataset.predictions || 0)")
+        count = predictions_shown(page)
         page.mouse.up()
         page.wait_for_function("n => Number(document.querySelector('#pad').dataset.predictions || 0) > n",
                                arg=count, timeout=30_000)
@@ -262,7 +258,7 @@ def run(runs: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     results = {"runs": runs}
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    executable = chromium_executable()
     server, base_url = start_server()
     warm_server(base_url)
     floor_url = base_url.rstrip("/") + FLOOR_PATH
@@ -271,7 +267,7 @@ def run(runs: int) -> dict:
     results["cpython_samples_per_s"] = cpython_samples_per_second(train_size=THROUGHPUT_IMAGES)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, executable)
         results["browser_version"] = browser.version
         floor_ms, page_ms, downloads = [], [], []
         for i in range(runs):  # alternate so that machine noise hits both alike

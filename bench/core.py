@@ -43,10 +43,6 @@ NOTES = [
 ]
 
 
-def test_accuracy(model, mnist):
-    return float(np.mean(model.predict(mnist["test_x"] / np.float32(255)) == mnist["test_y"]))
-
-
 def train_with_test_curve(recipe, mnist, log):
     """Train a recipe on its split; per epoch: the Trainer's result, test accuracy, CPU and wall seconds."""
     train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
@@ -56,7 +52,7 @@ def train_with_test_curve(recipe, mnist, log):
     while not trainer.done:
         progress = trainer.run(max_steps=trainer.steps_per_epoch)
         for result in progress["epoch_results"]:
-            row = {**result, "test_acc": test_accuracy(trainer.model, mnist), "wall": time.perf_counter() - wall_start}
+            row = {**result, "test_acc": trainer.model.accuracy(mnist["test_x"], mnist["test_y"]), "wall": time.perf_counter() - wall_start}
             rows.append(row)
             log(f"  {recipe.name} epoch {row['epoch']}: val {row['val_acc']}, test {row['test_acc']:.4f}, "
                 f"{row['seconds']:.1f} CPU s")

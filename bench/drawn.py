@@ -266,7 +266,7 @@ def describe(model) -> str:
 
 
 def evaluate(model, test_x, test_y, labels, prepared) -> dict:
-    result = {"mnist": float((model.predict(test_x / 255.0) == test_y).mean())}
+    result = {"mnist": model.accuracy(test_x, test_y)}
     for name, inputs in prepared.items():
         predicted = model.predict(inputs)
         result[name] = float((predicted == labels).mean())

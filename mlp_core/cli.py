@@ -14,10 +14,6 @@ from .trainer import Trainer
 PROGRESS_STEPS = 20  # minibatch steps between progress-bar updates
 
 
-def accuracy(model, images, labels):
-    return float(np.mean(model.predict(images / np.float32(255)) == labels))
-
-
 def confusion_matrix(model, images, labels, classes=10):
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (labels.astype(np.intp), model.predict(images / np.float32(255))), 1)
@@ -57,7 +53,7 @@ def train(args):
             if bar is not None:
                 bar.close()
                 bar = None
-            test_acc = accuracy(trainer.model, mnist["test_x"], mnist["test_y"])
+            test_acc = trainer.model.accuracy(mnist["test_x"], mnist["test_y"])
             report_epoch(result, test_acc, emit)
         if progress["diverged"]:
             if bar is not None:
@@ -67,7 +63,7 @@ def train(args):
         "event": "done",
         "recipe": recipe.name,
         "epochs_completed": trainer.epoch,
-        "test_acc": accuracy(trainer.model, mnist["test_x"], mnist["test_y"]),
+        "test_acc": trainer.model.accuracy(mnist["test_x"], mnist["test_y"]),
         "train_seconds": round(trainer.train_seconds, 3),
         "wall_seconds": round(time.perf_counter() - started, 3),
         "diverged": trainer.diverged,

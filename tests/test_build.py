@@ -11,7 +11,7 @@ import json
 import sys
 import threading
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
@@ -23,13 +23,15 @@ import build  # noqa: E402  (needs ROOT on sys.path)
 from buildlib import site as site_lib  # noqa: E402
 from buildlib.errors import BuildError, HashMismatch  # noqa: E402
 from buildlib.fetch import fetch_all, verify  # noqa: E402
-from buildlib.pins import MNIST, PYODIDE  # noqa: E402
+from buildlib.paths import cache_dir, dist_dir  # noqa: E402
+from buildlib.pins import NUMPY_WASM, PYODIDE, mnist_pin  # noqa: E402
 from buildlib.serve import make_server  # noqa: E402
 from buildlib.shards import SHARD_SIZE, shard_plan, write_shards  # noqa: E402
 from buildlib.sizes import format_report, size_report  # noqa: E402
 from mlp_core.data import MNIST_FILES, decode_shard, load_mnist  # noqa: E402
 
-REAL_CACHE = ROOT / ".cache"
+MNIST = mnist_pin()
+REAL_CACHE = cache_dir()  # read before any test points MLP_CACHE_DIR at a temporary folder
 REAL_MNIST_DIR = REAL_CACHE / "npm" / f"{MNIST['name']}-{MNIST['version']}" / "package" / MNIST["data_dir"]
 needs_real_mnist = pytest.mark.skipif(
     not all((REAL_MNIST_DIR / name).is_file() for name in MNIST_FILES),
@@ -205,7 +207,7 @@ def test_full_plan_is_twelve_train_and_two_test_shards():
 @needs_real_mnist
 @pytest.mark.mnist
 def test_built_shards_decode_to_the_idx_images_and_labels():
-    shards = ROOT / "dist" / "data"
+    shards = dist_dir() / "data"
     if not (shards / "manifest.json").is_file():
         pytest.skip(f"no {shards / 'manifest.json'}: run `python3 build.py` first")
     manifest = json.loads((shards / "manifest.json").read_text())
@@ -269,14 +271,14 @@ def test_size_report_lists_first_prediction_files_raw_and_gzip(tmp_path):
 
 
 def test_built_site_reports_its_download_size():
-    info_path = ROOT / "dist" / "build-info.json"
+    info_path = dist_dir() / "build-info.json"
     if not info_path.is_file():
-        pytest.skip("no dist/build-info.json: run `python3 build.py` first")
+        pytest.skip(f"no {info_path}: run `python3 build.py` first")
     info = json.loads(info_path.read_text())
     files = [r["file"] for r in info["first_prediction_download"]["files"]]
-    for needed in ("index.html", "js/worker.js", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
-                   "pyodide/pyodide.asm.js", "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json",
-                   "pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "py/bundle.zip",
+    (numpy_wheel,) = (PurePosixPath(member).name for member in NUMPY_WASM["files"])  # the pinned wheel
+    pyodide_core = [f"pyodide/{name}" for name in PYODIDE["files"]]
+    for needed in ("index.html", "js/worker.js", *pyodide_core, f"pyodide/{numpy_wheel}", "py/bundle.zip",
                    "model/pretrained.npz"):
         assert needed in files
     assert not [f for f in files if f.startswith("data/")]

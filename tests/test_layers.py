@@ -5,7 +5,7 @@ from mlp_core import kernels
 from mlp_core.init import he_init, tutorial_init
 from mlp_core.layers import BlankColumns, Dense, ReLU
 from mlp_core.losses import softmax_cross_entropy
-from mlp_core.network import Sequential
+from mlp_core.network import Model, Sequential
 
 
 def numerical_gradient(f, array, eps=1e-6):
@@ -83,6 +83,33 @@ def test_network_keeps_its_dtype(dtype):
     assert network.backward(grad) is None
     assert all(np.array_equal(a, g) for a, (_, g) in zip(with_input, network.parameters()))
     assert network.sizes == [784, 100, 200, 10]
+
+
+def test_prediction_matches_training_forward_and_keeps_no_activations():
+    rng = np.random.default_rng(5)
+    model = Model(Sequential.mlp([784, 30, 10], "he", rng, np.float32))
+    x = rng.random((50, 784)).astype(np.float32)
+    expected = model.network.forward(x)  # the training pass: layers keep their input / output for backward
+    np.testing.assert_array_equal(model.logits(x), expected)
+    for layer in model.network.layers:  # a fresh model that only predicts holds nothing afterwards
+        layer._input = layer._output = None
+    model.predict(x)
+    assert all(getattr(layer, "_input", None) is None and getattr(layer, "_output", None) is None
+               for layer in model.network.layers)
+
+
+def test_accuracy_scores_uint8_images_as_predict_on_pixels_over_255():
+    rng = np.random.default_rng(6)
+    model = Model(Sequential.mlp([784, 30, 10], "he", rng, np.float32), input_mean=0.1, input_std=0.3)
+    images = rng.integers(0, 256, size=(40, 784), dtype=np.uint8)
+    predicted = model.predict(images / np.float32(255))
+    labels = predicted.copy()
+    labels[:10] = (labels[:10] + 1) % 10  # exactly 10 of 40 wrong
+    assert model.accuracy(images, labels) == 0.75
+    with pytest.raises(ValueError, match="uint8"):
+        model.accuracy(images / 255.0, labels)
+    with pytest.raises(ValueError, match="labels"):
+        model.accuracy(images, labels[:5])
 
 
 def test_initialiser_scales():

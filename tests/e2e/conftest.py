@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from browser_launch import chromium_executable, launch_chromium
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Files without which the page cannot work; their absence means the build did not run.
 REQUIRED_SITE_FILES = (
@@ -28,16 +30,6 @@ REQUIRED_SITE_FILES = (
     "pyodide/pyodide.mjs",
     "py/bundle.zip",
 )
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 BUILD_HINT = "run `python3 build.py` (or `bash scripts/test.sh`, which builds and tests)"
 
 
@@ -124,7 +116,7 @@ def site(built_site) -> Site:
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    path = chromium_executable()
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         unavailable(
             f"no Chromium at {path}: install Debian's `chromium` package (apt-get install chromium) "
@@ -142,8 +134,7 @@ def chromium():
     except ImportError:
         unavailable('the Python package `playwright` is missing: pip install -e ".[test]"')
     with sync_playwright() as playwright:
-        # launch() gives the browser a fresh temporary user-data dir, deleted on close.
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, executable)
         try:
             yield browser
         finally:

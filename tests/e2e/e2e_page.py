@@ -83,15 +83,20 @@ def pad_box(page) -> dict:
     return pad.bounding_box()
 
 
+def mouse_stroke_until_pen_up(page, box: dict, stroke) -> None:
+    """One stroke with real pointer events: mouse down at its start, moves along it; the pen stays down."""
+    points = densify(stroke, box["width"], box["height"])
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+
+
 def draw_with_mouse(page, digit: int) -> Prediction:
     """Draws a digit with real pointer events (mouse down, moves, up) and returns the prediction shown."""
     box = pad_box(page)
     for stroke in DIGITS[digit]:
-        points = densify(stroke, box["width"], box["height"])
-        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y)
+        mouse_stroke_until_pen_up(page, box, stroke)
         at_pen_up = predictions_shown(page)
         page.mouse.up()
         wait_predictions_settled(page, at_pen_up)

@@ -7,7 +7,6 @@ import { LineChart, Smoother } from "./charts.js";
 import * as views from "./views.js";
 import * as store from "./store.js";
 
-const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;   // checked before reading: a model of the allowed sizes is far smaller
 const INSPECT_COUNT = 48;
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
 
@@ -29,12 +28,14 @@ const ui = {
 
 const state = {
   presets: null,          // form settings per recipe, sent by the worker (from mlp_core.recipes)
+  limits: null,           // the form's limits and the largest model file, sent by the worker (worker_api.py)
   recipe: null,           // the preset the form is based on
   model: null,            // info about the active model
   activeBytes: null,      // .npz of the active model when it is not the pretrained one (restored after a restart)
   activeLabel: "",
   run: null,              // the run in progress: plan, timings, smoother
   busy: false,            // a control request (pause, stop, reset, upload...) is in flight
+  restarting: false,      // "Restart Python" is at work: further clicks are ignored
   predicting: false,
   predictAgain: false,
   predictions: 0,
@@ -100,7 +101,7 @@ async function guarded(action) {
   try {
     await action();
   } catch (error) {
-    say(error.message, "error");
+    if (body.dataset.worker !== "dead") say(error.message, "error");  // else keep "press Restart Python"
   } finally {
     state.busy = false;
     refreshControls();
@@ -173,6 +174,8 @@ async function startPython() {
   const reply = await client.request("init", { base: new URL(".", location.href).href });
   if (!state.presets) {
     state.presets = reply.recipes.presets;
+    state.limits = reply.recipes.limits;
+    applyLimits(state.limits);
     fillTrainSizes(reply.recipes.train_sizes);
     applyPreset(reply.recipes.default);
   }
@@ -216,11 +219,12 @@ async function restoreSavedModel() {
   if (!saved) return;
   try {
     const reply = await client.request("import_model", { bytes: saved.bytes.slice(0), source: { kind: "restored" } });
-    setActiveModel(reply.model, "your last trained model", saved.bytes);
-    say(`Restored your last trained model from this browser (${saved.label}, saved ${new Date(saved.savedAt).toLocaleString()}).`);
+    setActiveModel(reply.model, `your saved model, ${saved.label}`, saved.bytes);
+    say(`Restored your last model from this browser (${saved.label}, saved ${new Date(saved.savedAt).toLocaleString()}).`);
   } catch (error) {
-    await store.forgetModel().catch(() => {});
-    say(`Your saved model could not be restored and was removed: ${error.message}`, "error");
+    // Kept, not deleted: the next trained or uploaded model replaces it, and Reset removes it.
+    say(`Your saved model (${saved.label}) could not be loaded, so the pretrained model answers: ${error.message}. `
+      + "It stays in this browser until you train or upload another model, or press Reset.", "error");
   }
 }
 
@@ -228,6 +232,15 @@ async function restoreSavedModel() {
 
 function fillTrainSizes(sizes) {
   $("#train-size-choices").replaceChildren(...sizes.map((n) => new Option(n.toLocaleString("en-US"), String(n))));
+}
+
+// The inputs' bounds come from the worker, so the form and Python cannot disagree.
+function applyLimits(limits) {
+  ui.batch.min = "1";
+  ui.batch.max = String(limits.batch);
+  ui.epochs.min = "1";
+  ui.epochs.max = String(limits.epochs);
+  ui.trainSize.min = String(limits.min_train_size);
 }
 
 function applyPreset(name) {
@@ -245,21 +258,24 @@ function applyPreset(name) {
 }
 
 // Read and check the form; returns a config or throws an Error with a readable message.
+// The worker checks again (and refuses networks too big to save); this gives the quick, specific message.
 function readForm() {
+  const limits = state.limits;
   const hidden = ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
-  if (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 2048)) {
-    throw new Error("Hidden layers: give one or more whole numbers between 1 and 2048, e.g. 100,200.");
+  if (hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)) {
+    throw new Error(`Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.`);
   }
   const lr = Number(ui.lr.value);
   if (!(lr > 0) || !Number.isFinite(lr)) throw new Error("Learning rate: a positive number, e.g. 0.002.");
   const batch = Number(ui.batch.value);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error("Batch size: a whole number from 1 to 4096.");
+  if (!Number.isInteger(batch) || batch < 1 || batch > limits.batch) throw new Error(`Batch size: a whole number from 1 to ${limits.batch}.`);
   const epochs = Number(ui.epochs.value);
-  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) throw new Error("Epochs: a whole number from 1 to 200.");
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > limits.epochs) throw new Error(`Epochs: a whole number from 1 to ${limits.epochs}.`);
   const trainSize = Number(ui.trainSize.value);
   const { max_train_size: maxTrain, validation_size: heldOut } = state.presets[state.recipe];
-  if (!Number.isInteger(trainSize) || trainSize < 100 || trainSize > maxTrain) {
-    throw new Error(`Training images: a whole number from 100 to ${maxTrain.toLocaleString("en-US")} (${heldOut.toLocaleString("en-US")} more are kept apart for validation).`);
+  const minTrain = limits.min_train_size;
+  if (!Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain) {
+    throw new Error(`Training images: a whole number from ${minTrain.toLocaleString("en-US")} to ${maxTrain.toLocaleString("en-US")} (${heldOut.toLocaleString("en-US")} more are kept apart for validation).`);
   }
   return { recipe: state.recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize };
 }
@@ -285,7 +301,7 @@ async function startTraining() {
     return say(error.message, "error");
   }
   clearRunViews();
-  state.run = { config, plan: null, smoother: new Smoother(0.9), steps: 0, samples: [], };
+  state.run = { config, plan: null, smoother: new Smoother(0.9), steps: 0, samples: [], savedEpoch: 0 };
   setState("training");
   client.watchTraining(true);
   ui.progressText.textContent = "Preparing data…";
@@ -294,7 +310,7 @@ async function startTraining() {
     await client.request("train", { config });
   } catch (error) {
     endRun();
-    say(`Could not start training: ${error.message}`, "error");
+    if (body.dataset.worker !== "dead") say(`Could not start training: ${error.message}`, "error");
   }
 }
 
@@ -359,11 +375,12 @@ function onEpoch({ result, model, info }) {
     row.insertCell().textContent = text;
   }
   state.activeBytes = model;
+  if (state.run) state.run.savedEpoch = result.epoch;
   setActiveModel(info, `training, live weights (epoch ${result.epoch} done)`);
   store.saveModel(model, `after epoch ${result.epoch} of a run`).catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
 }
 
-function onDone({ stopped, test_acc, model, model_bytes }) {
+function onDone({ stopped, test_acc, test_images, model, model_bytes }) {
   const run = state.run;
   if (typeof test_acc === "number") {
     ui.testAcc.textContent = percent(test_acc);
@@ -375,7 +392,7 @@ function onDone({ stopped, test_acc, model, model_bytes }) {
       .catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
     ui.progressText.textContent = stopped ? "Stopped" : "Finished";
     if (!stopped) { ui.eta.textContent = "0 s"; ui.progress.value = ui.progress.max; }
-    say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(test_acc)} on 10,000 images it never saw. Your model now answers the drawing pad.`);
+    say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(test_acc)} on ${test_images.toLocaleString("en-US")} images it never saw. Your model now answers the drawing pad.`);
   } else {
     setActiveModel(model, state.activeLabel || "pretrained");
     ui.progressText.textContent = "Stopped before training began";
@@ -386,9 +403,12 @@ function onDone({ stopped, test_acc, model, model_bytes }) {
   endRun();
 }
 
-function onDiverged({ reason, model }) {
+function onDiverged({ reason, model, model_bytes }) {
   const lr = state.run ? state.run.config.lr : Number(ui.lr.value);
-  setActiveModel(model, "last good weights of a diverged run");
+  // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
+  setActiveModel(model, "last good weights of a diverged run", model_bytes);
+  store.saveModel(model_bytes, "last good weights of a diverged run")
+    .catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
   ui.progressText.textContent = "Stopped: training diverged";
   say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
   endRun();
@@ -524,7 +544,7 @@ ui.inspect.addEventListener("click", () => guarded(async () => {
     views.showTestGrid(ui.testGrid, reply);
     views.showConfusion(ui.confusion, reply.confusion);
     views.showWeights(ui.weights, reply.weights, reply.units);
-    say(`The active model, ${describeModel(state.model, state.activeLabel)}, reads ${percent(reply.accuracy)} of the 10,000 test digits correctly.`);
+    say(`The active model, ${describeModel(state.model, state.activeLabel)}, reads ${percent(reply.accuracy)} of the ${reply.test_images.toLocaleString("en-US")} test digits correctly.`);
   } finally {
     ui.inspect.textContent = label;
   }
@@ -550,7 +570,8 @@ ui.upload.addEventListener("change", () => {
   ui.upload.value = "";
   if (!file) return;
   if (body.dataset.state !== "idle") return say("Training is running: stop it before loading another model.", "error");
-  if (file.size > MAX_UPLOAD_BYTES) return say(`${file.name} is ${formatBytes(file.size)}; models for this page are under ${formatBytes(MAX_UPLOAD_BYTES)}. Nothing changed.`, "error");
+  const maxBytes = state.limits.model_bytes;  // mlp_core.modelio's limit, checked before reading the file
+  if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; model files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
   guarded(async () => {
     const bytes = await file.arrayBuffer();
     try {
@@ -560,6 +581,9 @@ ui.upload.addEventListener("change", () => {
     } catch (error) {
       throw new Error(`${file.name} was not loaded: ${error.message}. The previous model still answers.`);
     }
+    // Kept in IndexedDB like a trained model, so a reload brings it back.
+    await store.saveModel(bytes, `uploaded ${file.name}`)
+      .catch((error) => say(`Loaded ${file.name}, but could not save it in this browser: ${error.message}`, "error"));
   });
 });
 
@@ -578,9 +602,20 @@ ui.restart.addEventListener("click", async () => {
   if (state.restarting) return;
   state.restarting = true;
   ui.restart.disabled = true;
+  // One try/finally around all of it: a second click waits until the model is back in place.
+  try {
+    await restartPython();
+  } finally {
+    state.restarting = false;
+    ui.restart.disabled = false;
+  }
+});
+
+async function restartPython() {
   const bytes = state.activeBytes;
   const label = state.activeLabel;
   const wasRunning = state.run !== null;
+  const savedEpoch = wasRunning ? state.run.savedEpoch : 0;  // the run's last model kept in activeBytes
   state.run = null;
   state.busy = false;
   resetStages();
@@ -591,14 +626,11 @@ ui.restart.addEventListener("click", async () => {
   } catch (error) {
     failedToStart(error);
     return;
-  } finally {
-    state.restarting = false;
-    ui.restart.disabled = false;
   }
   try {
     if (bytes) {
       const reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "restored" } });
-      setActiveModel(reply.model, label.startsWith("training") ? "trained here, last completed epoch" : label, bytes);
+      setActiveModel(reply.model, savedEpoch ? `trained here, epoch ${savedEpoch} of an unfinished run` : label, bytes);
     }
     say(`Python restarted${wasRunning ? "; the unfinished run was lost" : ""}. Answering: ${describeModel(state.model, state.activeLabel)}.`);
   } catch (error) {
@@ -607,7 +639,7 @@ ui.restart.addEventListener("click", async () => {
     say(`Python restarted, but your model could not be restored (${error.message}); the pretrained model answers.`, "error");
   }
   markReady();
-});
+}
 
 refreshControls();
 showPrediction(null);

@@ -3,13 +3,13 @@
 // unsolicited events carry `event`. Python work is cut into short chunks so messages are answered mid-run.
 
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
-const SHARD_FETCH_ATTEMPTS = 3;      // a flaky download is retried, a wrong hash too (it may be a truncated file)
+const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wrong hash too (it may be a truncated file)
 
 let pyodide = null;                  // the Pyodide instance once `init` has finished
 let api = null;                      // the web/py/worker_api.py module (a PyProxy)
 let base = null;                     // the site URL every fetch is resolved against
 let manifest = null;                 // data/manifest.json, fetched on first need
-let run = null;                      // the training run in progress, or null
+let run = null;                      // the training run in progress, or null (see newRun)
 let dataLoading = null;              // the promise of the shard download in progress, shared by callers
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -119,6 +119,8 @@ async function init(id, message) {
     pyodide.unpackArchive(bundle, "zip", { extractDir: "/home/pyodide/app" });
     pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
     api = pyodide.pyimport("worker_api");
+    // The form's limits (training images per split) come from the data manifest.
+    api.set_manifest(JSON.stringify(await getManifest()));
     emit("stage", { stage, state: "done", bytes: bundle.byteLength });
 
     stage = "model";
@@ -136,27 +138,36 @@ async function init(id, message) {
 
 // ---- data -------------------------------------------------------------------------------------
 
+// Run `attempt` up to FETCH_ATTEMPTS times, waiting a little longer after each failure.
+async function withRetries(attempt, what = "training data") {
+  let lastError = null;
+  for (let i = 1; i <= FETCH_ATTEMPTS; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      lastError = error;
+      if (i < FETCH_ATTEMPTS) await new Promise((r) => setTimeout(r, 500 * i));
+    }
+  }
+  throw new Error(`Could not download ${what}: ${readable(lastError)}. Check the connection and try again.`);
+}
+
 async function getManifest() {
-  if (!manifest) manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("data/manifest.json", base))));
+  if (!manifest) {
+    manifest = await withRetries(async () => JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("data/manifest.json", base)))), "the data index");
+  }
   return manifest;
 }
 
 // Download, verify and unpack one shard; retries on network errors, truncation and hash mismatch.
-async function fetchShard(shard, onBytes) {
-  let lastError = null;
-  for (let attempt = 1; attempt <= SHARD_FETCH_ATTEMPTS; attempt++) {
-    try {
-      const bytes = await fetchBytes(new URL(`data/${shard.file}`, base), onBytes);
-      if (shard.bytes && bytes.byteLength !== shard.bytes) throw new Error(`${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`);
-      const hash = await sha256Hex(bytes);
-      if (hash !== shard.sha256) throw new Error(`${shard.file} failed its sha256 check`);
-      return await gunzip(bytes);
-    } catch (error) {
-      lastError = error;
-      if (attempt < SHARD_FETCH_ATTEMPTS) await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
-  throw new Error(`Could not download training data: ${readable(lastError)}. Check the connection and try again.`);
+function fetchShard(shard, onBytes) {
+  return withRetries(async () => {
+    const bytes = await fetchBytes(new URL(`data/${shard.file}`, base), onBytes);
+    if (shard.bytes && bytes.byteLength !== shard.bytes) throw new Error(`${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`);
+    const hash = await sha256Hex(bytes);
+    if (hash !== shard.sha256) throw new Error(`${shard.file} failed its sha256 check`);
+    return gunzip(bytes);
+  });
 }
 
 // Thrown when Stop is pressed while the training data is still downloading.
@@ -189,9 +200,23 @@ async function ensureData(request, shouldStop = () => false) {
 
 // ---- training ---------------------------------------------------------------------------------
 
+// A run's flags; `ended` resolves when endRun clears it, so reset can wait without spinning.
+function newRun() {
+  let markEnded;
+  const ended = new Promise((resolve) => { markEnded = resolve; });
+  return { paused: false, stopping: false, wake: null, ended, markEnded };
+}
+
+function endRun() {
+  if (run) run.markEnded();
+  run = null;
+}
+
 async function startTraining(id, config) {
   if (run) return fail(id, "A training run is already going: stop it first.");
-  run = { paused: false, stopping: false, wake: null };
+  // A bad form (unknown recipe, a network too big to save...) is refused before anything downloads.
+  api.check_config(JSON.stringify(config));
+  run = newRun();
   reply(id, { state: "training" });
   try {
     await ensureData({ purpose: "train", ...config }, () => run.stopping);
@@ -201,7 +226,8 @@ async function startTraining(id, config) {
     await trainingLoop(plan);
   } catch (error) {
     if (error instanceof StopRequested) return finishRun({ stopped: true, started: false });
-    run = null;
+    api.abandon_run();
+    endRun();
     emit("error", { error: readable(error) });
   }
 }
@@ -219,8 +245,10 @@ async function trainingLoop(plan) {
       emit("epoch", { result, model: bytes.buffer, info: callJson(api.model_info) }, [bytes.buffer]);
     }
     if (progress.diverged) {
-      run = null;
-      return emit("diverged", { reason: progress.diverged, model: callJson(api.model_info) });
+      // worker_api made the last good weights the active model; the page stores them like a finished run's.
+      const bytes = typed(api.export_model(), "u8");
+      endRun();
+      return emit("diverged", { reason: progress.diverged, model: callJson(api.model_info), model_bytes: bytes.buffer }, [bytes.buffer]);
     }
     if (progress.done) return finishRun({ stopped: false, started: true });
     await yieldToEventLoop();
@@ -229,13 +257,14 @@ async function trainingLoop(plan) {
 
 async function finishRun({ stopped, started }) {
   try {
-    if (!started) { run = null; return emit("done", { stopped: true, test_acc: null, model: callJson(api.model_info) }); }
+    if (!started) { endRun(); return emit("done", { stopped: true, test_acc: null, model: callJson(api.model_info) }); }
     const summary = callJson(api.finish_run, stopped);
     const bytes = typed(api.export_model(), "u8");
-    run = null;
+    endRun();
     emit("done", { stopped, ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
   } catch (error) {
-    run = null;
+    api.abandon_run();
+    endRun();
     emit("error", { error: readable(error) });
   }
 }
@@ -266,7 +295,7 @@ async function reset(id) {
   if (run) {
     run.stopping = true;
     if (run.wake) { run.wake(); run.wake = null; }
-    while (run) await yieldToEventLoop();
+    await run.ended;
   }
   reply(id, { state: "idle", model: callJson(api.reset_model) });
 }
@@ -310,6 +339,7 @@ async function inspect(id, message) {
       units: result.get("units"),
       accuracy: result.get("accuracy"),
       count: result.get("count"),
+      test_images: result.get("test_images"),
     };
     reply(id, fields, [fields.images.buffer, fields.labels.buffer, fields.preds.buffer, fields.confusion.buffer, fields.weights.buffer]);
   } finally {

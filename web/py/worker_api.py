@@ -9,16 +9,13 @@ import json
 
 import numpy as np
 
-from mlp_core import ModelFileError
 from mlp_core.data import decode_shard
-from mlp_core.modelio import model_from_bytes, model_to_bytes
+from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
+from mlp_core.network import INPUT_SIZE, NUM_CLASSES
 from mlp_core.preprocess import to_mnist
 from mlp_core.recipes import DEFAULT_RECIPE, RECIPES
 from mlp_core.trainer import Trainer
 
-PIXELS = 28 * 28
-CLASSES = 10
-TRAIN_IMAGES = 60_000          # MNIST's training split; the shards cover it in order
 PAGE_PRESETS = ("fast", "tutorial")
 # The page's one departure from a recipe: the fast preset trains on a subset for fewer epochs, so that
 # a run with the default settings ends above 97% test accuracy within ~30 s of pressing Train in a
@@ -29,6 +26,10 @@ TRAIN_SIZE_CHOICES = (5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000)
 MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
 # Limits of the form, so a typo cannot ask the worker for a 10^9-unit layer.
 MAX_HIDDEN_LAYERS, MAX_UNITS, MAX_BATCH, MAX_EPOCHS = 6, 2048, 8192, 500
+MIN_TRAIN_SIZE = 100
+# A trained model must load again (IndexedDB restore, upload): its arrays may not exceed what
+# mlp_core.modelio accepts. Compressed float weights barely shrink, so the raw size is the bound.
+MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
 
 
 class _Session:
@@ -39,6 +40,7 @@ class _Session:
         self.trainer = None          # the run in progress
         self.run_config = None
         self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
+        self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
     def active_model(self):
         """The weights of the moment: the run's model while training, else the active model."""
@@ -69,8 +71,20 @@ def _plain(value):
 
 # ---- recipes and form ------------------------------------------------------------------------
 
+def set_manifest(manifest_json):
+    """Take the image counts of each split from data/manifest.json (the worker fetches it at init)."""
+    manifest = json.loads(manifest_json)
+    _session.counts = {"train": int(manifest["train_count"]), "test": int(manifest["test_count"])}
+
+
+def _count(split):
+    if _session.counts is None:
+        raise RuntimeError("the data manifest has not been read yet")
+    return _session.counts[split]
+
+
 def _max_train_size(recipe):
-    return TRAIN_IMAGES - recipe.validation_size
+    return _count("train") - recipe.validation_size
 
 
 def _form_settings(name):
@@ -98,7 +112,8 @@ def recipes_json():
         "default": DEFAULT_RECIPE,
         "presets": presets,
         "train_sizes": [n for n in TRAIN_SIZE_CHOICES if n <= limit],
-        "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS},
+        "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS,
+                   "min_train_size": MIN_TRAIN_SIZE, "model_bytes": MAX_MODEL_BYTES},
     })
 
 
@@ -118,15 +133,8 @@ def model_info():
     })
 
 
-def _check_shape(model):
-    if model.sizes[0] != PIXELS or model.sizes[-1] != CLASSES:
-        raise ModelFileError(f"this model maps {model.sizes[0]} inputs to {model.sizes[-1]} outputs; "
-                             f"the page needs {PIXELS} pixels to {CLASSES} digits")
-    return model
-
-
 def load_pretrained(data):
-    model = _check_shape(model_from_bytes(_bytes(data)))
+    model = model_from_bytes(_bytes(data))
     _session.pretrained = model
     _session.model = model
     _session.source = {"kind": "pretrained"}
@@ -137,7 +145,7 @@ def import_model(data, source_json):
     """Validate and activate an uploaded or restored .npz; on any error the active model is unchanged."""
     if _session.trainer is not None:
         raise RuntimeError("training is running: stop it before loading another model")
-    model = _check_shape(model_from_bytes(_bytes(data)))
+    model = model_from_bytes(_bytes(data))
     _session.model = model
     _session.source = json.loads(source_json)
     return model_info()
@@ -146,6 +154,12 @@ def import_model(data, source_json):
 def export_model():
     """The active model (or the run's weights of the moment) as .npz bytes in a uint8 array."""
     return np.frombuffer(model_to_bytes(_session.active_model()), dtype=np.uint8)
+
+
+def abandon_run():
+    """Forget a run that failed with an exception; the active model stays as it was."""
+    _session.trainer = None
+    _session.run_config = None
 
 
 def reset_model():
@@ -166,23 +180,28 @@ def predict(ink, width, height):
     image = to_mnist(canvas.reshape(height, width))
     if image is None:
         return {"digit": None}
-    flat = image.reshape(1, PIXELS).astype(np.float32)
+    flat = image.reshape(1, INPUT_SIZE).astype(np.float32)
     probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
     return {"digit": int(probs.argmax()), "probs": probs, "image": flat[0]}
 
 
 # ---- data ------------------------------------------------------------------------------------
 
+def _training_ranges(recipe):
+    """(train, validation or None) as (split, start, stop): the first `train_size` training images and
+    the last `validation_size` ones held out (the tutorial's split)."""
+    train_count = _count("train")
+    validation = ("train", train_count - recipe.validation_size, train_count) if recipe.validation_size else None
+    return ("train", 0, recipe.train_size), validation
+
+
 def _ranges_for(request):
-    """[(split, start, stop)] of images a request needs."""
+    """[(split, start, stop)] of images a request needs; a training request is validated first."""
+    test = ("test", 0, _count("test"))
     if request.get("purpose") == "inspect":
-        return [("test", 0, 10_000)]
-    recipe = RECIPES[request.get("recipe", DEFAULT_RECIPE)]
-    train_size = int(request["train_size"])
-    ranges = [("train", 0, train_size), ("test", 0, 10_000)]
-    if recipe.validation_size:
-        ranges.append(("train", TRAIN_IMAGES - recipe.validation_size, TRAIN_IMAGES))
-    return ranges
+        return [test]
+    train, validation = _training_ranges(_recipe_from(request))
+    return [train, test] + ([validation] if validation else [])
 
 
 def shards_needed(manifest_json, request_json):
@@ -209,7 +228,7 @@ def _images(split, start, stop):
     """Images and labels [start, stop) of a split, from the loaded shards."""
     parts = sorted((s, i, l) for sp, s, i, l in _session.shards.values()
                    if sp == split and s < stop and s + len(i) > start)
-    x = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros((0, PIXELS), np.uint8)
+    x = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros((0, INPUT_SIZE), np.uint8)
     y = np.concatenate([l for _, _, l in parts]) if parts else np.zeros((0,), np.uint8)
     offset = parts[0][0] if parts else start
     x, y = x[start - offset:stop - offset], y[start - offset:stop - offset]
@@ -220,6 +239,12 @@ def _images(split, start, stop):
 
 # ---- training --------------------------------------------------------------------------------
 
+def _parameter_bytes(sizes, dtype):
+    """Bytes of a model's arrays as modelio counts them, .npy headers included."""
+    values = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    return values * np.dtype(dtype).itemsize + 2 * (len(sizes) - 1) * NPY_HEADER_ALLOWANCE
+
+
 def _recipe_from(config):
     name = config.get("recipe", DEFAULT_RECIPE)
     if name not in RECIPES:
@@ -229,31 +254,44 @@ def _recipe_from(config):
     if not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(1 <= h <= MAX_UNITS for h in hidden):
         raise ValueError(f"hidden layers: 1 to {MAX_HIDDEN_LAYERS} sizes between 1 and {MAX_UNITS}")
     train_size = int(config["train_size"])
-    if not 1 <= train_size <= _max_train_size(base):
-        raise ValueError(f"training images: 1 to {_max_train_size(base)}")
+    if not MIN_TRAIN_SIZE <= train_size <= _max_train_size(base):
+        raise ValueError(f"training images: {MIN_TRAIN_SIZE} to {_max_train_size(base)}")
     if not 1 <= int(config["batch"]) <= MAX_BATCH or not 1 <= int(config["epochs"]) <= MAX_EPOCHS:
         raise ValueError(f"batch size 1-{MAX_BATCH}, epochs 1-{MAX_EPOCHS}")
-    return base.replace(sizes=(PIXELS, *hidden, CLASSES), optimizer=config["optimizer"], lr=float(config["lr"]),
+    sizes = (INPUT_SIZE, *hidden, NUM_CLASSES)
+    size = _parameter_bytes(sizes, base.dtype)
+    if size > MAX_PARAMETER_BYTES:
+        raise ValueError(f"a {'-'.join(map(str, sizes))} network is {size / 2**20:.1f} MB of weights; saved models "
+                         f"are at most {MAX_PARAMETER_BYTES / 2**20:.0f} MB, so use fewer or smaller hidden layers")
+    return base.replace(sizes=sizes, optimizer=config["optimizer"], lr=float(config["lr"]),
                         batch_size=int(config["batch"]), epochs=int(config["epochs"]), train_size=train_size)
+
+
+def check_config(config_json):
+    """Refuse a bad Train form before anything is downloaded; ValueError says what is wrong."""
+    _recipe_from(json.loads(config_json))
 
 
 def start_run(config_json):
     """A new Trainer on the loaded shards; returns the plan (sizes, steps) as JSON."""
     config = json.loads(config_json)
     recipe = _recipe_from(config)
-    train_x, train_y = _images("train", 0, recipe.train_size)
+    train, validation = _training_ranges(recipe)  # the ranges shards_needed had downloaded
+    train_x, train_y = _images(*train)
     val_x = val_y = None
-    if recipe.validation_size:
-        val_x, val_y = _images("train", TRAIN_IMAGES - recipe.validation_size, TRAIN_IMAGES)
-    _session.trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
+    if validation:
+        val_x, val_y = _images(*validation)
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
+    _session.trainer = trainer
     _session.run_config = config
-    steps_per_epoch = recipe.train_size // recipe.batch_size
     return _json({
-        "train_size": recipe.train_size,
+        "train_size": len(train_x),
         "validation_size": 0 if val_x is None else len(val_x),
         "epochs": recipe.epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "total_samples": recipe.epochs * steps_per_epoch * recipe.batch_size,
+        "batch_size": trainer.batch_size,
+        "steps_per_epoch": trainer.steps_per_epoch,
+        "total_steps": trainer.total_steps,
+        "total_samples": trainer.total_steps * trainer.batch_size,
     })
 
 
@@ -269,7 +307,7 @@ def train_chunk(seconds):
 
 
 def _test_accuracy(model):
-    x, y = _images("test", 0, 10_000)
+    x, y = _images("test", 0, _count("test"))
     return float((model.predict(x.astype(np.float32) / np.float32(255)) == y).mean())
 
 
@@ -281,7 +319,7 @@ def finish_run(stopped):
     _session.model = model
     _session.source = {"kind": "trained", "stopped": bool(stopped)}
     _session.trainer = None
-    return _json({"test_acc": accuracy, "model": json.loads(model_info())})
+    return _json({"test_acc": accuracy, "test_images": _count("test"), "model": json.loads(model_info())})
 
 
 # ---- looking inside --------------------------------------------------------------------------
@@ -289,9 +327,9 @@ def finish_run(stopped):
 def inspect(count):
     """The active model on the test set: first `count` images with answers, confusion, weights."""
     model = _session.active_model()
-    x, y = _images("test", 0, 10_000)
+    x, y = _images("test", 0, _count("test"))
     preds = model.predict(x.astype(np.float32) / np.float32(255)).astype(np.uint8)
-    confusion = np.zeros((CLASSES, CLASSES), dtype=np.int32)
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int32)
     np.add.at(confusion, (y, preds), 1)
     first = model.network.dense_layers()[0].weights  # (784, units)
     units = min(first.shape[1], MAX_WEIGHT_TILES)
@@ -304,5 +342,6 @@ def inspect(count):
         "weights": np.ascontiguousarray(first[:, :units].T, dtype=np.float32).reshape(-1),
         "units": units,
         "count": count,
+        "test_images": len(x),
         "accuracy": float((preds == y).mean()),
     }

@@ -1,0 +1,132 @@
+"""The page worker's Python side (web/py/worker_api.py), run in CPython on a small synthetic data set."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "py"))
+
+import worker_api  # noqa: E402
+from mlp_core import modelio  # noqa: E402
+from mlp_core.data import encode_shard  # noqa: E402
+from mlp_core.network import INPUT_SIZE, Model, Sequential  # noqa: E402
+
+VALIDATION = worker_api.RECIPES["fast"].validation_size
+SHARD = 2_000
+TRAIN_COUNT = VALIDATION + 2 * SHARD  # the held-out images plus a little to train on
+TEST_COUNT = 300                      # not MNIST's 10,000: the counts must come from the manifest
+
+
+def _manifest():
+    shards = [{"file": f"train-{i:02d}.bin.gz", "split": "train", "start": start, "count": min(SHARD, TRAIN_COUNT - start)}
+              for i, start in enumerate(range(0, TRAIN_COUNT, SHARD))]
+    shards.append({"file": "test-00.bin.gz", "split": "test", "start": 0, "count": TEST_COUNT})
+    return {"train_count": TRAIN_COUNT, "test_count": TEST_COUNT, "shards": shards}
+
+
+def _shard_bytes(count, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=count).astype(np.uint8)
+    images = (rng.random((count, INPUT_SIZE)) < 0.1 + 0.05 * labels[:, None]).astype(np.uint8) * 255
+    return encode_shard(images, labels)
+
+
+@pytest.fixture
+def session(monkeypatch):
+    """A fresh worker session that has read the manifest."""
+    monkeypatch.setattr(worker_api, "_session", worker_api._Session())
+    manifest = _manifest()
+    worker_api.set_manifest(json.dumps(manifest))
+    return manifest
+
+
+def _load_all_shards(manifest):
+    for i, shard in enumerate(manifest["shards"]):
+        worker_api.add_shard(json.dumps(shard), _shard_bytes(shard["count"], i))
+
+
+def _config(**changes):
+    config = {"recipe": "fast", "hidden": [32], "optimizer": "adamw", "lr": 0.003, "batch": 64, "epochs": 1, "train_size": 1_000}
+    return {**config, **changes}
+
+
+def test_form_limits_come_from_the_worker_and_modelio(session):
+    recipes = json.loads(worker_api.recipes_json())
+    assert recipes["limits"]["model_bytes"] == modelio.MAX_MODEL_BYTES
+    assert recipes["limits"]["units"] == worker_api.MAX_UNITS
+    assert recipes["presets"]["fast"]["max_train_size"] == TRAIN_COUNT - VALIDATION
+
+
+def test_a_network_too_big_to_reload_is_refused_with_a_clear_message(session):
+    widest = [worker_api.MAX_UNITS] * worker_api.MAX_HIDDEN_LAYERS
+    with pytest.raises(ValueError, match=rf"MB of weights.*at most {modelio.MAX_MODEL_BYTES // 2**20} MB"):
+        worker_api.check_config(json.dumps(_config(hidden=widest)))
+
+
+def test_the_biggest_accepted_network_saves_to_a_file_that_loads(session):
+    # Grow one hidden layer until the worker refuses it; the last accepted size must round-trip.
+    accepted = None
+    for units in range(1, worker_api.MAX_UNITS + 1, 1):
+        sizes = [units] * worker_api.MAX_HIDDEN_LAYERS
+        try:
+            worker_api.check_config(json.dumps(_config(hidden=sizes)))
+        except ValueError:
+            break
+        accepted = sizes
+    assert accepted is not None and accepted[0] < worker_api.MAX_UNITS, "the form limits allow a refused size"
+    network = Sequential.mlp((INPUT_SIZE, *accepted, 10), "he", np.random.default_rng(0), "float32")
+    data = modelio.model_to_bytes(Model(network, input_mean=0.0, input_std=1.0))
+    assert list(modelio.model_from_bytes(data).sizes) == [INPUT_SIZE, *accepted, 10]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"recipe": "nonsense"}, "unknown recipe"),
+    ({"train_size": TRAIN_COUNT}, "training images"),
+    ({"hidden": []}, "hidden layers"),
+    ({"batch": 0}, "batch size"),
+])
+def test_bad_requests_are_refused_before_any_download(session, change, message):
+    with pytest.raises(ValueError, match=message):
+        worker_api.shards_needed(json.dumps(session), json.dumps({"purpose": "train", **_config(**change)}))
+
+
+def test_shards_needed_covers_the_training_range_the_test_split_and_validation(session):
+    files = json.loads(worker_api.shards_needed(json.dumps(session), json.dumps({"purpose": "train", **_config()})))
+    last = f"train-{(TRAIN_COUNT - 1) // SHARD:02d}.bin.gz"
+    assert files[0] == "train-00.bin.gz" and "test-00.bin.gz" in files and last in files
+    assert "train-01.bin.gz" not in files  # images 2,000-3,999 are neither trained on nor held out
+
+
+def test_plan_comes_from_the_trainer_even_when_the_batch_exceeds_the_training_set(session):
+    _load_all_shards(session)
+    plan = json.loads(worker_api.start_run(json.dumps(_config(train_size=200, batch=4096))))
+    trainer = worker_api._session.trainer
+    assert plan["batch_size"] == trainer.batch_size == 200
+    assert plan["steps_per_epoch"] == trainer.steps_per_epoch == 1
+    assert plan["total_samples"] == trainer.total_steps * trainer.batch_size == 200
+    assert plan["validation_size"] == VALIDATION
+
+
+def test_abandon_run_drops_the_run_and_keeps_the_active_model(session):
+    _load_all_shards(session)
+    before = worker_api._session.model
+    worker_api.start_run(json.dumps(_config()))
+    worker_api.abandon_run()
+    assert worker_api._session.trainer is None
+    assert worker_api._session.model is before
+    json.loads(worker_api.start_run(json.dumps(_config())))  # a new run can start
+
+
+def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
+    _load_all_shards(session)
+    worker_api.start_run(json.dumps(_config(train_size=500, epochs=1)))
+    while not json.loads(worker_api.train_chunk(5.0))["done"]:
+        pass
+    summary = json.loads(worker_api.finish_run(False))
+    assert summary["test_images"] == TEST_COUNT
+    assert summary["test_acc"] * TEST_COUNT == pytest.approx(round(summary["test_acc"] * TEST_COUNT))
+    result = worker_api.inspect(10)
+    assert result["confusion"].sum() == result["test_images"] == TEST_COUNT
+    assert result["count"] == 10
