@@ -8,7 +8,7 @@ const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wron
 let pyodide = null;                  // the Pyodide instance once `init` has finished
 let api = null;                      // the web/py/worker_api.py module (a PyProxy)
 let base = null;                     // the site URL every fetch is resolved against
-let manifest = null;                 // data/manifest.json, fetched on first need
+let manifest = null;                 // the promise of data/manifest.json, fetched on first need
 let run = null;                      // the training run in progress, or null (see newRun)
 let dataLoading = null;              // the promise of the shard download in progress, shared by callers
 
@@ -87,9 +87,29 @@ function escapedRejection(signal) {
 
 // ---- init -------------------------------------------------------------------------------------
 
+// Start downloading `url` now; `reportAs(stage)` later returns its bytes, emitting the stage's
+// download progress from then on (the bytes that arrived before at once).
+function prefetch(url) {
+  let progress = null;
+  let report = () => {};
+  const bytes = fetchBytes(url, (loaded, total) => { progress = { bytes: loaded, total }; report(); });
+  bytes.catch(() => {});  // a failure is reported by reportAs, at its own stage
+  return {
+    reportAs(stage) {
+      report = () => emit("stage", { stage, state: "start", ...progress });
+      if (progress) report();
+      return bytes;
+    },
+  };
+}
+
 async function init(id, message) {
   if (pyodide) return reply(id, { model: callJson(api.model_info), recipes: callJson(api.recipes_json) });
   base = new URL(message.base);
+  // The small files Python needs after numpy are downloaded while the runtime loads, not after it.
+  const bundleDownload = prefetch(new URL("py/bundle.zip", base));
+  const modelDownload = prefetch(new URL("model/pretrained.npz", base));
+  getManifest().catch(() => {});  // a failure is reported where the manifest is needed
   let stage = "runtime";
   try {
     emit("stage", { stage, state: "start" });
@@ -115,7 +135,7 @@ async function init(id, message) {
 
     stage = "code";
     emit("stage", { stage, state: "start" });
-    const bundle = await fetchBytes(new URL("py/bundle.zip", base), (loaded, total) => emit("stage", { stage, state: "start", bytes: loaded, total }));
+    const bundle = await bundleDownload.reportAs(stage);
     pyodide.unpackArchive(bundle, "zip", { extractDir: "/home/pyodide/app" });
     pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
     api = pyodide.pyimport("worker_api");
@@ -125,7 +145,7 @@ async function init(id, message) {
 
     stage = "model";
     emit("stage", { stage, state: "start" });
-    const model = await fetchBytes(new URL("model/pretrained.npz", base), (loaded, total) => emit("stage", { stage, state: "start", bytes: loaded, total }));
+    const model = await modelDownload.reportAs(stage);
     const info = callJson(api.load_pretrained, model);
     emit("stage", { stage, state: "done", bytes: model.byteLength });
     reply(id, { model: info, recipes: callJson(api.recipes_json) });
@@ -152,9 +172,12 @@ async function withRetries(attempt, what = "training data") {
   throw new Error(`Could not download ${what}: ${readable(lastError)}. Check the connection and try again.`);
 }
 
-async function getManifest() {
+// One download shared by every caller; after a failure the next caller tries again.
+function getManifest() {
   if (!manifest) {
-    manifest = await withRetries(async () => JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("data/manifest.json", base)))), "the data index");
+    const attempt = withRetries(async () => JSON.parse(new TextDecoder().decode(await fetchBytes(new URL("data/manifest.json", base)))), "the data index");
+    attempt.catch(() => { if (manifest === attempt) manifest = null; });
+    manifest = attempt;
   }
   return manifest;
 }
@@ -178,9 +201,10 @@ class StopRequested extends Error {}
 async function ensureData(request, shouldStop = () => false) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
-    const files = callJson(api.shards_needed, JSON.stringify(await getManifest()), JSON.stringify(request));
+    const index = await getManifest();
+    const files = callJson(api.shards_needed, JSON.stringify(index), JSON.stringify(request));
     if (files.length === 0) return;
-    const shards = files.map((file) => manifest.shards.find((s) => s.file === file));
+    const shards = files.map((file) => index.shards.find((s) => s.file === file));
     const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
     let done = 0;
     const unpacked = [];

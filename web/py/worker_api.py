@@ -306,15 +306,10 @@ def train_chunk(seconds):
     return _json(progress)
 
 
-def _test_accuracy(model):
-    x, y = _images("test", 0, _count("test"))
-    return float((model.predict(x.astype(np.float32) / np.float32(255)) == y).mean())
-
-
 def finish_run(stopped):
     """End the run: its model becomes the active one, measured on the test set."""
     model = _session.trainer.model
-    accuracy = _test_accuracy(model)
+    accuracy = model.accuracy(*_images("test", 0, _count("test")))
     model.metadata = {**model.metadata, "test_accuracy": accuracy}
     _session.model = model
     _session.source = {"kind": "trained", "stopped": bool(stopped)}
