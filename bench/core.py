@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from mlp_core.data import find_mnist_dir, load_mnist, split_validation  # noqa: E402
+from mlp_core.data import load_mnist, split_validation  # noqa: E402
 from mlp_core.recipes import RECIPES  # noqa: E402
 from mlp_core.trainer import Trainer  # noqa: E402
 
@@ -108,7 +108,7 @@ def main():
         print(text, file=sys.stderr, flush=True)
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    mnist = load_mnist(find_mnist_dir())
+    mnist = load_mnist()
     out = ["# mlp_core benchmark (CPython)", "",
            f"Run {started} on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
            f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "

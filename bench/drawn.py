@@ -440,7 +440,7 @@ def main(argv=None) -> int:
     import os
 
     from mlp_core import load_model
-    from mlp_core.data import find_mnist_dir, load_mnist
+    from mlp_core.data import load_mnist
     from mlp_core.recipes import RECIPES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -451,7 +451,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(REPO / "bench" / "reports" / "drawn.md"))
     args = parser.parse_args(argv)
 
-    data = load_mnist(find_mnist_dir())
+    data = load_mnist()
     train_x, train_y, test_x, test_y = data["train_x"], data["train_y"], data["test_x"], data["test_y"]
     shipped = load_model(args.model)
     recipe = RECIPES["shipped"]

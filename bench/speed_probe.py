@@ -22,7 +22,7 @@ if sys.platform != "emscripten":  # run as a script from a checkout: make the re
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mlp_core import kernels  # noqa: E402
-from mlp_core.data import find_mnist_dir, load_mnist  # noqa: E402
+from mlp_core.data import load_mnist  # noqa: E402
 from mlp_core.recipes import RECIPES  # noqa: E402
 from mlp_core.trainer import Trainer  # noqa: E402
 
@@ -112,7 +112,7 @@ def samples_per_second(recipe, steps, images, labels):
 def training_images(count=6400):
     """(images, labels, what): real MNIST if on disk, else uint8 noise (no blank columns)."""
     try:
-        mnist = load_mnist(find_mnist_dir())
+        mnist = load_mnist()
         return mnist["train_x"][:count], mnist["train_y"][:count], "MNIST"
     except FileNotFoundError:
         rng = np.random.default_rng(0)
@@ -128,6 +128,7 @@ def main(modes):
             for row in product_speeds(batch):
                 print(json.dumps({**row, "platform": platform}), flush=True)
     if "kernels" in modes:
+        default_skip = kernels.SKIP_BLANK_COLUMNS  # restored after each sweep
         for batch in (128, 64):
             best = {}
             for _ in range(rounds):
@@ -137,7 +138,7 @@ def main(modes):
                     rates = samples_per_second(RECIPES["fast"].replace(batch_size=batch), 3840 // batch, images, labels)
                     best[name] = tuple(map(max, best.get(name, (0, 0)), rates))
             kernels.use_kernels(kernels.DEFAULT_KERNELS)
-            kernels.SKIP_BLANK_COLUMNS = kernels.IN_BROWSER
+            kernels.SKIP_BLANK_COLUMNS = default_skip
             for name, (cpu_rate, wall_rate) in best.items():
                 print(json.dumps({"what": "kernels", "platform": platform, "batch": batch, "kernels": name,
                                   "samples_per_cpu_s": round(cpu_rate), "samples_per_wall_s": round(wall_rate)}), flush=True)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .data import find_mnist_dir, load_mnist, split_validation
+from .data import load_mnist, split_validation
 from .modelio import ModelFileError, load_model
 from .recipes import DEFAULT_RECIPE, RECIPES
 from .trainer import Trainer
@@ -20,16 +20,11 @@ def confusion_matrix(model, images, labels, classes=10):
     return matrix
 
 
-def load_data():
-    """MNIST from find_mnist_dir(); FileNotFoundError / ValueError messages say what to run."""
-    return load_mnist(find_mnist_dir())
-
-
 def train(args):
     recipe = RECIPES[args.recipe]
     overrides = {"epochs": args.epochs, "seed": args.seed, "train_size": args.train_size}
     recipe = recipe.replace(**{k: v for k, v in overrides.items() if v is not None})
-    mnist = load_data()
+    mnist = load_mnist()  # finds MNIST; its errors say what to run
     train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
     emit = (lambda obj: print(json.dumps(obj), flush=True)) if args.json else None
@@ -92,7 +87,7 @@ def report_epoch(result, test_acc, emit):
 
 def evaluate(args):
     model = load_model(args.model)
-    mnist = load_data()
+    mnist = load_mnist()  # finds MNIST; its errors say what to run
     matrix = confusion_matrix(model, mnist["test_x"], mnist["test_y"])
     test_acc = float(np.trace(matrix) / matrix.sum())
     if args.json:

@@ -2,12 +2,6 @@
 import numpy as np
 
 
-def log_softmax(logits):
-    """log(softmax(logits)) along the last axis, shifting by the row maximum so exp never overflows."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
 def softmax(logits):
     """Probabilities along the last axis; same dtype as ``logits``."""
     shifted = logits - logits.max(axis=-1, keepdims=True)

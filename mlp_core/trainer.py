@@ -93,16 +93,17 @@ class Trainer:
             from .augment import augment_batch  # lazily: the core works without the augmentation module
 
             self._augment = augment_batch
-        # augment_batch takes a Generator; the legacy stream gets one of its own, seeded alike.
-        self._augment_rng = np.random.default_rng(recipe.seed) if recipe.legacy_rng else self.rng
+            # augment_batch takes a Generator; the legacy stream gets one of its own, seeded alike.
+            self._augment_rng = np.random.default_rng(recipe.seed) if recipe.legacy_rng else self.rng
 
         self.batch_size = min(recipe.batch_size, len(train_x))
         self.steps_per_epoch = len(train_x) // self.batch_size
         self.total_steps = self.steps_per_epoch * recipe.epochs
-        if recipe.train_eval_size is None or recipe.train_eval_size >= len(train_x):
-            self._train_eval_rows = None
-        else:
-            self._train_eval_rows = np.linspace(0, len(train_x) - 1, recipe.train_eval_size).astype(np.intp)
+        # Train accuracy is measured on these (images, labels): all of them, or evenly spaced rows.
+        self._train_eval = (train_x, train_y)
+        if recipe.train_eval_size is not None and recipe.train_eval_size < len(train_x):
+            rows = np.linspace(0, len(train_x) - 1, recipe.train_eval_size).astype(np.intp)
+            self._train_eval = (train_x[rows], train_y[rows])
 
         self.epoch = 0  # epochs completed
         self.step = 0  # minibatch steps done over the whole run
@@ -218,10 +219,7 @@ class Trainer:
 
     def _start_evaluation(self):
         self._phase = "eval"
-        train_rows = self._train_eval_rows
-        train_x = self.train_x if train_rows is None else self.train_x[train_rows]
-        train_y = self.train_y if train_rows is None else self.train_y[train_rows]
-        self._eval_jobs = [("train", train_x, train_y, 0)]
+        self._eval_jobs = [("train", *self._train_eval, 0)]
         if self.val_x is not None:
             self._eval_jobs.append(("val", self.val_x, self.val_y, 0))
         self._correct = {"train": 0, "val": 0}
@@ -230,7 +228,7 @@ class Trainer:
         name, x, y, start = self._eval_jobs[0]
         stop = min(start + EVAL_CHUNK, len(x))
         chunk = x[start:stop]
-        inputs = self.model.normalise_uint8(chunk) if chunk.dtype == np.uint8 else self.model.normalise(chunk)
+        inputs = self._normalise(chunk)
         with np.errstate(over="ignore", invalid="ignore"):
             predicted = self.network.infer(inputs).argmax(axis=-1)
         self._correct[name] += int(np.count_nonzero(predicted == y[start:stop]))
@@ -242,12 +240,11 @@ class Trainer:
             self._finish_epoch()
 
     def _finish_epoch(self):
-        train_count = len(self.train_x) if self._train_eval_rows is None else len(self._train_eval_rows)
         self.epoch += 1
         result = {
             "epoch": self.epoch,
             "loss": self._epoch_loss_sum / self.steps_per_epoch,
-            "train_acc": self._correct["train"] / train_count,
+            "train_acc": self._correct["train"] / len(self._train_eval[1]),
             "val_acc": None if self.val_x is None else self._correct["val"] / len(self.val_x),
             "seconds": self.train_seconds,
         }
