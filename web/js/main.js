@@ -377,19 +377,22 @@ function onEpoch({ result, model, info }) {
   state.activeBytes = model;
   if (state.run) state.run.savedEpoch = result.epoch;
   setActiveModel(info, `training, live weights (epoch ${result.epoch} done)`);
-  store.saveModel(model, `after epoch ${result.epoch} of a run`).catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
+  saveInBrowser(model, `after epoch ${result.epoch} of a run`);
+}
+
+// Keep a model in IndexedDB for the next visit; a failure is said, the model still answers.
+function saveInBrowser(bytes, label) {
+  store.saveModel(bytes, label).catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
 }
 
 function onDone({ stopped, test_acc, test_images, model, model_bytes }) {
-  const run = state.run;
   if (typeof test_acc === "number") {
     ui.testAcc.textContent = percent(test_acc);
     ui.testAcc.dataset.value = test_acc.toFixed(4);
   }
   if (model_bytes) {
     setActiveModel(model, stopped ? "trained here, stopped early" : "trained here", model_bytes);
-    store.saveModel(model_bytes, stopped ? "a stopped run" : "a finished run")
-      .catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
+    saveInBrowser(model_bytes, stopped ? "a stopped run" : "a finished run");
     ui.progressText.textContent = stopped ? "Stopped" : "Finished";
     if (!stopped) { ui.eta.textContent = "0 s"; ui.progress.value = ui.progress.max; }
     say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(test_acc)} on ${test_images.toLocaleString("en-US")} images it never saw. Your model now answers the drawing pad.`);
@@ -398,7 +401,6 @@ function onDone({ stopped, test_acc, test_images, model, model_bytes }) {
     ui.progressText.textContent = "Stopped before training began";
     say("Stopped before training began; the previous model still answers.");
   }
-  if (run && run.plan) accChart.xMaxHint = run.plan.epochs;
   scheduleChartRender();
   endRun();
 }
@@ -407,8 +409,7 @@ function onDiverged({ reason, model, model_bytes }) {
   const lr = state.run ? state.run.config.lr : Number(ui.lr.value);
   // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
   setActiveModel(model, "last good weights of a diverged run", model_bytes);
-  store.saveModel(model_bytes, "last good weights of a diverged run")
-    .catch((error) => say(`Could not save the model in this browser: ${error.message}`, "error"));
+  saveInBrowser(model_bytes, "last good weights of a diverged run");
   ui.progressText.textContent = "Stopped: training diverged";
   say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
   endRun();

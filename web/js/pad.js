@@ -32,7 +32,6 @@ export class Pad {
     if (this.canvas.width === width && this.canvas.height === width) return;
     this.canvas.width = width;
     this.canvas.height = width;
-    this.cssSize = rect.width;
     this.redraw();
   }
 

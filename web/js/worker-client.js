@@ -80,8 +80,8 @@ export class WorkerClient {
     }
   }
 
-  die(reason) {
-    if (this.dead) return;
+  // Terminate the worker and fail every request still waiting for it with `reason`.
+  shutDown(reason) {
     this.dead = true;
     this.expectEvents = false;
     clearTimeout(this.silenceTimer);
@@ -92,18 +92,17 @@ export class WorkerClient {
     this.pending.clear();
     if (this.worker) this.worker.terminate();
     this.worker = null;
+  }
+
+  die(reason) {
+    if (this.dead) return;
+    this.shutDown(reason);
     this.onDead(reason);
   }
 
-  // A fresh worker without reloading the page; the caller re-runs init and restores the model.
+  // A fresh worker without reloading the page (and without onDead); the caller re-runs init and restores the model.
   restart() {
-    this.dead = true;  // silence the old worker's pending replies without calling onDead
-    for (const entry of this.pending.values()) { clearTimeout(entry.timer); entry.reject(new Error("Python was restarted.")); }
-    this.pending.clear();
-    clearTimeout(this.silenceTimer);
-    this.expectEvents = false;
-    if (this.worker) this.worker.terminate();
-    this.worker = null;
+    this.shutDown("Python was restarted.");
     this.start();
   }
 }

@@ -237,6 +237,18 @@ function endRun() {
   run = null;
 }
 
+// A paused run waits on `wake`: let it go on (to resume, or to see `stopping`).
+function wakeRun() {
+  if (run.wake) { run.wake(); run.wake = null; }
+}
+
+// The run failed with an exception: Python forgets it, the page is told why.
+function runFailed(error) {
+  api.abandon_run();
+  endRun();
+  emit("error", { error: readable(error) });
+}
+
 async function startTraining(id, config) {
   if (run) return fail(id, "A training run is already going: stop it first.");
   // A bad form (unknown recipe, a network too big to save...) is refused before anything downloads.
@@ -251,9 +263,7 @@ async function startTraining(id, config) {
     await trainingLoop(plan);
   } catch (error) {
     if (error instanceof StopRequested) return finishRun({ stopped: true, started: false });
-    api.abandon_run();
-    endRun();
-    emit("error", { error: readable(error) });
+    runFailed(error);
   }
 }
 
@@ -288,9 +298,7 @@ async function finishRun({ stopped, started }) {
     endRun();
     emit("done", { stopped, ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
   } catch (error) {
-    api.abandon_run();
-    endRun();
-    emit("error", { error: readable(error) });
+    runFailed(error);
   }
 }
 
@@ -303,7 +311,7 @@ function pause(id) {
 function resume(id) {
   if (!run) return fail(id, "Nothing is training.");
   run.paused = false;
-  if (run.wake) { run.wake(); run.wake = null; }
+  wakeRun();
   reply(id, { state: "training" });
 }
 
@@ -311,7 +319,7 @@ function stop(id) {
   if (!run) return reply(id, { state: "idle" });
   run.stopping = true;
   run.paused = false;
-  if (run.wake) { run.wake(); run.wake = null; }
+  wakeRun();
   reply(id, { state: "stopping" });
 }
 
@@ -319,7 +327,7 @@ function stop(id) {
 async function reset(id) {
   if (run) {
     run.stopping = true;
-    if (run.wake) { run.wake(); run.wake = null; }
+    wakeRun();
     await run.ended;
   }
   reply(id, { state: "idle", model: callJson(api.reset_model) });

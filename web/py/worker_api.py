@@ -119,18 +119,22 @@ def recipes_json():
 
 # ---- models ----------------------------------------------------------------------------------
 
-def model_info():
+def _model_info():
     model = _session.active_model()
     if model is None:
-        return _json(None)
-    return _json({
+        return None
+    return {
         "sizes": list(model.sizes),
         "dtype": str(model.dtype),
         "params": int(sum(p.size for p, _ in model.network.parameters())),
         "metadata": model.metadata,
         "source": _session.source,
         "training": _session.trainer is not None,
-    })
+    }
+
+
+def model_info():
+    return _json(_model_info())
 
 
 def load_pretrained(data):
@@ -163,8 +167,7 @@ def abandon_run():
 
 
 def reset_model():
-    _session.trainer = None
-    _session.run_config = None
+    abandon_run()
     _session.model = _session.pretrained
     _session.source = {"kind": "pretrained"}
     return model_info()
@@ -180,7 +183,7 @@ def predict(ink, width, height):
     image = to_mnist(canvas.reshape(height, width))
     if image is None:
         return {"digit": None}
-    flat = image.reshape(1, INPUT_SIZE).astype(np.float32)
+    flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
     probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
     return {"digit": int(probs.argmax()), "probs": probs, "image": flat[0]}
 
@@ -314,7 +317,7 @@ def finish_run(stopped):
     _session.model = model
     _session.source = {"kind": "trained", "stopped": bool(stopped)}
     _session.trainer = None
-    return _json({"test_acc": accuracy, "test_images": _count("test"), "model": json.loads(model_info())})
+    return _json({"test_acc": accuracy, "test_images": _count("test"), "model": _model_info()})
 
 
 # ---- looking inside --------------------------------------------------------------------------
@@ -323,7 +326,7 @@ def inspect(count):
     """The active model on the test set: first `count` images with answers, confusion, weights."""
     model = _session.active_model()
     x, y = _images("test", 0, _count("test"))
-    preds = model.predict(x.astype(np.float32) / np.float32(255)).astype(np.uint8)
+    preds = model.predict(x / np.float32(255)).astype(np.uint8)  # uint8 / float32 scalar: one float32 array
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int32)
     np.add.at(confusion, (y, preds), 1)
     first = model.network.dense_layers()[0].weights  # (784, units)
