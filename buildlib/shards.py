@@ -8,10 +8,11 @@ cached under <cache>/shards/<key>/, keyed on the MNIST hashes and the shard code
 import gzip
 import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
+
+from .site import staged
 
 SHARD_SIZE = 5000
 
@@ -68,14 +69,8 @@ def cached_shards(mnist: dict, mnist_hashes: dict, cache: Path) -> Path:
     target = cache / "shards" / shards_key(mnist_hashes)
     if not (target / "manifest.json").is_file():
         print("Packing MNIST shards (gzip level 9)...", flush=True)
-        tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
+        with staged(target) as tmp:
             write_shards(mnist, mnist_hashes, tmp)
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     for older in target.parent.iterdir():  # shards of older inputs: 11 MB each, never used again
         if older != target and re.fullmatch(r"[0-9a-f]{16}", older.name):
             shutil.rmtree(older, ignore_errors=True)

@@ -73,7 +73,8 @@ def _remove_abandoned_staging(dist: Path) -> None:
 
 @contextlib.contextmanager
 def staged(dist: Path):
-    """Yield an empty staging folder; on success it replaces dist/, on any error it is removed."""
+    """Yield an empty staging folder next to ``dist`` (the site, or any cached folder); on success it
+    replaces ``dist``, on any error it is removed."""
     dist.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(dist)
     stage = dist.parent / f"{dist.name}.tmp-{os.getpid()}"

@@ -20,8 +20,7 @@ MNIST_FILES = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The build cache and the variable that moves it, read exactly as buildlib/paths.py cache_dir() reads them
-# (buildlib must import only the standard library before its venv exists, so it cannot import this module).
+# The build cache and the variable that moves it; buildlib.paths.cache_dir() asks build_cache_dir() too.
 CACHE_DIR_ENV = "MLP_CACHE_DIR"
 FETCH_COMMAND = "python3 build.py fetch"
 IMAGE_PIXELS = 28 * 28
