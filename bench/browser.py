@@ -21,7 +21,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy: 2 threads collapse on a shared VM
 
 import argparse
-import functools
 import io
 import gzip
 import json
@@ -41,7 +40,7 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 from buildlib.paths import dist_dir  # noqa: E402
 from buildlib.serve import SiteHandler, make_server  # noqa: E402  (build.py's own server)
 from browser_launch import chromium_executable, launch_chromium  # noqa: E402  (the e2e tests' Chromium setup)
-from e2e_page import mouse_stroke_until_pen_up, pad_box, predictions_shown  # noqa: E402  (the e2e tests' drawing)
+from e2e_page import mouse_stroke_until_pen_up, pad_box, predictions_shown, set_field  # noqa: E402  (the e2e tests' page helpers)
 from e2e_strokes import DIGITS  # noqa: E402  (the handwriting the e2e tests draw)
 
 DIST = dist_dir()  # dist/, or MLP_DIST_DIR
@@ -131,15 +130,16 @@ EPOCH_PROBE = """() => {
 class BenchHandler(SiteHandler):
     """The site's handler, plus the floor page under FLOOR_PATH."""
 
+    EXTRA = {FLOOR_PATH: (FLOOR_HTML, "text/html; charset=utf-8"),
+             FLOOR_PATH + "index.html": (FLOOR_HTML, "text/html; charset=utf-8"),
+             FLOOR_PATH + "worker.js": (FLOOR_WORKER, "text/javascript; charset=utf-8"),
+             FLOOR_PATH + "reference_kernel.py": (REFERENCE_KERNEL.read_bytes(), "text/plain; charset=utf-8")}
+
     def send_head(self):
         path = urlsplit(self.path).path
-        extra = {FLOOR_PATH: (FLOOR_HTML, "text/html; charset=utf-8"),
-                 FLOOR_PATH + "index.html": (FLOOR_HTML, "text/html; charset=utf-8"),
-                 FLOOR_PATH + "worker.js": (FLOOR_WORKER, "text/javascript; charset=utf-8"),
-                 FLOOR_PATH + "reference_kernel.py": (REFERENCE_KERNEL.read_bytes(), "text/plain; charset=utf-8")}
-        if path not in extra:
+        if path not in self.EXTRA:
             return super().send_head()
-        body, content_type = extra[path]
+        body, content_type = self.EXTRA[path]
         if "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, mtime=0)
             self.send_response(200)
@@ -153,10 +153,7 @@ class BenchHandler(SiteHandler):
 
 
 def start_server():
-    server = make_server(DIST, "127.0.0.1", 0)
-    site_handler = server.RequestHandlerClass  # functools.partial(handler class with its gzip cache, directory=...)
-    handler = type("Handler", (BenchHandler,), {"gzip_cache": site_handler.func.gzip_cache})
-    server.RequestHandlerClass = functools.partial(handler, *site_handler.args, **site_handler.keywords)
+    server = make_server(DIST, "127.0.0.1", 0, handler=BenchHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -225,13 +222,6 @@ def draw(page, digit: int, pause_before_up_ms: int = 0) -> None:
         page.mouse.up()
         page.wait_for_function("n => Number(document.querySelector('#pad').dataset.predictions || 0) > n",
                                arg=count, timeout=30_000)
-
-
-def set_field(page, selector: str, value) -> None:
-    if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
-        page.select_option(selector, str(value))
-    else:
-        page.fill(selector, str(value))
 
 
 def transferred_before(finished, until: float) -> tuple[int, int, int]:

@@ -122,8 +122,10 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
-    return _Server((host, port), partial(SiteHandler, directory=str(directory)))
+def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000,
+                handler: type = None) -> http.server.ThreadingHTTPServer:
+    """Serve ``directory`` with SiteHandler, or a subclass of it (the browser benchmark adds pages)."""
+    return _Server((host, port), partial(handler or SiteHandler, directory=str(directory)))
 
 
 def serve_forever(directory: Path, host: str, port: int) -> None:

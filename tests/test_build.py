@@ -8,7 +8,6 @@ import gzip
 import hashlib
 import http.client
 import json
-import sys
 import threading
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -16,23 +15,22 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pytest
 
+import build
+from buildlib import site as site_lib
+from buildlib.errors import BuildError, HashMismatch
+from buildlib.fetch import fetch_all, verify
+from buildlib.paths import cache_dir, dist_dir
+from buildlib.pins import NUMPY_WASM, PYODIDE, mnist_pin
+from buildlib.serve import make_server
+from buildlib.shards import SHARD_SIZE, shard_plan, write_shards
+from buildlib.sizes import format_report, size_report
+from mlp_core.data import MNIST_FILES, decode_shard, default_mnist_dir, load_mnist
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import build  # noqa: E402  (needs ROOT on sys.path)
-from buildlib import site as site_lib  # noqa: E402
-from buildlib.errors import BuildError, HashMismatch  # noqa: E402
-from buildlib.fetch import fetch_all, verify  # noqa: E402
-from buildlib.paths import cache_dir, dist_dir  # noqa: E402
-from buildlib.pins import NUMPY_WASM, PYODIDE, mnist_pin  # noqa: E402
-from buildlib.serve import make_server  # noqa: E402
-from buildlib.shards import SHARD_SIZE, shard_plan, write_shards  # noqa: E402
-from buildlib.sizes import format_report, size_report  # noqa: E402
-from mlp_core.data import MNIST_FILES, decode_shard, load_mnist  # noqa: E402
-
 MNIST = mnist_pin()
-REAL_CACHE = cache_dir()  # read before any test points MLP_CACHE_DIR at a temporary folder
-REAL_MNIST_DIR = REAL_CACHE / "npm" / f"{MNIST['name']}-{MNIST['version']}" / "package" / MNIST["data_dir"]
+# Both read before any test points MLP_CACHE_DIR at a temporary folder.
+REAL_CACHE = cache_dir()
+REAL_MNIST_DIR = default_mnist_dir()
 needs_real_mnist = pytest.mark.skipif(
     not all((REAL_MNIST_DIR / name).is_file() for name in MNIST_FILES),
     reason=f"real MNIST not in {REAL_MNIST_DIR}: run `python3 build.py fetch` first")

@@ -131,7 +131,7 @@ def test_fast_on_5000_images_for_one_epoch_beats_90_percent(mnist):
     train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"])
     trainer = Trainer(RECIPES["fast"].replace(epochs=1, train_size=5000), train_x, train_y, val_x, val_y)
     progress = trainer.run()
-    accuracy = np.mean(trainer.model.predict(mnist["test_x"] / 255.0) == mnist["test_y"])
+    accuracy = trainer.model.accuracy(mnist["test_x"], mnist["test_y"])
     assert progress["done"] and accuracy > 0.90
 
 

@@ -6,10 +6,8 @@ page must log no console error (tests that provoke errors on purpose say which o
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -19,8 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_launch import chromium_executable, launch_chromium
+from buildlib.paths import dist_dir
+from buildlib.serve import make_server
+from buildlib.site import staleness
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # Files without which the page cannot work; their absence means the build did not run.
 REQUIRED_SITE_FILES = (
     "index.html",
@@ -44,27 +44,13 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@contextlib.contextmanager
-def repo_on_path():
-    """buildlib is not an installed package: import it from the checkout."""
-    sys.path.insert(0, str(REPO_ROOT))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(REPO_ROOT))
-
-
 def site_dir() -> Path:
     """dist/, or wherever MLP_DIST_DIR moves it (build.py's own rule)."""
-    with repo_on_path():
-        from buildlib.paths import dist_dir
     return dist_dir()
 
 
 def site_staleness() -> str | None:
     """build.py's own answer (one source of truth for what "built from these sources" means)."""
-    with repo_on_path():
-        from buildlib.site import staleness
     # A full build and a quick-model build are both fine for the tests.
     reasons = [staleness(site_dir(), quick_model=quick) for quick in (False, True)]
     return None if None in reasons else reasons[0]
@@ -102,8 +88,6 @@ class Site:
 @pytest.fixture(scope="session")
 def site(built_site) -> Site:
     """dist/ served by build.py's own server (buildlib.serve) on a free 127.0.0.1 port, for the whole session."""
-    with repo_on_path():
-        from buildlib.serve import make_server
     server = make_server(built_site, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
@@ -225,16 +209,6 @@ def pages(chromium, site):
     opener = PageOpener(chromium, site)
     yield opener
     opener.close_and_check()
-
-
-@pytest.fixture
-def page_and_watch(pages):
-    """A desktop page of the site, loaded and ready to predict."""
-    from e2e_page import open_ready
-
-    page, watch = pages.open()
-    open_ready(page, pages.site)
-    return page, watch
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ from e2e_strokes import DIGITS, densify
 READY_TIMEOUT_MS = 120_000  # Pyodide + numpy take 5-10 s here; a busy CI core can triple that
 RUN_TIMEOUT_MS = 240_000
 PREDICTION_TIMEOUT_MS = 15_000
-STATES = {"loading", "idle", "training", "paused", "stopping", "error"}
-
 # The default recipe on 10,000 images for 2 epochs reaches ~94% test accuracy in CPython (1 epoch: ~91%).
 SHORT_RUN = dict(train_size=10000, epochs=2)
 CHART_PICTURE = """sel => {
@@ -127,11 +125,15 @@ def fill_training_form(page, preset: str = "fast", **fields) -> None:
     """Choose a preset, then override fields by contract id: train_size=5000 fills #train-size."""
     page.click(f"#preset-{preset}")
     for name, value in fields.items():
-        selector = "#" + name.replace("_", "-")
-        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
-            page.select_option(selector, str(value))
-        else:
-            page.fill(selector, str(value))
+        set_field(page, "#" + name.replace("_", "-"), value)
+
+
+def set_field(page, selector: str, value) -> None:
+    """Fill an input or choose a <select> option."""
+    if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+        page.select_option(selector, str(value))
+    else:
+        page.fill(selector, str(value))
 
 
 def start_training(page, preset: str = "fast", **fields) -> None:

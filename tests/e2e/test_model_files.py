@@ -10,6 +10,7 @@ from e2e_page import (
     active_model,
     clear_pad,
     draw_with_mouse,
+    message,
     open_ready,
     start_training,
     train_to_end,
@@ -86,7 +87,7 @@ def upload_and_wait_for_message(page, name: str, data: bytes) -> tuple[str, str]
     upload(page, name, data)
     page.wait_for_function("n => window.__messages > n", arg=before, timeout=60_000)
     page.wait_for_timeout(200)  # the text and its kind are set together; let both land
-    return page.get_attribute("#message", "data-kind"), page.inner_text("#message").strip()
+    return message(page)
 
 
 def test_downloaded_model_loads_in_cpython_and_uploads_back_unchanged(model_page, tmp_path):
