@@ -372,7 +372,7 @@ function renderRun() {
   if (!view) return;  // nothing new, or the run ended (its end wrote the final numbers)
   state.run.view = null;
   ui.progress.value = view.value;
-  if (view.text) ui.progressText.textContent = view.text;
+  ui.progressText.textContent = view.text;
   if (view.throughput) { ui.throughput.textContent = view.throughput; ui.eta.textContent = view.eta; }
 }
 

@@ -75,6 +75,9 @@ function typed(proxy, type) {
 // Python returns small results as JSON text: one conversion, no proxies to leak.
 const callJson = (fn, ...args) => JSON.parse(fn(...args));
 
+// The active model as .npz bytes (a Uint8Array of its own, ready to transfer).
+const exportedModel = () => typed(api.export_model(), "u8");
+
 // The first unhandled rejection in this worker, as a rejected promise (used while Pyodide loads).
 function escapedRejection(signal) {
   return new Promise((_, reject) => {
@@ -276,12 +279,12 @@ async function trainingLoop(plan) {
     emit("progress", { ...progress, elapsed: (performance.now() - started) / 1000, total_samples: plan.total_samples });
     for (const result of progress.epoch_results) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
-      const bytes = typed(api.export_model(), "u8");
+      const bytes = exportedModel();
       emit("epoch", { result, model: bytes.buffer, info: callJson(api.model_info) }, [bytes.buffer]);
     }
     if (progress.diverged) {
       // worker_api made the last good weights the active model; the page stores them like a finished run's.
-      const bytes = typed(api.export_model(), "u8");
+      const bytes = exportedModel();
       endRun();
       return emit("diverged", { reason: progress.diverged, model: callJson(api.model_info), model_bytes: bytes.buffer }, [bytes.buffer]);
     }
@@ -294,7 +297,7 @@ async function finishRun({ stopped, started }) {
   try {
     if (!started) { endRun(); return emit("done", { stopped: true, test_acc: null, model: callJson(api.model_info) }); }
     const summary = callJson(api.finish_run, stopped);
-    const bytes = typed(api.export_model(), "u8");
+    const bytes = exportedModel();
     endRun();
     emit("done", { stopped, ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
   } catch (error) {
@@ -348,7 +351,7 @@ function predict(id, message) {
 }
 
 function exportModel(id) {
-  const bytes = typed(api.export_model(), "u8");
+  const bytes = exportedModel();
   reply(id, { bytes: bytes.buffer, model: callJson(api.model_info) }, [bytes.buffer]);
 }
 
