@@ -1,5 +1,6 @@
 """Serve dist/ the way a static host such as GitHub Pages does: right MIME types, gzip for text-like
-types when the client accepts it (so "bytes transferred" in the browser is realistic), no-cache for HTML.
+types when the client accepts it (so "bytes transferred" in the browser is realistic), no-cache for HTML;
+plus the cross-origin isolation headers GitHub Pages cannot send (see ISOLATION_HEADERS).
 """
 
 import gzip
@@ -33,6 +34,9 @@ MIME_TYPES = {
 # Compressed on the wire, text and wasm as GitHub Pages does; zip, wheel, gzip and images already are
 # compressed, and opaque binaries (.npz) are sent as they are.
 COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".map", ".wasm", ".svg", ".txt", ".md", ".webmanifest"}
+# Cross-origin isolation: shared memory (SharedArrayBuffer), which the page's second training worker
+# needs, exists only in isolated pages. Sent on every response: a worker's own script needs them too.
+ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 _CSP_META = re.compile(
     rb'<meta\s+http-equiv=["\']Content-Security-Policy["\']\s+content=(["\'])(.*?)\1', re.IGNORECASE | re.DOTALL)
 
@@ -64,6 +68,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     gzip_cache = _GzipCache()
     _page = None  # the HTML file being answered, for its extra headers
     _csp_source = None  # the HTML file whose CSP this response repeats
+    isolation_headers = ISOLATION_HEADERS  # a subclass with none plays a host that cannot send them (tests)
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
@@ -99,6 +104,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             if csp:
                 self.send_header("Content-Security-Policy", csp)
             self._csp_source = None
+        for name, value in self.isolation_headers.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def list_directory(self, path):

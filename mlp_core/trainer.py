@@ -12,9 +12,10 @@ import numpy as np
 from . import kernels
 from .data import epoch_batches
 from .layers import BlankColumns
-from .losses import softmax_cross_entropy
 from .network import Model, Sequential
 from .optim import learning_rate, make_optimizer
+from .partner import (BatchShare, PartnerError, SplitChooser, add_flat_gradients, flat_gradients, flat_parameters, input_rows,
+                      minibatch_gradients, parameter_count)
 
 # Skip the blank input columns (layers.BlankColumns) only when enough are blank to repay the gathers
 # and scatters, ~0.3 ms a step in Pyodide, about 3% of a full first layer's products.
@@ -22,6 +23,8 @@ MAX_ACTIVE_FRACTION = 0.9
 # A loss this many times that of uniform guessing (ln 10 for MNIST) means the steps are far too large:
 # AdamW at lr 10 jumps to ~1e8 and then sits at chance with a finite loss, so NaN checks alone miss it.
 LOSS_BLOWUP_FACTOR = 100
+# A partner (mlp_core.partner) that answers within this long after this side's rows were done kept pace.
+PARTNER_WAIT_SLACK = 0.0002
 EVAL_CHUNK = 500  # images per evaluation unit: ~35 ms in Pyodide, inside the page's ~50 ms chunks
 
 
@@ -111,6 +114,12 @@ class Trainer:
         self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
         self.epoch_results = []
         self.diverged = None
+        self._partner = None  # see the partner property
+        self._chooser = None
+        self.partner_error = None  # why the partner last failed (it is then dropped)
+        self.shared_steps = 0  # minibatch steps split with a partner
+        self._partner_rows = None  # rows of each minibatch the partner computes: half, then balanced
+        self._flat_weights = None  # the buffer the weights travel to the partner in
         self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
         self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
         self._phase = "train"
@@ -122,6 +131,16 @@ class Trainer:
         self._eval_jobs = []
         self._correct = {}
         self._update_metadata()
+
+    @property
+    def partner(self):
+        """A partner computing part of each minibatch (mlp_core.partner) when that measures faster; None: alone."""
+        return self._partner
+
+    @partner.setter
+    def partner(self, partner):
+        self._partner = partner
+        self._chooser = SplitChooser() if partner is not None else None
 
     @property
     def done(self):
@@ -173,29 +192,63 @@ class Trainer:
         return self.model.normalise(x)
 
     def _train_step(self):
+        started = time.perf_counter()
         if self._batches is None:
             self._batches = epoch_batches(len(self.train_x), self.batch_size, self.rng)
             self._epoch_loss_sum = 0.0
         rows = self._batches[self.step % self.steps_per_epoch]
         x, y = self._batch_inputs(rows), self.train_y[rows]
         self.lr = learning_rate(self.recipe.schedule, self.recipe.lr, self.step, self.total_steps, self.recipe.final_lr_fraction)
+        chooser = self._chooser
+        split = chooser is not None and len(y) >= 2 and chooser.next_split()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss, grad = softmax_cross_entropy(self.network.forward(x), y)
+            if split:
+                loss = self._shared_gradients(x, y)
+            else:
+                loss = minibatch_gradients(self.network, x, y, len(y))
+            # Backward has not touched the weights: they are the ones that gave this loss.
             if not math.isfinite(loss):
                 return self._diverge(f"the loss became {loss}")
             if loss > self._loss_blowup:
                 return self._diverge(f"the loss jumped to {loss:.3g}, over {LOSS_BLOWUP_FACTOR} times that of guessing")
             self._keep_good_weights()  # these weights gave a finite loss
-            self.network.backward(grad)
             self.optimizer.step(self.lr)
             if not self._weights_finite():
                 return self._diverge("the weights became infinite or NaN")
+        if chooser is not None and self._chooser is chooser:  # (a failed partner dropped it)
+            chooser.record(split, time.perf_counter() - started)
         self.step += 1
         self.samples_seen += len(rows)
         self._epoch_loss_sum += loss
         self._new_losses.append(loss)
         if self.step % self.steps_per_epoch == 0:
             self._start_evaluation()
+
+    def _shared_gradients(self, x, y):
+        """The minibatch's loss and gradients (in the network's grads), its last rows computed by the partner."""
+        rows = len(y)
+        theirs = min(max(self._partner_rows or rows // 2, rows // 4, 1), rows - max(rows // 4, 1))
+        keep = rows - theirs
+        if self._flat_weights is None:
+            self._flat_weights = np.empty(parameter_count(self.network), dtype=self.dtype)
+        self.partner.start(flat_parameters(self.network, out=self._flat_weights), BatchShare.rows_of(x, y, keep, rows, rows))
+        loss = minibatch_gradients(self.network, input_rows(x, 0, keep), y[:keep], rows)
+        waiting = time.perf_counter()
+        try:
+            partner_loss, partner_gradients = self.partner.finish()
+            self.shared_steps += 1
+        except PartnerError as error:
+            # Lose nothing: this side computes the partner's rows too, and trains alone from now on.
+            self.partner_error = str(error) or "the partner failed"
+            self.partner = None
+            partner_gradients = flat_gradients(self.network)  # this side's, kept while the grads are overwritten
+            partner_loss = minibatch_gradients(self.network, input_rows(x, keep, rows), y[keep:], rows)
+        # Balance the two sides, whose speeds differ (copies on one side, a busy core on the other): a row
+        # less for the partner after each step spent waiting for it, a row more after each step that was not.
+        waited = time.perf_counter() - waiting > PARTNER_WAIT_SLACK
+        self._partner_rows = theirs - 1 if waited else theirs + 1
+        add_flat_gradients(self.network, partner_gradients)
+        return loss + partner_loss
 
     def _keep_good_weights(self):
         for good, (param, _) in zip(self._good_weights, self.parameters):
@@ -283,6 +336,10 @@ class Trainer:
             "diverged": self.diverged,
             "lr": self.lr,
             "seconds": self.train_seconds,
+            "shared_steps": self.shared_steps,
+            # With a partner: whether steps are split now (it measured faster) or not; None: no partner.
+            "split": None if self._chooser is None else self._chooser.split,
+            "partner_error": self.partner_error,
         }
         self._new_losses = []
         self._new_results = []

@@ -130,3 +130,21 @@ def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
     result = worker_api.inspect(10)
     assert result["confusion"].sum() == result["test_images"] == TEST_COUNT
     assert result["count"] == 10
+
+
+def test_the_helper_joins_a_run_and_can_be_dropped(session):
+    from test_helper_share import Link  # the stand-in for the shared buffer and the helper behind it
+
+    _load_all_shards(session)
+    plan = json.loads(worker_api.start_run(json.dumps(_config(train_size=1_000, epochs=2))))
+    assert plan["sizes"] == [INPUT_SIZE, 32, 10] and plan["dtype"] == "float32"
+    link = Link(plan["sizes"], plan["dtype"], plan["batch_size"])
+    worker_api.use_helper(link, plan["dtype"])
+    for _ in range(6):
+        progress = json.loads(worker_api.train_chunk(0.0))  # one step per chunk
+    assert progress["step"] == 6 and progress["split"] is True  # the first trial is still going
+    assert progress["shared_steps"] == len(link.shares) == 3  # it alternates split and alone steps
+    worker_api.use_helper(None, plan["dtype"])  # the helper failed between chunks
+    while not (progress := json.loads(worker_api.train_chunk(5.0)))["done"]:
+        pass
+    assert progress["split"] is None and progress["shared_steps"] == len(link.shares) == 3

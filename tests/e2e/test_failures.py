@@ -2,6 +2,7 @@
 
 import math
 import re
+import time
 
 import pytest
 
@@ -119,15 +120,22 @@ def test_killed_worker_is_reported_and_restart_brings_it_back(pages):
     assert draw_with_mouse(page, 7).digit == 7
 
 
-def test_worker_that_cannot_load_is_reported_and_restart_brings_it_back(pages):
+def abort_late(route):
+    """The download fails only after Pyodide has started waiting for it (then no rejection escapes)."""
+    time.sleep(3)
+    route.abort("connectionfailed")
+
+
+@pytest.mark.parametrize("fault", [lambda route: route.abort("connectionfailed"), abort_late], ids=["at-once", "late"])
+def test_worker_that_cannot_load_is_reported_and_restart_brings_it_back(pages, fault):
     page, watch = pages.open()
     watch.allow_console_error(r".")  # the failed fetch and the worker's own report
-    page.route("**/pyodide.asm.wasm", lambda route: route.abort("connectionfailed"))
+    page.route("**/pyodide.asm.wasm", fault)
     page.goto(pages.site.base_url)
     # Loading takes 5-20 s here; a download that failed must be reported well within a minute.
     page.wait_for_function(
         "() => document.body.dataset.worker === 'dead' || document.body.dataset.state === 'error'", timeout=60_000)
-    assert wait_error_message(page, timeout_ms=5_000)
+    assert "pyodide.asm.wasm" in wait_error_message(page, timeout_ms=5_000), "the error names the file that failed"
     assert page.get_attribute("body", "data-ready") != "true"
 
     page.unroute("**/pyodide.asm.wasm")

@@ -17,7 +17,7 @@ const ui = {
   message: $("#message"), pill: $("#status-pill"), activeModel: $("#active-model"), loading: $("#loading"),
   pad: $("#pad"), clear: $("#clear"), prediction: $("#prediction"), confidence: $("#confidence"), bars: $("#bars"), seen: $("#seen"),
   form: $("#train-form"), settings: $("#settings"), hidden: $("#hidden"), optimizer: $("#optimizer"), lr: $("#lr"),
-  batch: $("#batch"), epochs: $("#epochs"), trainSize: $("#train-size"),
+  batch: $("#batch"), epochs: $("#epochs"), trainSize: $("#train-size"), cores: $("#cores"), coresHelp: $("#cores-help"), coresUsed: $("#cores-used"),
   presetFast: $("#preset-fast"), presetTutorial: $("#preset-tutorial"),
   train: $("#train"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
   progress: $("#progress"), progressText: $("#progress-text"), throughput: $("#throughput"), eta: $("#eta"),
@@ -34,6 +34,7 @@ const state = {
   activeBytes: null,      // .npz of the active model when it is not the pretrained one (restored after a restart)
   activeLabel: "",
   run: null,              // the run in progress: plan, timings, smoother
+  helper: "off",          // the training worker's helper (the second core): off, starting, ready or failed
   busy: false,            // a control request (pause, stop, reset, upload...) is in flight
   restarting: false,      // "Restart Python" is at work: further clicks are ignored
   predicting: false,
@@ -178,7 +179,9 @@ async function startPython() {
     applyLimits(state.limits);
     fillTrainSizes(reply.recipes.train_sizes);
     applyPreset(reply.recipes.default);
+    offerCores(reply.two_cores);
   }
+  state.helper = "off";  // a new worker starts without its helper
   setActiveModel(reply.model, "pretrained");
   ui.loading.classList.add("finished");
   ui.loading.dataset.seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -277,7 +280,27 @@ function readForm() {
   if (!Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain) {
     throw new Error(`Training images: a whole number from ${minTrain.toLocaleString("en-US")} to ${maxTrain.toLocaleString("en-US")} (${heldOut.toLocaleString("en-US")} more are kept apart for validation).`);
   }
-  return { recipe: state.recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize };
+  return { recipe: state.recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize, cores: Number(ui.cores.value) };
+}
+
+// Two cores need shared memory between workers, which browsers allow only in cross-origin isolated
+// pages (`python3 build.py serve` sends the headers; GitHub Pages cannot), and a second core.
+function offerCores(possible) {
+  if (possible) return;
+  ui.cores.value = "1";
+  ui.cores.querySelector('option[value="2"]').disabled = true;
+  ui.coresHelp.textContent = (navigator.hardwareConcurrency || 1) < 2
+    ? "This device has one core"
+    : "One here: this host does not allow shared memory between workers";
+}
+
+// How many cores train now, and why not two when two were asked for. `split` is the trainer's:
+// null without a helper, else whether splitting batches with it measured faster (mlp_core.partner.SplitChooser).
+function coresText(split) {
+  if (split === true) return "2 cores";
+  const wanted = state.run && state.run.plan && state.run.plan.cores === 2;
+  const why = split === false ? " · 2 measured slower" : { starting: " · 2nd starting…", failed: " · 2nd stopped" }[state.helper] || "";
+  return `1 core${wanted ? why : ""}`;
 }
 
 function clearRunViews() {
@@ -290,6 +313,9 @@ function clearRunViews() {
   ui.progressText.textContent = "Not started";
   ui.throughput.textContent = "–";
   ui.eta.textContent = "–";
+  ui.coresUsed.textContent = "–";
+  ui.coresUsed.dataset.cores = "";
+  ui.coresUsed.dataset.sharedSteps = "0";
 }
 
 async function startTraining() {
@@ -334,7 +360,7 @@ function onProgress(p) {
     lossChart.add("loss", run.steps / run.plan.steps_per_epoch, run.smoother.push(loss));
   }
   const total = run.plan.total_samples;
-  const view = { value: Math.min(1, p.samples_seen / total) };
+  const view = { value: Math.min(1, p.samples_seen / total), split: p.split, sharedSteps: p.shared_steps };
   run.view = view;
   scheduleRender();
   if (p.losses.length === 0 && !p.done) {
@@ -373,6 +399,9 @@ function renderRun() {
   state.run.view = null;
   ui.progress.value = view.value;
   ui.progressText.textContent = view.text;
+  ui.coresUsed.textContent = coresText(view.split);
+  ui.coresUsed.dataset.cores = view.split ? "2" : "1";
+  ui.coresUsed.dataset.sharedSteps = String(view.sharedSteps);  // steps the helper took part in
   if (view.throughput) { ui.throughput.textContent = view.throughput; ui.eta.textContent = view.eta; }
 }
 
@@ -444,6 +473,13 @@ function onEvent(message) {
       return;
     }
     case "progress": return onProgress(message);
+    case "helper": {
+      state.helper = message.state;
+      if (message.state === "failed" && state.run && state.run.plan && state.run.plan.cores === 2) {
+        say(`Training goes on with one core: ${message.detail}.`);
+      }
+      return undefined;
+    }
     case "epoch": return onEpoch(message);
     case "done": return onDone(message);
     case "diverged": return onDiverged(message);

@@ -2,6 +2,9 @@
 // It speaks the worker protocol of docs/ARCHITECTURE.md: requests {id, cmd, ...} get {id, ok, ...};
 // unsolicited events carry `event`. Python work is cut into short chunks so messages are answered mid-run.
 
+import { Helper } from "./helper-link.js";
+import { installBundle, loadNumpy, loadRuntime, readable, typed } from "./python-runtime.js";
+
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
 const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wrong hash too (it may be a truncated file)
 
@@ -11,19 +14,12 @@ let base = null;                     // the site URL every fetch is resolved aga
 let manifest = null;                 // the promise of data/manifest.json, fetched on first need
 let run = null;                      // the training run in progress, or null (see newRun)
 let dataLoading = null;              // the promise of the shard download in progress, shared by callers
+let helper = null;                   // the second core's worker (helper-link.js), made at init
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const reply = (id, fields = {}, transfer = []) => post({ id, ok: true, ...fields }, transfer);
 const fail = (id, error) => post({ id, ok: false, error: readable(error) });
 const emit = (event, fields = {}, transfer = []) => post({ event, ...fields }, transfer);
-
-// Python exceptions arrive as long tracebacks; the page wants the last line ("ValueError: ...").
-function readable(error) {
-  const text = String(error && error.message ? error.message : error);
-  const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
-  const last = lines[lines.length - 1] || "unknown error";
-  return last.replace(/^[\w.]*(ModelFileError|ValueError|FileNotFoundError|RuntimeError|TypeError): /, "");
-}
 
 // Yield to the worker's event loop (a MessageChannel hop is not clamped like nested setTimeout).
 function yieldToEventLoop() {
@@ -65,28 +61,11 @@ async function gunzip(bytes) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-// Copy a NumPy array (PyProxy) into a JS typed array and free the proxy.
-function typed(proxy, type) {
-  if (proxy === undefined || proxy === null) return null;
-  const buffer = proxy.getBuffer(type);
-  try { return buffer.data.slice(); } finally { buffer.release(); proxy.destroy(); }
-}
-
 // Python returns small results as JSON text: one conversion, no proxies to leak.
 const callJson = (fn, ...args) => JSON.parse(fn(...args));
 
 // The active model as .npz bytes (a Uint8Array of its own, ready to transfer).
 const exportedModel = () => typed(api.export_model(), "u8");
-
-// The first unhandled rejection in this worker, as a rejected promise (used while Pyodide loads).
-function escapedRejection(signal) {
-  return new Promise((_, reject) => {
-    self.addEventListener("unhandledrejection", (event) => {
-      event.preventDefault();
-      reject(event.reason instanceof Error ? event.reason : new Error(String(event.reason)));
-    }, { once: true, signal });
-  });
-}
 
 // ---- init -------------------------------------------------------------------------------------
 
@@ -107,8 +86,9 @@ function prefetch(url) {
 }
 
 async function init(id, message) {
-  if (pyodide) return reply(id, { model: callJson(api.model_info), recipes: callJson(api.recipes_json) });
+  if (pyodide) return reply(id, { model: callJson(api.model_info), recipes: callJson(api.recipes_json), two_cores: Helper.available });
   base = new URL(message.base);
+  helper = new Helper(base, (state, detail) => emit("helper", { state, detail }));
   // The small files Python needs after numpy are downloaded while the runtime loads, not after it.
   const bundleDownload = prefetch(new URL("py/bundle.zip", base));
   const modelDownload = prefetch(new URL("model/pretrained.npz", base));
@@ -116,32 +96,18 @@ async function init(id, message) {
   let stage = "runtime";
   try {
     emit("stage", { stage, state: "start" });
-    const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", base).href);
-    // loadPyodide never settles when the wasm download fails: its rejection escapes as an unhandled
-    // one. Racing against that turns a hang into a readable error at once.
-    const loaded = new AbortController();
-    try {
-      pyodide = await Promise.race([
-        loadPyodide({ indexURL: new URL("pyodide/", base).href, stdout: () => {}, stderr: (t) => console.warn(t) }),
-        escapedRejection(loaded.signal),
-      ]);
-    } finally {
-      loaded.abort();  // later rejections are not Pyodide's loading failures
-    }
+    pyodide = await loadRuntime(base);
     emit("stage", { stage, state: "done" });
 
     stage = "numpy";
     emit("stage", { stage, state: "start" });
-    // loadPackage checks the wheel's sha256 against pyodide-lock.json and fetches from indexURL only.
-    await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (t) => console.warn(t) });
-    pyodide.runPython("import numpy");  // its first import is most of numpy's start-up: count it in this stage
+    await loadNumpy(pyodide);  // its first import counts in this stage
     emit("stage", { stage, state: "done" });
 
     stage = "code";
     emit("stage", { stage, state: "start" });
     const bundle = await bundleDownload.reportAs(stage);
-    pyodide.unpackArchive(bundle, "zip", { extractDir: "/home/pyodide/app" });
-    pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
+    installBundle(pyodide, bundle);
     api = pyodide.pyimport("worker_api");
     // The form's limits (training images per split) come from the data manifest.
     api.set_manifest(JSON.stringify(await getManifest()));
@@ -152,7 +118,7 @@ async function init(id, message) {
     const model = await modelDownload.reportAs(stage);
     const info = callJson(api.load_pretrained, model);
     emit("stage", { stage, state: "done", bytes: model.byteLength });
-    reply(id, { model: info, recipes: callJson(api.recipes_json) });
+    reply(id, { model: info, recipes: callJson(api.recipes_json), two_cores: Helper.available });
   } catch (error) {
     emit("stage", { stage, state: "error" });
     pyodide = null;
@@ -232,10 +198,11 @@ async function ensureData(request, shouldStop = () => false) {
 function newRun() {
   let markEnded;
   const ended = new Promise((resolve) => { markEnded = resolve; });
-  return { paused: false, stopping: false, wake: null, ended, markEnded };
+  return { paused: false, stopping: false, wake: null, ended, markEnded, helperLink: null };
 }
 
 function endRun() {
+  if (helper) helper.detach();
   if (run) run.markEnded();
   run = null;
 }
@@ -262,7 +229,10 @@ async function startTraining(id, config) {
     await ensureData({ purpose: "train", ...config }, () => run.stopping);
     if (run.stopping) return finishRun({ stopped: true, started: false });
     const plan = callJson(api.start_run, JSON.stringify(config));
-    emit("started", plan);
+    // Two cores: the helper loads while this worker trains alone, and joins when it is ready.
+    plan.cores = config.cores === 2 && Helper.available ? 2 : 1;
+    if (plan.cores === 2) helper.start();
+    emit("started", { ...plan, helper: helper.state });
     await trainingLoop(plan);
   } catch (error) {
     if (error instanceof StopRequested) return finishRun({ stopped: true, started: false });
@@ -275,7 +245,15 @@ async function trainingLoop(plan) {
   for (;;) {
     if (run.stopping) return finishRun({ stopped: true, started: true });
     if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
+    if (plan.cores === 2 && helper.ready && !helper.link) {
+      run.helperLink = helper.attach({ sizes: plan.sizes, dtype: plan.dtype, maxRows: plan.batch_size });
+      api.use_helper(run.helperLink, plan.dtype);
+    } else if (run.helperLink && helper.link !== run.helperLink) {
+      run.helperLink = null;  // the helper failed between chunks (it crashed): train alone without waiting for it
+      api.use_helper(null, plan.dtype);
+    }
     const progress = callJson(api.train_chunk, CHUNK_SECONDS);
+    if (progress.partner_error) helper.fail(progress.partner_error);  // the trainer went on alone
     emit("progress", { ...progress, elapsed: (performance.now() - started) / 1000, total_samples: plan.total_samples });
     for (const result of progress.epoch_results) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.

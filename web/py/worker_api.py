@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 
+from helper_share import HelperPartner
 from mlp_core.data import decode_shard
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
 from mlp_core.network import INPUT_SIZE, NUM_CLASSES
@@ -295,7 +296,14 @@ def start_run(config_json):
         "steps_per_epoch": trainer.steps_per_epoch,
         "total_steps": trainer.total_steps,
         "total_samples": trainer.total_steps * trainer.batch_size,
+        "sizes": list(trainer.network.sizes),
+        "dtype": str(trainer.dtype),
     })
+
+
+def use_helper(link, dtype):
+    """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more."""
+    _session.trainer.partner = None if link is None else HelperPartner(link, dtype)
 
 
 def train_chunk(seconds):

@@ -1,0 +1,81 @@
+"""Training on two cores: a second Python worker computes part of every minibatch through shared memory,
+and training goes on with one core when it cannot start or where the host does not allow shared memory."""
+
+import re
+import threading
+
+import pytest
+
+from buildlib.serve import SiteHandler, make_server
+from conftest import PageOpener, Site
+from e2e_page import open_ready, start_training, wait_state
+
+pytestmark = pytest.mark.browser
+
+# Long enough for the helper to load (a few seconds) and take part: 20,000 images x 2 epochs.
+RUN = dict(train_size=20000, epochs=2, cores=2)
+CORES_TEXT = "#cores-used"
+
+
+def shared_steps(page) -> int:
+    return int(page.get_attribute(CORES_TEXT, "data-shared-steps") or 0)
+
+
+def finish(page) -> float:
+    assert wait_state(page, "idle", "error", timeout_ms=180_000) == "idle"
+    return float(page.get_attribute("#test-acc", "data-value"))
+
+
+def test_the_helper_computes_part_of_the_batches(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    assert page.evaluate("crossOriginIsolated"), "build.py's server sends the isolation headers"
+    assert page.input_value("#cores") == "2", "two cores are the default where they can work"
+    start_training(page, **RUN)
+    page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=90_000)
+    seen = page.inner_text(CORES_TEXT)
+    assert seen in ("2 cores", "1 core · 2 measured slower"), seen
+    assert finish(page) > 0.95, "splitting the batches trains as well as one worker (20,000 images x 2 epochs)"
+    assert shared_steps(page) > 0
+
+
+def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
+    page, watch = pages.open()
+    watch.allow_console_error(r"Failed to load resource|404")
+    open_ready(page, pages.site)
+    page.route("**/py/bundle.zip", lambda route: route.fulfill(status=404, body="not found"))  # only the helper asks now
+    start_training(page, **RUN)
+    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · 2nd stopped'", timeout=90_000)
+    assert re.search(r"one core: .*bundle\.zip: HTTP 404", page.inner_text("#message")), page.inner_text("#message")
+    assert finish(page) > 0.95
+    assert shared_steps(page) == 0
+
+
+class NoIsolation(SiteHandler):
+    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP, so no shared memory
+
+
+@pytest.fixture
+def plain_host(chromium, built_site):
+    server = make_server(built_site, port=0, handler=NoIsolation)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    opener = PageOpener(chromium, Site(f"http://127.0.0.1:{server.server_address[1]}/"))
+    try:
+        yield opener
+        opener.close_and_check()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_host_without_isolation_offers_one_core_and_trains(plain_host):
+    page, _ = plain_host.open()
+    open_ready(page, plain_host.site)
+    assert page.evaluate("crossOriginIsolated") is False
+    assert page.input_value("#cores") == "1"
+    assert page.is_disabled('#cores option[value="2"]')
+    assert "does not allow shared memory" in page.inner_text("#cores-help")
+    start_training(page, train_size=5000, epochs=1)
+    assert finish(page) > 0.85
+    assert page.inner_text(CORES_TEXT) == "1 core" and shared_steps(page) == 0

@@ -1,0 +1,121 @@
+"""Both Python ends of a minibatch share (web/py/helper_share.py), joined by a stand-in for the shared buffer.
+
+In the page the two ends run in two workers and meet in a SharedArrayBuffer through JS typed arrays;
+here a typed array is a NumPy view with the same four members Pyodide gives a JsProxy of one
+(`length`, `subarray`, `assign`, `assign_to`), and helper-link.js's begin/finish call the helper's end at once.
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "py"))
+
+from helper_share import HelperPartner, HelperSide  # noqa: E402
+from mlp_core import kernels  # noqa: E402
+from mlp_core.network import Sequential  # noqa: E402
+from mlp_core.partner import PartnerError, parameter_count  # noqa: E402
+from mlp_core.recipes import RECIPES  # noqa: E402
+from mlp_core.trainer import Trainer  # noqa: E402
+
+SIZES = (784, 32, 16, 10)
+
+
+class TypedArray:
+    """What helper_share.py uses of a JS typed array: a fixed-length view whose copies must match in length."""
+
+    def __init__(self, array):
+        self.array = array
+        self.length = len(array)
+
+    def subarray(self, start, stop):
+        return TypedArray(self.array[start:stop])
+
+    def assign(self, source):
+        source = np.asarray(source)
+        assert source.shape == (self.length,) and source.dtype == self.array.dtype, "assign copies like for like"
+        self.array[:] = source
+
+    def assign_to(self, target):
+        assert target.shape == (self.length,) and target.dtype == self.array.dtype
+        target[:] = self.array
+
+
+class Link:
+    """helper-link.js's link: the shared views, begin (wakes the helper) and finish (waits for it)."""
+
+    def __init__(self, sizes, dtype, max_rows, fail=False):
+        dtype = np.dtype(dtype)
+        params = parameter_count(Sequential.mlp(sizes, "he", np.random.default_rng(0), dtype))
+        self.weights = TypedArray(np.zeros(params, dtype))
+        self.gradients = TypedArray(np.zeros(params, dtype))
+        self.values = TypedArray(np.zeros(max_rows * sizes[0], dtype))
+        self.active = TypedArray(np.zeros(sizes[0], np.int32))
+        self.labels = TypedArray(np.zeros(max_rows, np.int32))
+        self.helper = HelperSide(json.dumps(list(sizes)), dtype.name, self)
+        self.error = None
+        self.fail = fail
+        self.loss = None
+        self.shares = []
+
+    def begin(self, rows, batch_size, active, fill):
+        self.shares.append((rows, active))
+        self.loss = self.helper.compute(rows, batch_size, active, fill)
+
+    def finish(self, own_ms):
+        if self.fail:
+            self.error = "the helper worker did not answer in 2.0 s"
+            return None
+        return self.loss
+
+
+def tiny_data(count, seed=0):
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, 28, 28), np.uint8)
+    images[:, 6:22, 6:22] = rng.integers(0, 256, (count, 16, 16))  # a blank border, like MNIST
+    return images.reshape(count, 784), rng.integers(0, 10, count)
+
+
+class AlwaysSplit:
+    split = True
+
+    def next_split(self):
+        return True
+
+    def record(self, split, seconds):
+        pass
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("skip_blank", [False, True])
+def test_a_share_through_the_buffer_trains_like_one_worker(monkeypatch, dtype, skip_blank):
+    monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip_blank)
+    monkeypatch.setattr("mlp_core.trainer.SplitChooser", AlwaysSplit)
+    recipe = RECIPES["fast"].replace(sizes=SIZES, dtype=dtype, epochs=1, batch_size=40, train_eval_size=100)
+    x, y = tiny_data(400)
+    alone = Trainer(recipe, x, y)
+    alone.run()
+    shared = Trainer(recipe, x, y)
+    link = Link(SIZES, dtype, recipe.batch_size)
+    shared.partner = HelperPartner(link, dtype)
+    shared.run()
+    assert shared.shared_steps == alone.step == 10
+    # With blank columns skipped only the 16x16 inked middle travels; otherwise every column (0: all of them).
+    assert {active for _, active in link.shares} == {256 if skip_blank else 0}
+    tolerance = 1e-4 if dtype == "float32" else 1e-10
+    for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
+        np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=tolerance)
+
+
+def test_a_silent_helper_raises_the_partner_error_with_its_reason():
+    link = Link(SIZES, "float32", 40, fail=True)
+    partner = HelperPartner(link, "float32")
+    trainer = Trainer(RECIPES["fast"].replace(sizes=SIZES, batch_size=40), *tiny_data(400))
+    trainer.partner = partner
+    trainer.run(max_steps=3)
+    assert trainer.partner is None and trainer.step == 3
+    assert trainer.partner_error == "the helper worker did not answer in 2.0 s"
+    with pytest.raises(PartnerError, match="did not answer"):
+        partner.finish()

@@ -1,0 +1,60 @@
+// The helper worker: a second Pyodide that computes part of each minibatch's gradient while the
+// training worker computes the rest (mlp_core/partner.py), so training uses two cores. It keeps no
+// data and no training state: each share brings the weights and rows it needs through shared memory
+// (share-buffer.js). Messages: {cmd: "init", base} then {cmd: "attach", buffer, shape} per run;
+// events: {event: "ready"} and {event: "error", error}.
+
+import { installBundle, loadNumpy, loadRuntime, readable } from "./python-runtime.js";
+import { ACTIVE, BATCH, DONE, FILL, LOSS, QUIT, ROWS, SEQ, STATUS, shareViews } from "./share-buffer.js";
+
+let api = null;  // web/py/helper_share.py once init has finished
+
+async function init(base) {
+  const pyodide = await loadRuntime(base);
+  await loadNumpy(pyodide);
+  // The training worker's bundle: the browser has it cached by now.
+  const response = await fetch(new URL("py/bundle.zip", base));
+  if (!response.ok) throw new Error(`py/bundle.zip: HTTP ${response.status}`);
+  installBundle(pyodide, new Uint8Array(await response.arrayBuffer()));
+  api = pyodide.pyimport("helper_share");
+}
+
+// Compute shares until the run is over. Blocking is fine here: nothing else happens in this worker
+// during a run, and a blocked worker uses no CPU.
+function serve(buffer, shape) {
+  const views = shareViews(buffer, shape);
+  const { control, numbers } = views;
+  const partner = api.HelperSide(JSON.stringify(shape.sizes), shape.dtype, views);
+  try {
+    for (let seen = 0; ; ) {
+      Atomics.wait(control, SEQ, seen);  // returns at once if a share came before this loop started
+      seen = Atomics.load(control, SEQ);
+      if (Atomics.load(control, QUIT)) return;
+      try {
+        numbers[LOSS] = partner.compute(control[ROWS], control[BATCH], control[ACTIVE], numbers[FILL]);
+        control[STATUS] = 0;
+      } catch (error) {
+        control[STATUS] = 1;
+        self.postMessage({ event: "error", error: readable(error) });
+      }
+      Atomics.store(control, DONE, seen);
+      Atomics.notify(control, DONE);
+      if (control[STATUS] !== 0) return;
+    }
+  } finally {
+    partner.destroy();
+  }
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    if (data.cmd === "init") {
+      await init(data.base);
+      self.postMessage({ event: "ready" });
+    } else if (data.cmd === "attach") {
+      serve(data.buffer, data.shape);
+    }
+  } catch (error) {
+    self.postMessage({ event: "error", error: readable(error) });
+  }
+};
