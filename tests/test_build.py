@@ -21,7 +21,7 @@ from buildlib.errors import BuildError, HashMismatch
 from buildlib.fetch import fetch_all, verify
 from buildlib.paths import cache_dir, dist_dir
 from buildlib.pins import NUMPY_WASM, PYODIDE, mnist_pin
-from buildlib.serve import make_server
+from buildlib.serve import ISOLATION_HEADERS, make_server
 from buildlib.shards import SHARD_SIZE, shard_plan, write_shards
 from buildlib.sizes import format_report, size_report
 from mlp_core.data import MNIST_FILES, decode_shard, default_mnist_dir, load_mnist
@@ -353,3 +353,19 @@ def test_server_page_headers_and_missing_files(served_site):
     assert response.getheader("Content-Security-Policy") is None
     assert fetch(port, "/missing.js")[0].status == 404
     assert fetch(port, "/js/")[0].status == 404  # no folder listings, like a static host
+
+
+@pytest.mark.parametrize("path", ["/index.html", "/js/worker.js", "/pyodide/pyodide.asm.wasm", "/data/train-00.bin.gz"])
+def test_server_isolates_every_response(served_site, path):
+    """Shared memory (the page's second training worker) needs cross-origin isolation, on workers' scripts too."""
+    _, port = served_site
+    response, _ = fetch(port, path)
+    for name, value in ISOLATION_HEADERS.items():
+        assert response.getheader(name) == value
+
+
+def test_the_service_worker_adds_the_same_isolation_headers_as_the_server():
+    """web/coi-sw.js gives hosts that cannot send headers (GitHub Pages) the ones buildlib/serve.py sends."""
+    script = (Path(build.__file__).parent / "web" / "coi-sw.js").read_text()
+    for name, value in ISOLATION_HEADERS.items():
+        assert f'"{name}": "{value}"' in script

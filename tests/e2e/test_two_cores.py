@@ -1,5 +1,6 @@
 """Training on two cores: a second Python worker computes part of every minibatch through shared memory,
-and training goes on with one core when it cannot start or where the host does not allow shared memory."""
+and training goes on with one core when it cannot start or where shared memory cannot be had. A host that
+cannot send the isolation headers (GitHub Pages) gets them from a service worker (web/coi-sw.js)."""
 
 import re
 import threading
@@ -52,7 +53,7 @@ def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
 
 
 class NoIsolation(SiteHandler):
-    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP, so no shared memory
+    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP headers
 
 
 @pytest.fixture
@@ -69,8 +70,19 @@ def plain_host(chromium, built_site):
         server.server_close()
 
 
-def test_a_host_without_isolation_offers_one_core_and_trains(plain_host):
+def test_a_host_without_isolation_gets_it_from_a_service_worker(plain_host):
     page, _ = plain_host.open()
+    open_ready(page, plain_host.site)  # the first load registers web/coi-sw.js and reloads once
+    assert page.evaluate("crossOriginIsolated") is True
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert page.input_value("#cores") == "2" and not page.is_disabled('#cores option[value="2"]')
+    start_training(page, **RUN)
+    page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=90_000)
+    assert finish(page) > 0.95
+
+
+def test_without_service_workers_such_a_host_offers_one_core_and_trains(plain_host):
+    page, _ = plain_host.open(service_workers="block")
     open_ready(page, plain_host.site)
     assert page.evaluate("crossOriginIsolated") is False
     assert page.input_value("#cores") == "1"

@@ -6,6 +6,7 @@ import { Pad, INK_SIZE } from "./pad.js";
 import { LineChart, Smoother } from "./charts.js";
 import * as views from "./views.js";
 import * as store from "./store.js";
+import { reloadIsolated } from "./isolation.js";
 
 const INSPECT_COUNT = 48;
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
@@ -196,6 +197,7 @@ function markReady() {
 
 async function boot() {
   try {
+    if (await reloadIsolated()) return;  // the page comes back isolated (two cores possible)
     client.start();
     await startPython();
     say("Python is ready. Draw a digit, or train your own network.");
