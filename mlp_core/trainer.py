@@ -114,12 +114,10 @@ class Trainer:
         self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
         self.epoch_results = []
         self.diverged = None
-        self._partner = None  # see the partner property
-        self._chooser = None
+        self.partner = None  # a property: setting it also sets the split chooser and the weight buffer
         self.partner_error = None  # why the partner last failed (it is then dropped)
         self.shared_steps = 0  # minibatch steps split with a partner
         self._partner_rows = None  # rows of each minibatch the partner computes: half, then balanced
-        self._flat_weights = None  # the buffer the weights travel to the partner in
         self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
         self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
         self._phase = "train"
@@ -141,6 +139,8 @@ class Trainer:
     def partner(self, partner):
         self._partner = partner
         self._chooser = SplitChooser() if partner is not None else None
+        # The buffer the weights travel to the partner in, filled every split step.
+        self._flat_weights = np.empty(parameter_count(self.network), dtype=self.dtype) if partner is not None else None
 
     @property
     def done(self):
@@ -229,8 +229,6 @@ class Trainer:
         rows = len(y)
         theirs = min(max(self._partner_rows or rows // 2, rows // 4, 1), rows - max(rows // 4, 1))
         keep = rows - theirs
-        if self._flat_weights is None:
-            self._flat_weights = np.empty(parameter_count(self.network), dtype=self.dtype)
         self.partner.start(flat_parameters(self.network, out=self._flat_weights), BatchShare.rows_of(x, y, keep, rows, rows))
         loss = minibatch_gradients(self.network, input_rows(x, 0, keep), y[:keep], rows)
         waiting = time.perf_counter()

@@ -78,21 +78,10 @@ def tiny_data(count, seed=0):
     return images.reshape(count, 784), rng.integers(0, 10, count)
 
 
-class AlwaysSplit:
-    split = True
-
-    def next_split(self):
-        return True
-
-    def record(self, split, seconds):
-        pass
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("skip_blank", [False, True])
-def test_a_share_through_the_buffer_trains_like_one_worker(monkeypatch, dtype, skip_blank):
+def test_a_share_through_the_buffer_trains_like_one_worker(always_split, monkeypatch, dtype, skip_blank):
     monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip_blank)
-    monkeypatch.setattr("mlp_core.trainer.SplitChooser", AlwaysSplit)
     recipe = RECIPES["fast"].replace(sizes=SIZES, dtype=dtype, epochs=1, batch_size=40, train_eval_size=100)
     x, y = tiny_data(400)
     alone = Trainer(recipe, x, y)

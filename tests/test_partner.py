@@ -6,7 +6,6 @@ import pytest
 
 from mlp_core import kernels
 from mlp_core.layers import BlankColumns
-from mlp_core import trainer as trainer_module
 from mlp_core.partner import (BatchShare, GradientWorker, PartnerError, SplitChooser, add_flat_gradients,
                               flat_gradients, flat_parameters, minibatch_gradients)
 from mlp_core.network import Sequential
@@ -19,8 +18,9 @@ SMALL = RECIPES["fast"].replace(sizes=(784, 32, 16, 10), epochs=2, batch_size=50
 class InProcessPartner:
     """A partner in this process: GradientWorker behind the start/finish interface of the page's helper."""
 
-    def __init__(self, sizes, dtype, fail_at=None):
+    def __init__(self, sizes, dtype, fail_at=None, delay=0.0):
         self.worker = GradientWorker(sizes, dtype)
+        self.delay = delay  # seconds finish() takes beyond this side's rows
         self.calls = 0
         self.rows = []  # rows of each share, to see the split
         self.fail_at = fail_at  # the call (1-based) whose result never comes
@@ -33,26 +33,10 @@ class InProcessPartner:
         self._result = (loss, gradients.copy())
 
     def finish(self):
+        time.sleep(self.delay)
         if self.calls == self.fail_at:
             raise PartnerError("the helper worker stopped answering")
         return self._result
-
-
-class AlwaysSplit:
-    """A SplitChooser that always splits, for tests of the split itself."""
-
-    split = True
-
-    def next_split(self):
-        return True
-
-    def record(self, split, seconds):
-        assert split
-
-
-@pytest.fixture
-def always_split(monkeypatch):
-    monkeypatch.setattr(trainer_module, "SplitChooser", AlwaysSplit)
 
 
 def run_shared(trainer, partner, **budget):
@@ -158,13 +142,7 @@ def test_the_split_follows_the_slower_side(always_split, synthetic_digits):
     run_shared(trainer, partner, max_steps=20)
     assert partner.rows[:3] == [25, 26, 27]
     assert max(partner.rows) == 50 - 50 // 4  # this side always keeps a quarter of the batch
-
-    class SlowPartner(InProcessPartner):
-        def finish(self):
-            time.sleep(0.002)
-            return super().finish()
-
-    slow = SlowPartner(SMALL.sizes, SMALL.dtype)
+    slow = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.002)
     run_shared(Trainer(SMALL, images, labels), slow, max_steps=20)
     assert slow.rows[:3] == [25, 24, 23] and slow.rows[-1] == 50 // 4  # and never fewer than a quarter
 
@@ -197,14 +175,8 @@ def test_the_chooser_keeps_the_faster_mode_and_tries_again_later():
 
 def test_a_partner_that_slows_training_down_is_left_idle(synthetic_digits):
     images, labels = synthetic_digits
-
-    class SlowPartner(InProcessPartner):
-        def finish(self):
-            time.sleep(0.01)  # far longer than this side's step
-            return super().finish()
-
     trainer = Trainer(SMALL.replace(epochs=10), images, labels)
-    partner = SlowPartner(SMALL.sizes, SMALL.dtype)
+    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.01)  # far longer than this side's step
     progress = run_shared(trainer, partner, max_steps=2 * SplitChooser.TRIAL_STEPS + 20)
     assert partner.calls == SplitChooser.TRIAL_STEPS  # the trial's split steps, and none after it
     assert progress["split"] is False and progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20

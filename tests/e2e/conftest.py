@@ -6,6 +6,7 @@ page must log no console error (tests that provoke errors on purpose say which o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -85,10 +86,11 @@ class Site:
         return f"{parts.scheme}://{parts.netloc}"
 
 
-@pytest.fixture(scope="session")
-def site(built_site) -> Site:
-    """dist/ served by build.py's own server (buildlib.serve) on a free 127.0.0.1 port, for the whole session."""
-    server = make_server(built_site, host="127.0.0.1", port=0)
+@contextlib.contextmanager
+def served(directory: Path, handler: type = None):
+    """``directory`` served by build.py's own server (buildlib.serve; ``handler``: a SiteHandler subclass)
+    on a free 127.0.0.1 port, as a Site, until the block ends."""
+    server = make_server(directory, host="127.0.0.1", port=0, handler=handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
@@ -97,6 +99,13 @@ def site(built_site) -> Site:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site(built_site) -> Site:
+    """dist/ served for the whole session."""
+    with served(built_site) as site:
+        yield site
 
 
 def chromium_path() -> str:

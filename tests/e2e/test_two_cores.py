@@ -3,12 +3,11 @@ and training goes on with one core when it cannot start or where shared memory c
 cannot send the isolation headers (GitHub Pages) gets them from a service worker (web/coi-sw.js)."""
 
 import re
-import threading
 
 import pytest
 
-from buildlib.serve import SiteHandler, make_server
-from conftest import PageOpener, Site
+from buildlib.serve import SiteHandler
+from conftest import PageOpener, served
 from e2e_page import open_ready, start_training, wait_state
 
 pytestmark = pytest.mark.browser
@@ -58,16 +57,10 @@ class NoIsolation(SiteHandler):
 
 @pytest.fixture
 def plain_host(chromium, built_site):
-    server = make_server(built_site, port=0, handler=NoIsolation)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    opener = PageOpener(chromium, Site(f"http://127.0.0.1:{server.server_address[1]}/"))
-    try:
+    with served(built_site, handler=NoIsolation) as site:
+        opener = PageOpener(chromium, site)
         yield opener
         opener.close_and_check()
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_host_without_isolation_gets_it_from_a_service_worker(plain_host):

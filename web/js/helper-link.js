@@ -26,10 +26,9 @@ export class Helper {
 
   get ready() { return this.state === "ready"; }
 
-  // Start loading the helper's Python unless it is running, loading, or failed before.
+  // Start loading the helper's Python unless it is running, loading, or failed before (callers check `available`).
   start() {
     if (this.state !== "off") return;
-    if (!Helper.available) return this.fail("this page cannot share memory between workers (it is not cross-origin isolated)");
     this.setState("starting");
     try {
       this.worker = new Worker(new URL("./helper.js", import.meta.url), { type: "module", name: "python-helper" });

@@ -300,10 +300,11 @@ function offerCores(possible) {
 // null without a helper, else whether splitting batches with it measured faster (mlp_core.partner.SplitChooser).
 function coresText(split) {
   if (split === true) return "2 cores";
-  const wanted = state.run && state.run.plan && state.run.plan.cores === 2;
   const why = split === false ? " · 2 measured slower" : { starting: " · 2nd starting…", failed: " · 2nd stopped" }[state.helper] || "";
-  return `1 core${wanted ? why : ""}`;
+  return `1 core${runWantsTwoCores() ? why : ""}`;
 }
+
+const runWantsTwoCores = () => Boolean(state.run && state.run.plan && state.run.plan.cores === 2);
 
 function clearRunViews() {
   lossChart.clear();
@@ -477,7 +478,7 @@ function onEvent(message) {
     case "progress": return onProgress(message);
     case "helper": {
       state.helper = message.state;
-      if (message.state === "failed" && state.run && state.run.plan && state.run.plan.cores === 2) {
+      if (message.state === "failed" && runWantsTwoCores()) {
         say(`Training goes on with one core: ${message.detail}.`);
       }
       return undefined;

@@ -64,6 +64,9 @@ async function gunzip(bytes) {
 // Python returns small results as JSON text: one conversion, no proxies to leak.
 const callJson = (fn, ...args) => JSON.parse(fn(...args));
 
+// init's answer: the model that answers, the recipes and limits for the form, and whether two cores can train.
+const readyAnswer = (model) => ({ model, recipes: callJson(api.recipes_json), two_cores: Helper.available });
+
 // The active model as .npz bytes (a Uint8Array of its own, ready to transfer).
 const exportedModel = () => typed(api.export_model(), "u8");
 
@@ -86,7 +89,7 @@ function prefetch(url) {
 }
 
 async function init(id, message) {
-  if (pyodide) return reply(id, { model: callJson(api.model_info), recipes: callJson(api.recipes_json), two_cores: Helper.available });
+  if (pyodide) return reply(id, readyAnswer(callJson(api.model_info)));
   base = new URL(message.base);
   helper = new Helper(base, (state, detail) => emit("helper", { state, detail }));
   // The small files Python needs after numpy are downloaded while the runtime loads, not after it.
@@ -118,7 +121,7 @@ async function init(id, message) {
     const model = await modelDownload.reportAs(stage);
     const info = callJson(api.load_pretrained, model);
     emit("stage", { stage, state: "done", bytes: model.byteLength });
-    reply(id, { model: info, recipes: callJson(api.recipes_json), two_cores: Helper.available });
+    reply(id, readyAnswer(info));
   } catch (error) {
     emit("stage", { stage, state: "error" });
     pyodide = null;
