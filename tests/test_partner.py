@@ -1,6 +1,4 @@
 """Splitting minibatch steps with a partner (the page's second worker) trains like one worker."""
-import time
-
 import numpy as np
 import pytest
 
@@ -15,12 +13,31 @@ from mlp_core.trainer import Trainer
 SMALL = RECIPES["fast"].replace(sizes=(784, 32, 16, 10), epochs=2, batch_size=50, train_eval_size=200)
 
 
+class FakeClock:
+    """Stands in for the trainer's ``time`` module: time passes only when a test says so, so the
+    split's balancing and the chooser's timing are decided by the test, not by a busy machine."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr("mlp_core.trainer.time", fake)
+    return fake
+
+
 class InProcessPartner:
     """A partner in this process: GradientWorker behind the start/finish interface of the page's helper."""
 
-    def __init__(self, sizes, dtype, fail_at=None, delay=0.0):
+    def __init__(self, sizes, dtype, fail_at=None, delay=0.0, clock=None):
         self.worker = GradientWorker(sizes, dtype)
-        self.delay = delay  # seconds finish() takes beyond this side's rows
+        self.delay = delay  # seconds finish() takes beyond this side's rows, passed on ``clock`` (a FakeClock)
+        self.clock = clock
         self.calls = 0
         self.rows = []  # rows of each share, to see the split
         self.fail_at = fail_at  # the call (1-based) whose result never comes
@@ -33,7 +50,8 @@ class InProcessPartner:
         self._result = (loss, gradients.copy())
 
     def finish(self):
-        time.sleep(self.delay)
+        if self.delay:
+            self.clock.now += self.delay
         if self.calls == self.fail_at:
             raise PartnerError("the helper worker stopped answering")
         return self._result
@@ -134,15 +152,15 @@ def test_flat_arrays_follow_the_parameter_order_and_refuse_a_wrong_length():
         add_flat_gradients(network, flat[:-1])
 
 
-def test_the_split_follows_the_slower_side(always_split, synthetic_digits):
+def test_the_split_follows_the_slower_side(always_split, synthetic_digits, clock):
     """The partner gets a row more after every step this side did not wait, a row less after one it did."""
     images, labels = synthetic_digits
     trainer = Trainer(SMALL, images, labels)
-    partner = InProcessPartner(SMALL.sizes, SMALL.dtype)  # answers at once: never waited for
+    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, clock=clock)  # answers at once: never waited for
     run_shared(trainer, partner, max_steps=20)
     assert partner.rows[:3] == [25, 26, 27]
     assert max(partner.rows) == 50 - 50 // 4  # this side always keeps a quarter of the batch
-    slow = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.002)
+    slow = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.002, clock=clock)
     run_shared(Trainer(SMALL, images, labels), slow, max_steps=20)
     assert slow.rows[:3] == [25, 24, 23] and slow.rows[-1] == 50 // 4  # and never fewer than a quarter
 
@@ -173,10 +191,10 @@ def test_the_chooser_keeps_the_faster_mode_and_tries_again_later():
     assert chooser.split is True
 
 
-def test_a_partner_that_slows_training_down_is_left_idle(synthetic_digits):
+def test_a_partner_that_slows_training_down_is_left_idle(synthetic_digits, clock):
     images, labels = synthetic_digits
     trainer = Trainer(SMALL.replace(epochs=10), images, labels)
-    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.01)  # far longer than this side's step
+    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.01, clock=clock)  # slower than this side's step
     progress = run_shared(trainer, partner, max_steps=2 * SplitChooser.TRIAL_STEPS + 20)
     assert partner.calls == SplitChooser.TRIAL_STEPS  # the trial's split steps, and none after it
     assert progress["split"] is False and progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20

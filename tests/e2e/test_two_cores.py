@@ -12,13 +12,30 @@ from e2e_page import open_ready, start_training, wait_state
 
 pytestmark = pytest.mark.browser
 
-# Long enough for the helper to load (a few seconds) and take part: 20,000 images x 2 epochs.
+# 20,000 images x 2 epochs: long enough to reach > 95% and to see the helper take part.
 RUN = dict(train_size=20000, epochs=2, cores=2)
 CORES_TEXT = "#cores-used"
+HELPER_TIMEOUT_MS = 120_000  # it loads Pyodide + numpy like the page's own worker (see e2e_page.READY_TIMEOUT_MS)
 
 
 def shared_steps(page) -> int:
     return int(page.get_attribute(CORES_TEXT, "data-shared-steps") or 0)
+
+
+def start_once_the_helper_is(page, expected: str) -> str:
+    """Start RUN and pause it until the helper, which the run starts, has loaded (or failed to): on a
+    slow machine the run could otherwise end first. Then Resume; returns the message said before it."""
+    start_training(page, **RUN)
+    page.click("#pause")
+    assert wait_state(page, "paused") == "paused"
+    page.wait_for_function(f"() => ['ready', 'failed'].includes(document.querySelector('{CORES_TEXT}').dataset.helper)",
+                           timeout=HELPER_TIMEOUT_MS)
+    said = page.inner_text("#message")
+    assert page.get_attribute(CORES_TEXT, "data-helper") == expected, said
+    page.click("#pause")  # Resume
+    if expected == "ready":  # the first step after Resume is split: each SplitChooser trial begins with one
+        page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=30_000)
+    return said
 
 
 def finish(page) -> float:
@@ -31,8 +48,7 @@ def test_the_helper_computes_part_of_the_batches(pages):
     open_ready(page, pages.site)
     assert page.evaluate("crossOriginIsolated"), "build.py's server sends the isolation headers"
     assert page.input_value("#cores") == "2", "two cores are the default where they can work"
-    start_training(page, **RUN)
-    page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=90_000)
+    start_once_the_helper_is(page, "ready")
     seen = page.inner_text(CORES_TEXT)
     assert seen in ("2 cores", "1 core · 2 measured slower"), seen
     assert finish(page) > 0.95, "splitting the batches trains as well as one worker (20,000 images x 2 epochs)"
@@ -44,9 +60,9 @@ def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
     watch.allow_console_error(r"Failed to load resource|404")
     open_ready(page, pages.site)
     page.route("**/py/bundle.zip", lambda route: route.fulfill(status=404, body="not found"))  # only the helper asks now
-    start_training(page, **RUN)
-    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · 2nd stopped'", timeout=90_000)
-    assert re.search(r"one core: .*bundle\.zip: HTTP 404", page.inner_text("#message")), page.inner_text("#message")
+    said = start_once_the_helper_is(page, "failed")
+    assert re.search(r"one core: .*bundle\.zip: HTTP 404", said), said
+    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · 2nd stopped'", timeout=30_000)
     assert finish(page) > 0.95
     assert shared_steps(page) == 0
 
@@ -69,8 +85,7 @@ def test_a_host_without_isolation_gets_it_from_a_service_worker(plain_host):
     assert page.evaluate("crossOriginIsolated") is True
     assert page.evaluate("navigator.serviceWorker.controller !== null")
     assert page.input_value("#cores") == "2" and not page.is_disabled('#cores option[value="2"]')
-    start_training(page, **RUN)
-    page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=90_000)
+    start_once_the_helper_is(page, "ready")
     assert finish(page) > 0.95
 
 

@@ -182,7 +182,7 @@ async function startPython() {
     applyPreset(reply.recipes.default);
     offerCores(reply.two_cores);
   }
-  state.helper = "off";  // a new worker starts without its helper
+  setHelperState("off");  // a new worker starts without its helper
   setActiveModel(reply.model, "pretrained");
   ui.loading.classList.add("finished");
   ui.loading.dataset.seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -302,6 +302,12 @@ function coresText(split) {
   if (split === true) return "2 cores";
   const why = split === false ? " · 2 measured slower" : { starting: " · 2nd starting…", failed: " · 2nd stopped" }[state.helper] || "";
   return `1 core${runWantsTwoCores() ? why : ""}`;
+}
+
+// The helper's state also goes on the page (`data-helper`), so a test can wait for it rather than race it.
+function setHelperState(helperState) {
+  state.helper = helperState;
+  ui.coresUsed.dataset.helper = helperState;
 }
 
 const runWantsTwoCores = () => Boolean(state.run && state.run.plan && state.run.plan.cores === 2);
@@ -477,7 +483,7 @@ function onEvent(message) {
     }
     case "progress": return onProgress(message);
     case "helper": {
-      state.helper = message.state;
+      setHelperState(message.state);
       if (message.state === "failed" && runWantsTwoCores()) {
         say(`Training goes on with one core: ${message.detail}.`);
       }
