@@ -7,17 +7,12 @@ import time
 import numpy as np
 
 from .data import load_mnist, split_validation
+from .metrics import confusion_matrix
 from .modelio import ModelFileError, load_model
 from .recipes import DEFAULT_RECIPE, RECIPES
 from .trainer import Trainer
 
 PROGRESS_STEPS = 20  # minibatch steps between progress-bar updates
-
-
-def confusion_matrix(model, images, labels, classes=10):
-    matrix = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(matrix, (labels.astype(np.intp), model.predict(images / np.float32(255))), 1)
-    return matrix
 
 
 def train(args):
@@ -88,7 +83,7 @@ def report_epoch(result, test_acc, emit):
 def evaluate(args):
     model = load_model(args.model)
     mnist = load_mnist()  # finds MNIST; its errors say what to run
-    matrix = confusion_matrix(model, mnist["test_x"], mnist["test_y"])
+    matrix = confusion_matrix(mnist["test_y"], model.predict(mnist["test_x"] / np.float32(255)))
     test_acc = float(np.trace(matrix) / matrix.sum())
     if args.json:
         print(json.dumps({"model": str(args.model), "sizes": model.sizes, "test_acc": test_acc, "confusion": matrix.tolist()}))

@@ -5,20 +5,16 @@ here a typed array is a NumPy view with the same four members Pyodide gives a Js
 (`length`, `subarray`, `assign`, `assign_to`), and helper-link.js's begin/finish call the helper's end at once.
 """
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "py"))
-
-from helper_share import HelperPartner, HelperSide  # noqa: E402
-from mlp_core import kernels  # noqa: E402
-from mlp_core.network import Sequential  # noqa: E402
-from mlp_core.partner import PartnerError, parameter_count  # noqa: E402
-from mlp_core.recipes import RECIPES  # noqa: E402
-from mlp_core.trainer import Trainer  # noqa: E402
+from helper_share import HelperPartner, HelperSide
+from mlp_core import kernels
+from mlp_core.network import Sequential
+from mlp_core.partner import PartnerError, parameter_count
+from mlp_core.recipes import RECIPES
+from mlp_core.trainer import Trainer
 
 SIZES = (784, 32, 16, 10)
 

@@ -1,17 +1,13 @@
 """The page worker's Python side (web/py/worker_api.py), run in CPython on a small synthetic data set."""
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "py"))
-
-import worker_api  # noqa: E402
-from mlp_core import modelio  # noqa: E402
-from mlp_core.data import encode_shard  # noqa: E402
-from mlp_core.network import INPUT_SIZE, Model, Sequential  # noqa: E402
+import worker_api
+from mlp_core import modelio
+from mlp_core.data import encode_shard
+from mlp_core.network import INPUT_SIZE, Model, Sequential
 
 VALIDATION = worker_api.RECIPES["fast"].validation_size
 SHARD = 2_000
@@ -128,6 +124,7 @@ def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
     assert summary["test_images"] == TEST_COUNT
     assert summary["test_acc"] * TEST_COUNT == pytest.approx(round(summary["test_acc"] * TEST_COUNT))
     result = worker_api.inspect(10)
+    assert result["confusion"].dtype == np.int32  # worker.js reads it as an Int32Array
     assert result["confusion"].sum() == result["test_images"] == TEST_COUNT
     assert result["count"] == 10
 

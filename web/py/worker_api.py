@@ -11,6 +11,7 @@ import numpy as np
 
 from helper_share import HelperPartner
 from mlp_core.data import decode_shard
+from mlp_core.metrics import confusion_matrix
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
 from mlp_core.network import INPUT_SIZE, NUM_CLASSES
 from mlp_core.preprocess import to_mnist
@@ -335,8 +336,7 @@ def inspect(count):
     model = _session.active_model()
     x, y = _images("test", 0, _count("test"))
     preds = model.predict(x / np.float32(255)).astype(np.uint8)  # uint8 / float32 scalar: one float32 array
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int32)
-    np.add.at(confusion, (y, preds), 1)
+    confusion = confusion_matrix(y, preds, NUM_CLASSES)
     first = model.network.dense_layers()[0].weights  # (784, units)
     units = min(first.shape[1], MAX_WEIGHT_TILES)
     count = min(int(count), len(x))
