@@ -27,6 +27,7 @@ def softmax_cross_entropy(logits, labels, batch_size=None):
     if batch_size is None:
         batch_size = len(logits)
     losses = np.log(sums) - shifted[rows, labels]
+    # A whole batch keeps np.mean: the tutorial's loss, bit for bit.
     loss = float(np.mean(losses)) if batch_size == len(logits) else float(np.sum(losses)) / batch_size
     grad = exp
     grad /= sums[:, None]

@@ -135,13 +135,14 @@ def test_the_helper_joins_a_run_and_can_be_dropped(session):
     _load_all_shards(session)
     plan = json.loads(worker_api.start_run(json.dumps(_config(train_size=1_000, epochs=2))))
     assert plan["sizes"] == [INPUT_SIZE, 32, 10] and plan["dtype"] == "float32"
+    assert plan["parameters"] == INPUT_SIZE * 32 + 32 + 32 * 10 + 10
     link = Link(plan["sizes"], plan["dtype"], plan["batch_size"])
-    worker_api.use_helper(link, plan["dtype"])
+    worker_api.use_helper(link)
     for _ in range(6):
         progress = json.loads(worker_api.train_chunk(0.0))  # one step per chunk
     assert progress["step"] == 6 and progress["split"] is True  # the first trial is still going
     assert progress["shared_steps"] == len(link.shares) == 3  # it alternates split and alone steps
-    worker_api.use_helper(None, plan["dtype"])  # the helper failed between chunks
+    worker_api.use_helper(None)  # the helper failed between chunks
     while not (progress := json.loads(worker_api.train_chunk(5.0)))["done"]:
         pass
     assert progress["split"] is None and progress["shared_steps"] == len(link.shares) == 3

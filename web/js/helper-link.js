@@ -43,7 +43,7 @@ export class Helper {
     this.worker.postMessage({ cmd: "init", base: this.base.href });
   }
 
-  // Shared memory for a run of this shape ({sizes, dtype, maxRows}); the helper waits on it for shares.
+  // Shared memory for a run of this shape (see shareViews); the helper waits on it for shares.
   // Returns the link Python's HelperPartner (web/py/helper_share.py) writes to and reads from.
   attach(shape) {
     this.detach();

@@ -19,21 +19,13 @@ const NUMBER_WORDS = 2;
 
 const ELEMENT = { float32: Float32Array, float64: Float64Array };
 
-// Parameters of an MLP with these layer sizes (weights and biases of each Dense layer).
-export function parameterCount(sizes) {
-  let count = 0;
-  for (let i = 1; i < sizes.length; i++) count += sizes[i - 1] * sizes[i] + sizes[i];
-  return count;
-}
-
-// Typed-array views of `buffer` (a new one of the right size when null); `shape` is
-// {sizes, dtype, maxRows}, the same on both sides.
-export function shareViews(buffer, { sizes, dtype, maxRows }) {
+// Typed-array views of `buffer` (a new one of the right size when null); `shape` is the run's
+// {sizes, dtype, parameters} (worker_api.start_run's plan) and maxRows, the same on both sides.
+export function shareViews(buffer, { sizes, dtype, parameters, maxRows }) {
   const type = ELEMENT[dtype];
   if (!type) throw new Error(`no shared layout for dtype ${dtype}`);
-  const params = parameterCount(sizes);
   const parts = [["control", Int32Array, CONTROL_WORDS], ["numbers", Float64Array, NUMBER_WORDS],
-    ["weights", type, params], ["gradients", type, params], ["values", type, maxRows * sizes[0]],
+    ["weights", type, parameters], ["gradients", type, parameters], ["values", type, maxRows * sizes[0]],
     ["active", Int32Array, sizes[0]], ["labels", Int32Array, maxRows]];
   const offsets = [];
   let bytes = 0;

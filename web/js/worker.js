@@ -249,11 +249,11 @@ async function trainingLoop(plan) {
     if (run.stopping) return finishRun({ stopped: true, started: true });
     if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
     if (plan.cores === 2 && helper.ready && !helper.link) {
-      run.helperLink = helper.attach({ sizes: plan.sizes, dtype: plan.dtype, maxRows: plan.batch_size });
-      api.use_helper(run.helperLink, plan.dtype);
+      run.helperLink = helper.attach({ sizes: plan.sizes, dtype: plan.dtype, parameters: plan.parameters, maxRows: plan.batch_size });
+      api.use_helper(run.helperLink);
     } else if (run.helperLink && helper.link !== run.helperLink) {
       run.helperLink = null;  // the helper failed between chunks (it crashed): train alone without waiting for it
-      api.use_helper(null, plan.dtype);
+      api.use_helper(null);
     }
     const progress = callJson(api.train_chunk, CHUNK_SECONDS);
     if (progress.partner_error) helper.fail(progress.partner_error);  // the trainer went on alone

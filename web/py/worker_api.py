@@ -14,6 +14,7 @@ from mlp_core.data import decode_shard
 from mlp_core.metrics import confusion_matrix
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
 from mlp_core.network import INPUT_SIZE, NUM_CLASSES
+from mlp_core.partner import parameter_count
 from mlp_core.preprocess import to_mnist
 from mlp_core.recipes import DEFAULT_RECIPE, RECIPES
 from mlp_core.trainer import Trainer
@@ -297,14 +298,17 @@ def start_run(config_json):
         "steps_per_epoch": trainer.steps_per_epoch,
         "total_steps": trainer.total_steps,
         "total_samples": trainer.total_steps * trainer.batch_size,
+        # The shape of the memory shared with the helper worker (web/js/share-buffer.js).
         "sizes": list(trainer.network.sizes),
         "dtype": str(trainer.dtype),
+        "parameters": parameter_count(trainer.network),
     })
 
 
-def use_helper(link, dtype):
+def use_helper(link):
     """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more."""
-    _session.trainer.partner = None if link is None else HelperPartner(link, dtype)
+    trainer = _session.trainer
+    trainer.partner = None if link is None else HelperPartner(link, trainer.dtype)
 
 
 def train_chunk(seconds):
