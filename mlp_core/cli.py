@@ -6,12 +6,13 @@ import time
 
 import numpy as np
 
-from .data import load_mnist, split_validation
+from .data import MNIST_DIR_ENV, load_mnist, split_validation
 from .metrics import confusion_matrix
-from .modelio import ModelFileError, load_model
+from .modelio import ModelFileError, load_model, save_model
 from .recipes import DEFAULT_RECIPE, RECIPES
 from .trainer import Trainer
 
+MNIST_HELP = f"folder holding the four MNIST IDX files (default: ${MNIST_DIR_ENV})"
 PROGRESS_STEPS = 20  # minibatch steps between progress-bar updates
 
 
@@ -19,7 +20,7 @@ def train(args):
     recipe = RECIPES[args.recipe]
     overrides = {"epochs": args.epochs, "seed": args.seed, "train_size": args.train_size}
     recipe = recipe.replace(**{k: v for k, v in overrides.items() if v is not None})
-    mnist = load_mnist()  # finds MNIST; its errors say what to run
+    mnist = load_mnist(args.mnist)
     train_x, train_y, val_x, val_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
     emit = (lambda obj: print(json.dumps(obj), flush=True)) if args.json else None
@@ -60,7 +61,7 @@ def train(args):
         "model": None,
     }
     if args.out:
-        trainer.model.save(args.out)
+        save_model(trainer.model, args.out)
         final["model"] = str(args.out)
     if emit:
         emit(final)
@@ -82,7 +83,7 @@ def report_epoch(result, test_acc, emit):
 
 def evaluate(args):
     model = load_model(args.model)
-    mnist = load_mnist()  # finds MNIST; its errors say what to run
+    mnist = load_mnist(args.mnist)
     matrix = confusion_matrix(mnist["test_y"], model.predict(mnist["test_x"] / np.float32(255)))
     test_acc = float(np.trace(matrix) / matrix.sum())
     if args.json:
@@ -105,10 +106,12 @@ def build_parser():
     train_cmd.add_argument("--train-size", type=int, help="use only the first N training images")
     train_cmd.add_argument("--seed", type=int, help="override the recipe's seed")
     train_cmd.add_argument("--out", help="save the trained model to this .npz file")
+    train_cmd.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     train_cmd.add_argument("--json", action="store_true", help="print one JSON object per epoch and a final one")
     train_cmd.set_defaults(handler=train)
     eval_cmd = commands.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
     eval_cmd.add_argument("model", help="a .npz model file")
+    eval_cmd.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
     eval_cmd.set_defaults(handler=evaluate)
     return parser

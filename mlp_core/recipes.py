@@ -3,16 +3,18 @@ import dataclasses
 from dataclasses import dataclass
 
 from .data import VALIDATION_SIZE
-from .init import INITIALISERS
-from .optim import OPTIMIZERS, SCHEDULES
+from .mnist import INPUT_SIZE, NUM_CLASSES
+from .nn import INITIALISERS
 
+OPTIMIZERS = ("sgd", "momentum", "adamw")  # nn.SGD, nn.Momentum, nn.AdamW (trainer.make_optimizer)
+SCHEDULES = ("constant", "cosine")  # trainer.learning_rate
 NORMALISATIONS = ("scale", "standardise")  # pixels/255 only, or also (x - mean) / std of the training pixels
 
 
 @dataclass(frozen=True)
 class Recipe:
     name: str
-    sizes: tuple = (784, 100, 200, 10)
+    sizes: tuple = (INPUT_SIZE, 100, 200, NUM_CLASSES)
     dtype: str = "float32"
     init: str = "he"
     normalise: str = "standardise"

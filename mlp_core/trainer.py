@@ -3,29 +3,84 @@
 ``Trainer.run`` does units of work (one minibatch step, or one slice of the end-of-epoch
 evaluation) until its time or step budget is spent, then returns, so the page can train in
 ~50 ms chunks and stay responsive; calling it again carries on exactly where it stopped.
+
+How a minibatch's gradients are computed is the ``gradients`` strategy's business: PlainGradients
+below is the tutorial's; mlp_core/fast/ has the page's (blank columns, einsum layouts, a helper worker).
 """
 import math
 import time
 
 import numpy as np
 
-from . import kernels
 from .data import epoch_batches
-from .layers import BlankColumns
-from .network import Model, Sequential
-from .optim import learning_rate, make_optimizer
-from .partner import (BatchShare, PartnerError, SplitChooser, add_flat_gradients, flat_gradients, flat_parameters, input_rows,
-                      minibatch_gradients, parameter_count)
+from .model import Model
+from .nn import SGD, AdamW, Momentum, Sequential, softmax_cross_entropy
+from .recipes import OPTIMIZERS, SCHEDULES
 
-# Skip the blank input columns (layers.BlankColumns) only when enough are blank to repay the gathers
-# and scatters, ~0.3 ms a step in Pyodide, about 3% of a full first layer's products.
-MAX_ACTIVE_FRACTION = 0.9
 # A loss this many times that of uniform guessing (ln 10 for MNIST) means the steps are far too large:
 # AdamW at lr 10 jumps to ~1e8 and then sits at chance with a finite loss, so NaN checks alone miss it.
 LOSS_BLOWUP_FACTOR = 100
-# A partner (mlp_core.partner) that answers within this long after this side's rows were done kept pace.
-PARTNER_WAIT_SLACK = 0.0002
 EVAL_CHUNK = 500  # images per evaluation unit: ~35 ms in Pyodide, inside the page's ~50 ms chunks
+
+
+class PlainGradients:
+    """The tutorial's step on a minibatch: forward, softmax cross-entropy, backward.
+
+    A gradient strategy is called with a minibatch's raw pixels (uint8, or floats in [0, 1]) and
+    labels, fills the network's grads and returns the mean loss. ``inputs``, ``rows``, ``forward`` and
+    ``backward`` are its parts, for mlp_core.fast.split.SplitGradients, which shares out the rows.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.network = model.network
+        self._buffer = np.empty((0, self.network.sizes[0]), dtype=model.dtype)
+
+    def inputs(self, pixels):
+        """The minibatch as the network takes it."""
+        if len(self._buffer) < len(pixels):
+            self._buffer = np.empty((len(pixels), self.network.sizes[0]), dtype=self.model.dtype)
+        # Reusing one buffer is safe: the previous step's backward pass is over.
+        return self.model.network_input(pixels, out=self._buffer[:len(pixels)])
+
+    def rows(self, inputs, start, stop):
+        return inputs[start:stop]
+
+    def forward(self, inputs):
+        return self.network.forward(inputs)
+
+    def backward(self, grad):
+        self.network.backward(grad)
+
+    def __call__(self, pixels, labels):
+        loss, grad = softmax_cross_entropy(self.forward(self.inputs(pixels)), labels)
+        self.backward(grad)
+        return loss
+
+
+def make_optimizer(recipe, parameters, adamw=AdamW):
+    """The optimizer a recipe names, over the given (param, grad) pairs; ``adamw``: the AdamW class to use."""
+    if recipe.optimizer == "sgd":
+        return SGD(parameters)
+    if recipe.optimizer == "momentum":
+        return Momentum(parameters, momentum=recipe.momentum)
+    if recipe.optimizer == "adamw":
+        return adamw(parameters, weight_decay=recipe.weight_decay)
+    raise ValueError(f"unknown optimizer {recipe.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+
+
+def learning_rate(schedule, base_lr, step, total_steps, final_fraction=0.0):
+    """The learning rate for 0-based ``step`` of ``total_steps``.
+
+    cosine: decays from base_lr to base_lr * final_fraction along half a cosine, per step.
+    """
+    if schedule == "constant":
+        return base_lr
+    if schedule == "cosine":
+        progress = min(step / max(total_steps, 1), 1.0)
+        final = base_lr * final_fraction
+        return final + 0.5 * (base_lr - final) * (1.0 + math.cos(math.pi * progress))
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
 def pixel_statistics(x):
@@ -37,13 +92,6 @@ def pixel_statistics(x):
         var = float(counts @ (values - mean) ** 2 / counts.sum())
         return mean, math.sqrt(var)
     return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))
-
-
-def _used_columns(x):
-    """Mask of the columns of ``x`` holding any nonzero value."""
-    if x.dtype == np.uint8:
-        return np.bitwise_or.reduce(x, axis=0) != 0  # 2x faster than any() in Pyodide
-    return x.any(axis=0)
 
 
 def _check_dataset(x, y, what, input_size, num_classes):
@@ -61,11 +109,17 @@ def _check_dataset(x, y, what, input_size, num_classes):
 
 
 class Trainer:
-    # Clock for train_seconds; benchmarks on a shared machine may swap in time.process_time.
-    clock = staticmethod(time.perf_counter)
+    """Trains ``model`` (a new one from the recipe when None) on uint8 or [0, 1] images.
 
-    def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None):
+    ``gradients(model)`` makes the gradient strategy (PlainGradients: the tutorial's); ``adamw`` is the
+    AdamW class a recipe's "adamw" means (nn.AdamW, or mlp_core.fast.FusedAdamW); ``clock`` times the
+    budget and ``train_seconds`` (benchmarks on a shared machine pass time.process_time, tests a fake).
+    """
+
+    def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None, *,
+                 gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter):
         self.recipe = recipe
+        self.clock = clock
         input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
         if model is not None:
             input_size, num_classes = model.sizes[0], model.sizes[-1]
@@ -89,8 +143,8 @@ class Trainer:
         self.dtype = model.dtype
         self.network = model.network
         self.parameters = self.network.parameters()
-        self.optimizer = make_optimizer(recipe, self.parameters)
-        self._batch_buffer = np.empty((recipe.batch_size, self.network.sizes[0]), dtype=self.dtype)
+        self.optimizer = make_optimizer(recipe, self.parameters, adamw)
+        self.gradients = gradients(model)
         self._augment = None
         if recipe.augment:
             from .augment import augment_batch  # lazily: the core works without the augmentation module
@@ -114,10 +168,6 @@ class Trainer:
         self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
         self.epoch_results = []
         self.diverged = None
-        self.partner = None  # a property: setting it also sets the split chooser and the weight buffer
-        self.partner_error = None  # why the partner last failed (it is then dropped)
-        self.shared_steps = 0  # minibatch steps split with a partner
-        self._partner_rows = None  # rows of each minibatch the partner computes: half, then balanced
         self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
         self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
         self._phase = "train"
@@ -131,18 +181,6 @@ class Trainer:
         self._update_metadata()
 
     @property
-    def partner(self):
-        """A partner computing part of each minibatch (mlp_core.partner) when that measures faster; None: alone."""
-        return self._partner
-
-    @partner.setter
-    def partner(self, partner):
-        self._partner = partner
-        self._chooser = SplitChooser() if partner is not None else None
-        # The buffer the weights travel to the partner in, filled every split step.
-        self._flat_weights = np.empty(parameter_count(self.network), dtype=self.dtype) if partner is not None else None
-
-    @property
     def done(self):
         return self._phase == "done"
 
@@ -152,11 +190,11 @@ class Trainer:
         At least one unit of work is done per call. An epoch's evaluation always finishes before
         ``max_steps`` stops the call, so per-epoch results arrive with the step that ends the epoch.
         """
-        start = time.perf_counter()
+        start = self.clock()
         steps = 0
         worked = False
         while self._phase != "done":
-            if worked and max_seconds is not None and time.perf_counter() - start >= max_seconds:
+            if worked and max_seconds is not None and self.clock() - start >= max_seconds:
                 break
             if self._phase == "train":
                 if max_steps is not None and steps >= max_steps:
@@ -172,40 +210,23 @@ class Trainer:
 
     # --- minibatch training -------------------------------------------------------------------
 
-    def _batch_inputs(self, rows):
+    def _pixels(self, rows):
+        """The minibatch's raw pixels: uint8, or floats in [0, 1] when augmented."""
         x = self.train_x[rows]
         if self._augment is not None:
             unit = x.astype(np.float32) / np.float32(255) if x.dtype == np.uint8 else x.astype(np.float32)
             x = self._augment(unit, self._augment_rng)
-        if kernels.SKIP_BLANK_COLUMNS:
-            used = _used_columns(x)
-            active = np.flatnonzero(used)
-            if len(active) <= MAX_ACTIVE_FRACTION * x.shape[1]:
-                fill = self._normalise(np.zeros((1, 1), dtype=x.dtype))[0, 0]  # what a blank pixel becomes
-                return BlankColumns(self._normalise(x[:, active]), active, np.flatnonzero(~used), fill)
-        # Reusing one buffer is safe: the previous step's backward pass is over.
-        return self._normalise(x, out=self._batch_buffer[: len(x)])
-
-    def _normalise(self, x, out=None):
-        if x.dtype == np.uint8:
-            return self.model.normalise_uint8(x, out=out)
-        return self.model.normalise(x)
+        return x
 
     def _train_step(self):
-        started = time.perf_counter()
         if self._batches is None:
             self._batches = epoch_batches(len(self.train_x), self.batch_size, self.rng)
             self._epoch_loss_sum = 0.0
         rows = self._batches[self.step % self.steps_per_epoch]
-        x, y = self._batch_inputs(rows), self.train_y[rows]
+        pixels, labels = self._pixels(rows), self.train_y[rows]
         self.lr = learning_rate(self.recipe.schedule, self.recipe.lr, self.step, self.total_steps, self.recipe.final_lr_fraction)
-        chooser = self._chooser
-        split = chooser is not None and len(y) >= 2 and chooser.next_split()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if split:
-                loss = self._shared_gradients(x, y)
-            else:
-                loss = minibatch_gradients(self.network, x, y, len(y))
+            loss = self.gradients(pixels, labels)
             # Backward has not touched the weights: they are the ones that gave this loss.
             if not math.isfinite(loss):
                 return self._diverge(f"the loss became {loss}")
@@ -215,38 +236,12 @@ class Trainer:
             self.optimizer.step(self.lr)
             if not self._weights_finite():
                 return self._diverge("the weights became infinite or NaN")
-        if chooser is not None and self._chooser is chooser:  # (a failed partner dropped it)
-            chooser.record(split, time.perf_counter() - started)
         self.step += 1
         self.samples_seen += len(rows)
         self._epoch_loss_sum += loss
         self._new_losses.append(loss)
         if self.step % self.steps_per_epoch == 0:
             self._start_evaluation()
-
-    def _shared_gradients(self, x, y):
-        """The minibatch's loss and gradients (in the network's grads), its last rows computed by the partner."""
-        rows = len(y)
-        theirs = min(max(self._partner_rows or rows // 2, rows // 4, 1), rows - max(rows // 4, 1))
-        keep = rows - theirs
-        self.partner.start(flat_parameters(self.network, out=self._flat_weights), BatchShare.rows_of(x, y, keep, rows, rows))
-        loss = minibatch_gradients(self.network, input_rows(x, 0, keep), y[:keep], rows)
-        waiting = time.perf_counter()
-        try:
-            partner_loss, partner_gradients = self.partner.finish()
-            self.shared_steps += 1
-        except PartnerError as error:
-            # Lose nothing: this side computes the partner's rows too, and trains alone from now on.
-            self.partner_error = str(error) or "the partner failed"
-            self.partner = None
-            partner_gradients = flat_gradients(self.network)  # this side's, kept while the grads are overwritten
-            partner_loss = minibatch_gradients(self.network, input_rows(x, keep, rows), y[keep:], rows)
-        # Balance the two sides, whose speeds differ (copies on one side, a busy core on the other): a row
-        # less for the partner after each step spent waiting for it, a row more after each step that was not.
-        waited = time.perf_counter() - waiting > PARTNER_WAIT_SLACK
-        self._partner_rows = theirs - 1 if waited else theirs + 1
-        add_flat_gradients(self.network, partner_gradients)
-        return loss + partner_loss
 
     def _keep_good_weights(self):
         for good, (param, _) in zip(self._good_weights, self.parameters):
@@ -279,7 +274,7 @@ class Trainer:
         name, x, y, start = self._eval_jobs[0]
         stop = min(start + EVAL_CHUNK, len(x))
         chunk = x[start:stop]
-        inputs = self._normalise(chunk)
+        inputs = self.model.network_input(chunk)
         with np.errstate(over="ignore", invalid="ignore"):
             predicted = self.network.infer(inputs).argmax(axis=-1)
         self._correct[name] += int(np.count_nonzero(predicted == y[start:stop]))
@@ -334,10 +329,6 @@ class Trainer:
             "diverged": self.diverged,
             "lr": self.lr,
             "seconds": self.train_seconds,
-            "shared_steps": self.shared_steps,
-            # With a partner: whether steps are split now (it measured faster) or not; None: no partner.
-            "split": None if self._chooser is None else self._chooser.split,
-            "partner_error": self.partner_error,
         }
         self._new_losses = []
         self._new_results = []

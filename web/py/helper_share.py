@@ -1,20 +1,20 @@
 """Both ends of a minibatch share in shared memory (web/js/share-buffer.js has the layout).
 
-``HelperPartner`` is the training worker's side: an mlp_core.partner partner that writes the weights
-and the helper's rows into the shared buffer and reads the gradients back. ``HelperSide`` is the
-helper worker's: it reads a share, computes it with mlp_core.partner.GradientWorker and writes the
-gradients. Every crossing is one copy between NumPy and a typed array (``assign``/``assign_to``).
+``SharedBufferHelper`` is the training worker's side: the helper of mlp_core.fast.split.SplitGradients,
+it writes the weights and the helper's rows into the shared buffer and reads the gradients back.
+``HelperSide`` is the helper worker's: it reads a share, computes it with mlp_core.fast.HelperGradients
+and writes the gradients. Every crossing is one copy between NumPy and a typed array (``assign``/``assign_to``).
 """
 import json
 import time
 
 import numpy as np
 
-from mlp_core.partner import BatchShare, GradientWorker, PartnerError
+from mlp_core.fast import PYODIDE, HelperError, HelperGradients, Share
 
 
-class HelperPartner:
-    """The helper worker as a partner of mlp_core.trainer.Trainer; ``link`` is helper-link.js's."""
+class SharedBufferHelper:
+    """The helper worker as SplitGradients sees it; ``link`` is helper-link.js's."""
 
     def __init__(self, link, dtype):
         self.link = link
@@ -39,7 +39,7 @@ class HelperPartner:
         own_ms = 1000 * (time.perf_counter() - self._started)  # this side's rows took this long
         loss = self.link.finish(own_ms)
         if loss is None:
-            raise PartnerError(self.link.error)
+            raise HelperError(self.link.error)
         self.link.gradients.assign_to(self._gradients)
         return float(loss), self._gradients
 
@@ -51,7 +51,7 @@ class HelperSide:
         self.views = views
         self.sizes = tuple(json.loads(sizes_json))
         self.dtype = np.dtype(dtype)
-        self.worker = GradientWorker(self.sizes, self.dtype)
+        self.worker = HelperGradients(self.sizes, self.dtype, PYODIDE)  # Pyodide's numpy has no BLAS
         self._values = np.empty(views.values.length, dtype=self.dtype)
         self._active = np.empty(views.active.length, dtype=np.int32)
         self._labels = np.empty(views.labels.length, dtype=np.int32)
@@ -69,7 +69,7 @@ class HelperSide:
         if active:
             indices = self._active[:active]
             views.active.subarray(0, active).assign_to(indices)
-        share = BatchShare(values.reshape(rows, columns), labels, int(batch_size), indices, float(fill))
+        share = Share(values.reshape(rows, columns), labels, int(batch_size), indices, float(fill))
         loss, grads = self.worker.gradients(self.worker.weights, share)
         views.gradients.assign(grads)
         return float(loss)

@@ -9,12 +9,13 @@ import json
 
 import numpy as np
 
-from helper_share import HelperPartner
+from helper_share import SharedBufferHelper
 from mlp_core.data import decode_shard
+from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
+from mlp_core.fast.split import parameter_count
 from mlp_core.metrics import confusion_matrix
+from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
-from mlp_core.network import INPUT_SIZE, NUM_CLASSES
-from mlp_core.partner import parameter_count
 from mlp_core.preprocess import to_mnist
 from mlp_core.recipes import DEFAULT_RECIPE, RECIPES
 from mlp_core.trainer import Trainer
@@ -287,7 +288,10 @@ def start_run(config_json):
     val_x = val_y = None
     if validation:
         val_x, val_y = _images(*validation)
-    trainer = Trainer(recipe, train_x, train_y, val_x, val_y)
+    # Pyodide's numpy has no BLAS: the einsum layouts, blank columns skipped and the fused AdamW
+    # (bench/reports/core.md); SplitGradients lets a helper worker join later (use_helper).
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, adamw=FusedAdamW,
+                      gradients=lambda model: SplitGradients(FastGradients(model, PYODIDE)))
     _session.trainer = trainer
     _session.run_config = config
     return _json({
@@ -308,12 +312,15 @@ def start_run(config_json):
 def use_helper(link):
     """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more."""
     trainer = _session.trainer
-    trainer.partner = None if link is None else HelperPartner(link, trainer.dtype)
+    trainer.gradients.helper = None if link is None else SharedBufferHelper(link, trainer.dtype)
 
 
 def train_chunk(seconds):
-    """Train for about `seconds`; the Trainer's progress dict as JSON (losses since the last call)."""
-    progress = _session.trainer.run(max_seconds=float(seconds))
+    """Train for about `seconds`; the Trainer's progress dict and the helper's part, as JSON (losses since the last call)."""
+    trainer = _session.trainer
+    progress = trainer.run(max_seconds=float(seconds))
+    split = trainer.gradients
+    progress.update(shared_steps=split.shared_steps, split=split.split, partner_error=split.error)
     if progress.get("diverged"):
         # The Trainer restored the last good weights: they become the active model.
         _session.model = _session.trainer.model

@@ -1,72 +1,15 @@
-"""A sequential network of layers, and the Model: network + input normalisation + metadata."""
+"""The Model: a network plus what it needs to take raw pixels (input normalisation) and its metadata."""
 import numpy as np
 
-from .init import INITIALISERS
-from .layers import Dense, ReLU
-from .losses import softmax
+from .nn import softmax
 
-INPUT_SIZE = 784  # 28 x 28 MNIST pixels
-NUM_CLASSES = 10
 PREDICT_CHUNK = 2048  # rows per forward pass when predicting, so memory stays bounded for any N
 
 
-class Sequential:
-    """Runs layers in order; backward runs them in reverse."""
-
-    def __init__(self, layers):
-        self.layers = list(layers)
-
-    @classmethod
-    def mlp(cls, sizes, init, rng, dtype):
-        """Dense-ReLU-...-Dense for ``sizes`` such as [784, 100, 200, 10], drawn in layer order from ``rng``."""
-        init_fn = INITIALISERS[init]
-        layers = []
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            if i > 0:
-                layers.append(ReLU())
-            layers.append(Dense.initialised(fan_in, fan_out, init_fn, rng, np.dtype(dtype)))
-        return cls(layers)
-
-    def forward(self, x):
-        """Training forward pass: each layer keeps what its backward needs."""
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def infer(self, x):
-        """Prediction forward pass: the same logits, nothing kept, so no activations outlive the call."""
-        for layer in self.layers:
-            x = layer.infer(x)
-        return x
-
-    def backward(self, grad, need_input_grad=False):
-        """Fill every layer's grads from dLoss/dLogits; returns dLoss/dInput only if asked for."""
-        for i in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[i].backward(grad, need_input_grad=need_input_grad or i > 0)
-        return grad
-
-    def dense_layers(self):
-        return [layer for layer in self.layers if isinstance(layer, Dense)]
-
-    def parameters(self):
-        """[(param, grad), ...] array pairs, updated in place by optimizers."""
-        return [(layer.params[k], layer.grads[k]) for layer in self.layers for k in layer.params]
-
-    @property
-    def sizes(self):
-        dense = self.dense_layers()
-        return [dense[0].weights.shape[0]] + [layer.weights.shape[1] for layer in dense]
-
-    @property
-    def dtype(self):
-        return self.dense_layers()[0].weights.dtype
-
-
 class Model:
-    """A network plus what it needs to take raw pixels: ``predict_proba`` accepts x in [0, 1].
+    """``predict_proba`` takes raw pixels in [0, 1] and normalises them as (x - input_mean) / input_std.
 
-    Inputs are normalised as (x - input_mean) / input_std with scalars; the tutorial's model
-    has mean 0 and std 1 (pixels / 255 only).
+    The tutorial's model has mean 0 and std 1 (pixels / 255 only).
     """
 
     def __init__(self, network, input_mean=0.0, input_std=1.0, metadata=None):
@@ -103,6 +46,10 @@ class Model:
         out = np.subtract(pixels, self.dtype.type(255.0 * self.input_mean), out=out, dtype=self.dtype)
         return np.divide(out, self.dtype.type(255.0 * self.input_std), out=out)
 
+    def network_input(self, pixels, out=None):
+        """uint8 pixels (0..255) or floats in [0, 1] -> network input (``out`` is used for uint8 only)."""
+        return self.normalise_uint8(pixels, out=out) if pixels.dtype == np.uint8 else self.normalise(pixels)
+
     def logits(self, x01):
         x = self._check_input(x01)
         chunks = [self.network.infer(self.normalise(x[i:i + PREDICT_CHUNK])) for i in range(0, len(x), PREDICT_CHUNK)]
@@ -130,11 +77,6 @@ class Model:
         if labels.shape != (len(images_uint8),):
             raise ValueError(f"expected {len(images_uint8)} labels, got shape {labels.shape}")
         return float(np.mean(self.predict(images_uint8 / np.float32(255)) == labels))
-
-    def save(self, path):
-        from .modelio import save_model  # modelio imports this module
-
-        save_model(self, path)
 
     def _check_input(self, x):
         x = np.asarray(x)

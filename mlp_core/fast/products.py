@@ -1,34 +1,33 @@
-"""The three matrix products of a dense layer, one function each.
+"""The three matrix products of a dense layer, in layouts to choose from by platform.
 
-CPython's numpy has BLAS, where ``@`` is fastest for all three. Pyodide's numpy has no BLAS;
-there ``np.einsum`` (plain C loops) beats ``@``, and the transposed-left ``x.T @ g`` is the slowest
-layout of all. The layouts used under Pyodide were chosen by measuring each candidate in
-Pyodide 0.27.7 / numpy 2.0.2 (bench/speed_probe.py; results in bench/reports/core.md).
+CPython's numpy has BLAS, where ``@`` is fastest for all three (nn.Dense uses it). Pyodide's numpy has
+no BLAS; there ``np.einsum`` (plain C loops) beats ``@``, and the transposed-left ``x.T @ g`` is the
+slowest layout of all. PYODIDE was chosen by measuring each candidate in Pyodide 0.27.7 / numpy 2.0.2
+(bench/speed_probe.py; results in bench/reports/core.md).
 """
-import sys
+from typing import NamedTuple
 
 import numpy as np
 
-IN_BROWSER = sys.platform == "emscripten"
+
+class Products(NamedTuple):
+    forward: object  # (x (B, in), W (in, out)) -> x @ W
+    weight_grad: object  # (x (B, in), grad (B, out), out=None) -> x.T @ grad, written into ``out`` if given
+    input_grad: object  # (grad (B, out), W (in, out)) -> grad @ W.T
 
 
-# --- BLAS (CPython) -------------------------------------------------------------------------------
 def blas_forward(x, weights):
-    """x @ weights: (B, in) x (in, out) -> (B, out)"""
     return x @ weights
 
 
 def blas_weight_grad(x, grad_out, out=None):
-    """x.T @ grad_out: (B, in) x (B, out) -> (in, out), written into ``out`` if given"""
     return np.matmul(x.T, grad_out, out=out)
 
 
 def blas_input_grad(grad_out, weights):
-    """grad_out @ weights.T: (B, out) x (in, out) -> (B, in)"""
     return grad_out @ weights.T
 
 
-# --- Pyodide (no BLAS) ------------------------------------------------------------------------
 # Measured per product and layer (bench/reports/core.md, "products"): einsum beats `@` everywhere, and
 # each product runs fastest when einsum's innermost loop runs along the longer of the layer's two axes
 # (in, out), whether that loop is a dot product or a scaled row added to a row. The shorter loop
@@ -76,21 +75,7 @@ def einsum_input_grad(grad_out, weights):
     return np.einsum("bo,io->bi", grad_out, weights)
 
 
-KERNELS = {
-    "blas": (blas_forward, blas_weight_grad, blas_input_grad),
-    "einsum": (einsum_forward, einsum_weight_grad, einsum_input_grad),  # einsum everywhere (FACTS' first finding)
-    "pyodide": (pyodide_forward, pyodide_weight_grad, pyodide_input_grad),  # per-shape choice, measured best
-}
-
-
-def use_kernels(name):
-    """Switch the products used by every Dense layer (benchmarks compare them this way)."""
-    global forward_product, weight_grad, input_grad
-    forward_product, weight_grad, input_grad = KERNELS[name]
-
-
-DEFAULT_KERNELS = "pyodide" if IN_BROWSER else "blas"
-# Let the first layer skip the minibatch's all-blank input columns (layers.BlankColumns): measured
-# in Pyodide (bench/reports/core.md); CPython's BLAS gains too little to pay for the gather.
-SKIP_BLANK_COLUMNS = IN_BROWSER
-use_kernels(DEFAULT_KERNELS)
+BLAS = Products(blas_forward, blas_weight_grad, blas_input_grad)
+EINSUM = Products(einsum_forward, einsum_weight_grad, einsum_input_grad)  # einsum everywhere: the first layout measured
+PYODIDE = Products(pyodide_forward, pyodide_weight_grad, pyodide_input_grad)  # per-shape choice, measured best
+PRODUCTS = {"blas": BLAS, "einsum": EINSUM, "pyodide": PYODIDE}
