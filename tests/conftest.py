@@ -1,4 +1,4 @@
-"""Shared fixtures. Real MNIST comes from mlp_core.data.find_mnist_dir() ($MNIST_DIR or build.py's cache)."""
+"""Shared fixtures. Real MNIST comes from $MNIST_DIR, else from where `python3 build.py fetch` puts it."""
 import os
 
 import numpy as np
@@ -6,18 +6,26 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def mnist():
-    """The verified MNIST arrays. Without them a developer's run skips the test; under CI=true (as
+def mnist_dir():
+    """The folder of the real MNIST files. Without them a developer's run skips the test; under CI=true (as
     tests/e2e/conftest.py treats a missing site) it fails, so CI cannot pass by skipping."""
-    from mlp_core.data import find_mnist_dir, load_mnist
+    from buildlib import paths
+    from mlp_core.data import MNIST_DIR_ENV, mnist_dir
 
     try:
-        directory = find_mnist_dir()
+        return mnist_dir(os.environ.get(MNIST_DIR_ENV) or paths.mnist_dir())
     except FileNotFoundError as error:
         if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
             pytest.fail(f"real MNIST not available, and CI=true forbids skipping: {error}", pytrace=False)
-        pytest.skip(f"real MNIST not available: {error}")
-    return load_mnist(directory)
+        pytest.skip(f"real MNIST not available ({error}): run `python3 build.py fetch`")
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    """The verified MNIST arrays."""
+    from mlp_core.data import load_mnist
+
+    return load_mnist(mnist_dir)
 
 
 @pytest.fixture
@@ -32,7 +40,7 @@ def synthetic_digits():
 
 
 class AlwaysSplit:
-    """A mlp_core.partner.SplitChooser that always splits: for tests of the split itself, not of the choice."""
+    """A mlp_core.fast.SplitChooser that always splits: for tests of the split itself, not of the choice."""
 
     split = True
 
@@ -45,5 +53,5 @@ class AlwaysSplit:
 
 @pytest.fixture
 def always_split(monkeypatch):
-    """Trainers made during the test split every step with their partner."""
-    monkeypatch.setattr("mlp_core.trainer.SplitChooser", AlwaysSplit)
+    """SplitGradients given a helper during the test split every step with it."""
+    monkeypatch.setattr("mlp_core.fast.split.SplitChooser", AlwaysSplit)

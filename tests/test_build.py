@@ -19,18 +19,17 @@ import build
 from buildlib import site as site_lib
 from buildlib.errors import BuildError, HashMismatch
 from buildlib.fetch import fetch_all, verify
-from buildlib.paths import cache_dir, dist_dir
-from buildlib.pins import NUMPY_WASM, PYODIDE, mnist_pin
+from buildlib.paths import cache_dir, dist_dir, mnist_dir
+from buildlib.pins import MNIST, NUMPY_WASM, PYODIDE
 from buildlib.serve import ISOLATION_HEADERS, make_server
 from buildlib.shards import SHARD_SIZE, shard_plan, write_shards
 from buildlib.sizes import format_report, size_report
-from mlp_core.data import MNIST_FILES, decode_shard, default_mnist_dir, load_mnist
+from mlp_core.data import MNIST_FILES, decode_shard, load_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
-MNIST = mnist_pin()
 # Both read before any test points MLP_CACHE_DIR at a temporary folder.
 REAL_CACHE = cache_dir()
-REAL_MNIST_DIR = default_mnist_dir()
+REAL_MNIST_DIR = mnist_dir()
 needs_real_mnist = pytest.mark.skipif(
     not all((REAL_MNIST_DIR / name).is_file() for name in MNIST_FILES),
     reason=f"real MNIST not in {REAL_MNIST_DIR}: run `python3 build.py fetch` first")
@@ -79,7 +78,7 @@ def test_tampered_extracted_mnist_file_is_caught(tmp_path, monkeypatch):
         (cache / "npm" / archive.name).symlink_to(archive)
     (cache / "npm" / f"pyodide-{PYODIDE['version']}").symlink_to(REAL_CACHE / "npm" / f"pyodide-{PYODIDE['version']}")
     (cache / "pip").symlink_to(REAL_CACHE / "pip")
-    data = cache / "npm" / f"{MNIST['name']}-{MNIST['version']}" / "package" / MNIST["data_dir"]
+    data = mnist_dir(cache)
     data.mkdir(parents=True)
     for name in MNIST_FILES:
         (data / name).symlink_to(REAL_MNIST_DIR / name)

@@ -24,10 +24,10 @@ def run_cli(*args, env=None):
 
 
 @pytest.mark.mnist
-def test_train_json_then_evaluate(mnist, tmp_path):
+def test_train_json_then_evaluate(mnist_dir, tmp_path):
     model_path = tmp_path / "model.npz"
     result = run_cli("train", "--recipe", "fast", "--epochs", "2", "--train-size", "3000", "--seed", "3",
-                     "--out", str(model_path), "--json")
+                     "--out", str(model_path), "--json", env={"MNIST_DIR": str(mnist_dir)})
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     epochs, final = lines[:-1], lines[-1]
@@ -35,7 +35,7 @@ def test_train_json_then_evaluate(mnist, tmp_path):
     assert all(0.8 < e["test_acc"] <= 1 and 0.8 < e["val_acc"] <= 1 and e["loss"] > 0 for e in epochs)
     assert final["event"] == "done" and final["model"] == str(model_path) and final["test_acc"] == epochs[-1]["test_acc"]
 
-    evaluated = run_cli("evaluate", str(model_path), "--json")
+    evaluated = run_cli("evaluate", str(model_path), "--json", "--mnist", str(mnist_dir))
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(evaluated.stdout)
     confusion = np.array(report["confusion"])
@@ -44,8 +44,8 @@ def test_train_json_then_evaluate(mnist, tmp_path):
 
 
 @pytest.mark.mnist
-def test_train_prints_a_line_per_epoch(mnist):
-    result = run_cli("train", "--recipe", "tutorial", "--epochs", "1", "--train-size", "640")
+def test_train_prints_a_line_per_epoch(mnist_dir):
+    result = run_cli("train", "--recipe", "tutorial", "--epochs", "1", "--train-size", "640", "--mnist", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("epoch")]
     for word in ("loss", "train", "val", "test"):
@@ -53,10 +53,12 @@ def test_train_prints_a_line_per_epoch(mnist):
     assert "epoch 1/1" in result.stderr  # tqdm's bar
 
 
-def test_missing_mnist_says_which_command_fetches_it(tmp_path):
+def test_missing_mnist_says_what_is_missing(tmp_path):
     result = run_cli("train", "--epochs", "1", env={"MNIST_DIR": str(tmp_path)})
     assert result.returncode == 2
-    assert "python3 build.py fetch" in result.stderr and "Traceback" not in result.stderr
+    assert "train-images-idx3-ubyte" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("train", "--epochs", "1", env={"MNIST_DIR": ""})
+    assert result.returncode == 2 and "MNIST_DIR" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_evaluate_refuses_a_bad_model_file_clearly(tmp_path, capsys):

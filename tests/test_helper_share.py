@@ -9,10 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from helper_share import HelperPartner, HelperSide
-from mlp_core import kernels
-from mlp_core.network import Sequential
-from mlp_core.partner import PartnerError, parameter_count
+from helper_share import HelperSide, SharedBufferHelper
+from mlp_core.fast import PYODIDE, FastGradients, HelperError, SplitGradients
+from mlp_core.fast.split import parameter_count
+from mlp_core.nn import Sequential
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -74,19 +74,22 @@ def tiny_data(count, seed=0):
     return images.reshape(count, 784), rng.integers(0, 10, count)
 
 
+def split_with(helper, skip_blank=True):
+    """A Trainer's gradients argument: the page's, with ``helper`` from the first step."""
+    return lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank), helper)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("skip_blank", [False, True])
-def test_a_share_through_the_buffer_trains_like_one_worker(always_split, monkeypatch, dtype, skip_blank):
-    monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip_blank)
+def test_a_share_through_the_buffer_trains_like_one_worker(always_split, dtype, skip_blank):
     recipe = RECIPES["fast"].replace(sizes=SIZES, dtype=dtype, epochs=1, batch_size=40, train_eval_size=100)
     x, y = tiny_data(400)
     alone = Trainer(recipe, x, y)
     alone.run()
-    shared = Trainer(recipe, x, y)
     link = Link(SIZES, dtype, recipe.batch_size)
-    shared.partner = HelperPartner(link, dtype)
+    shared = Trainer(recipe, x, y, gradients=split_with(SharedBufferHelper(link, dtype), skip_blank))
     shared.run()
-    assert shared.shared_steps == alone.step == 10
+    assert shared.gradients.shared_steps == alone.step == 10
     # With blank columns skipped only the 16x16 inked middle travels; otherwise every column (0: all of them).
     assert {active for _, active in link.shares} == {256 if skip_blank else 0}
     tolerance = 1e-4 if dtype == "float32" else 1e-10
@@ -94,13 +97,12 @@ def test_a_share_through_the_buffer_trains_like_one_worker(always_split, monkeyp
         np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=tolerance)
 
 
-def test_a_silent_helper_raises_the_partner_error_with_its_reason():
+def test_a_silent_helper_raises_the_helper_error_with_its_reason():
     link = Link(SIZES, "float32", 40, fail=True)
-    partner = HelperPartner(link, "float32")
-    trainer = Trainer(RECIPES["fast"].replace(sizes=SIZES, batch_size=40), *tiny_data(400))
-    trainer.partner = partner
+    helper = SharedBufferHelper(link, "float32")
+    trainer = Trainer(RECIPES["fast"].replace(sizes=SIZES, batch_size=40), *tiny_data(400), gradients=split_with(helper))
     trainer.run(max_steps=3)
-    assert trainer.partner is None and trainer.step == 3
-    assert trainer.partner_error == "the helper worker did not answer in 2.0 s"
-    with pytest.raises(PartnerError, match="did not answer"):
-        partner.finish()
+    assert trainer.gradients.helper is None and trainer.step == 3
+    assert trainer.gradients.error == "the helper worker did not answer in 2.0 s"
+    with pytest.raises(HelperError, match="did not answer"):
+        helper.finish()

@@ -1,7 +1,7 @@
 import numpy as np
 
-from mlp_core.losses import softmax, softmax_cross_entropy
-from test_layers import numerical_gradient
+from mlp_core.nn import softmax, softmax_cross_entropy
+from test_nn import numerical_gradient
 
 
 def tutorial_loss(logits, labels):

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 import mlp_core
 from mlp_core import ModelFileError, load_model
 from mlp_core.modelio import MAX_MODEL_BYTES, model_from_bytes, model_to_bytes
-from mlp_core.network import Model, Sequential
+from mlp_core.model import Model
+from mlp_core.nn import Sequential
 
 
 def make_model(dtype="float32", sizes=(784, 32, 10), seed=0):
@@ -33,7 +34,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, dtype):
     model = make_model(dtype)
     x = np.random.default_rng(1).random((50, 784))
     path = tmp_path / "model.npz"
-    model.save(path)
+    mlp_core.save_model(model, path)
     loaded = mlp_core.load_model(path)
     assert loaded.sizes == [784, 32, 10] and loaded.dtype == np.dtype(dtype)
     assert loaded.metadata == model.metadata

@@ -3,9 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from mlp_core.losses import softmax_cross_entropy
-from mlp_core.network import Sequential
-from mlp_core.optim import SGD, AdamW, Momentum, learning_rate, make_optimizer
+from mlp_core.nn import SGD, AdamW, Momentum, Sequential, softmax_cross_entropy
+from mlp_core.trainer import learning_rate, make_optimizer
 from mlp_core.recipes import RECIPES
 
 

@@ -4,9 +4,8 @@ import types
 import numpy as np
 import pytest
 
-from mlp_core import kernels
 from mlp_core.data import split_validation
-from mlp_core.layers import BlankColumns
+from mlp_core.modelio import model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -135,36 +134,30 @@ def test_fast_on_5000_images_for_one_epoch_beats_90_percent(mnist):
     assert progress["done"] and accuracy > 0.90
 
 
-def test_training_continues_from_a_loaded_model(synthetic_digits, tmp_path):
-    from mlp_core import load_model
-
+def test_training_continues_from_a_loaded_model_exactly_as_from_the_model_in_memory(synthetic_digits):
     images, labels = synthetic_digits
     first = Trainer(SMALL.replace(epochs=1), images, labels)
     first.run()
-    first.model.save(tmp_path / "m.npz")
-    loaded = load_model(tmp_path / "m.npz")
-    before = [p.copy() for p, _ in loaded.network.parameters()]
-    again = Trainer(SMALL.replace(epochs=1, seed=1), images, labels, model=loaded)
-    assert (again.model.input_mean, again.model.input_std) == (first.model.input_mean, first.model.input_std)
-    again.run()
-    assert again.model is loaded and not np.array_equal(before[0], loaded.network.parameters()[0][0])
-    assert again.epoch_results[0]["train_acc"] >= first.epoch_results[0]["train_acc"] - 0.05
+    loaded = model_from_bytes(model_to_bytes(first.model))
+    again = {}
+    for name, model in (("loaded", loaded), ("in memory", first.model)):
+        before = [p.copy() for p, _ in model.network.parameters()]
+        again[name] = Trainer(SMALL.replace(epochs=1, seed=1), images, labels, model=model)
+        assert (model.input_mean, model.input_std) == (first.model.input_mean, first.model.input_std)
+        again[name].run()
+        assert again[name].model is model and not np.array_equal(before[0], model.network.parameters()[0][0])
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(again["loaded"]), weights_of(again["in memory"])))
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "seconds"} for r in rs]  # noqa: E731
+    assert strip(again["loaded"].epoch_results) == strip(again["in memory"].epoch_results)
+    # Trained on top of the first epoch, not from scratch: the second epoch starts where the first ended.
+    assert again["loaded"].epoch_results[0]["loss"] < first.epoch_results[0]["loss"]
 
 
-@pytest.mark.parametrize("augment", [False, True])
-def test_skipping_blank_columns_trains_like_the_full_input(synthetic_digits, monkeypatch, augment):
-    # The browser path (kernels.SKIP_BLANK_COLUMNS) may differ from the plain one by float32 rounding only.
+def test_the_injected_clock_times_the_budget_and_the_steps(synthetic_digits):
     images, labels = synthetic_digits
-    images = images.reshape(-1, 28, 28).copy()
-    images[:, :4] = images[:, -4:] = images[:, :, :4] = images[:, :, -4:] = 0  # MNIST's blank border
-    images = images.reshape(-1, 784)
-    recipe = SMALL.replace(epochs=1, augment=augment)
-    trained = {}
-    for skip in (False, True):
-        monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip)
-        trainer = Trainer(recipe, images, labels)
-        trainer.run(max_steps=8)
-        trained[skip] = weights_of(trainer)
-        assert isinstance(trainer._batch_inputs(np.arange(50)), BlankColumns) == skip
-    for plain, skipping in zip(trained[False], trained[True]):
-        np.testing.assert_allclose(skipping, plain, rtol=1e-4, atol=1e-5)
+    ticks = iter(range(1000))
+    trainer = Trainer(SMALL.replace(epochs=1), images, labels, clock=lambda: float(next(ticks)))
+    trainer.run(max_steps=3)
+    assert trainer.train_seconds == 3.0  # one tick per step: its start and its end
+    progress = trainer.run(max_seconds=7)  # a budget tick before each step but the first, then its own two: 3 steps fit
+    assert progress["step"] == 3 + 3 and progress["seconds"] == 6.0

@@ -7,7 +7,9 @@ import pytest
 import worker_api
 from mlp_core import modelio
 from mlp_core.data import encode_shard
-from mlp_core.network import INPUT_SIZE, Model, Sequential
+from mlp_core.mnist import INPUT_SIZE
+from mlp_core.model import Model
+from mlp_core.nn import Sequential
 
 VALIDATION = worker_api.RECIPES["fast"].validation_size
 SHARD = 2_000

@@ -1,41 +1,33 @@
-"""Splitting minibatch steps with a partner (the page's second worker) trains like one worker."""
+"""Splitting minibatch steps with a helper (the page's second worker) trains like one worker."""
 import numpy as np
 import pytest
 
-from mlp_core import kernels
-from mlp_core.layers import BlankColumns
-from mlp_core.partner import (BatchShare, GradientWorker, PartnerError, SplitChooser, add_flat_gradients,
-                              flat_gradients, flat_parameters, minibatch_gradients)
-from mlp_core.network import Sequential
+from mlp_core.fast import PYODIDE, BlankColumns, FastGradients, HelperError, HelperGradients, Share, SplitChooser, SplitGradients
+from mlp_core.fast.split import add_flat_gradients, flat_gradients, flat_parameters, part_of_batch
+from mlp_core.model import Model
+from mlp_core.nn import Sequential
 from mlp_core.recipes import RECIPES
-from mlp_core.trainer import Trainer
+from mlp_core.trainer import PlainGradients, Trainer
 
 SMALL = RECIPES["fast"].replace(sizes=(784, 32, 16, 10), epochs=2, batch_size=50, train_eval_size=200)
 
 
 class FakeClock:
-    """Stands in for the trainer's ``time`` module: time passes only when a test says so, so the
-    split's balancing and the chooser's timing are decided by the test, not by a busy machine."""
+    """Time passes only when a test says so, so the split's balancing and the chooser's timing are
+    decided by the test, not by a busy machine."""
 
     def __init__(self):
         self.now = 0.0
 
-    def perf_counter(self):
+    def __call__(self):
         return self.now
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr("mlp_core.trainer.time", fake)
-    return fake
-
-
-class InProcessPartner:
-    """A partner in this process: GradientWorker behind the start/finish interface of the page's helper."""
+class InProcessHelper:
+    """A helper in this process: HelperGradients behind the start/finish interface of the page's helper."""
 
     def __init__(self, sizes, dtype, fail_at=None, delay=0.0, clock=None):
-        self.worker = GradientWorker(sizes, dtype)
+        self.computer = HelperGradients(sizes, dtype, PYODIDE)
         self.delay = delay  # seconds finish() takes beyond this side's rows, passed on ``clock`` (a FakeClock)
         self.clock = clock
         self.calls = 0
@@ -46,21 +38,22 @@ class InProcessPartner:
     def start(self, weights, share):
         self.calls += 1
         self.rows.append(len(share.labels))
-        loss, gradients = self.worker.gradients(weights.copy(), share)  # computed now, as a worker would start now
+        loss, gradients = self.computer.gradients(weights.copy(), share)  # computed now, as a worker would start now
         self._result = (loss, gradients.copy())
 
     def finish(self):
         if self.delay:
             self.clock.now += self.delay
         if self.calls == self.fail_at:
-            raise PartnerError("the helper worker stopped answering")
+            raise HelperError("the helper worker stopped answering")
         return self._result
 
 
-def run_shared(trainer, partner, **budget):
-    if trainer.partner is not partner:
-        trainer.partner = partner
-    return trainer.run(**budget)
+def split_trainer(recipe, images, labels, helper, skip_blank=True, clock=None, **kwargs):
+    """A Trainer whose steps SplitGradients shares with ``helper``, as the page's are."""
+    clock = clock or FakeClock()
+    gradients = lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank), helper, clock=clock)  # noqa: E731
+    return Trainer(recipe, images, labels, gradients=gradients, clock=clock, **kwargs)
 
 
 def bordered(images):
@@ -70,56 +63,56 @@ def bordered(images):
     return images.reshape(-1, 784)
 
 
-def test_the_halves_of_a_minibatch_add_up_to_its_gradient():
+def test_the_parts_of_a_minibatch_add_up_to_its_gradient():
     rng = np.random.default_rng(1)
     network = Sequential.mlp((784, 32, 10), "he", rng, np.float64)
+    plain = PlainGradients(Model(network))
     x, y = rng.random((20, 784)), rng.integers(0, 10, 20)
-    whole_loss = minibatch_gradients(network, x, y, 20)
+    whole_loss = plain(x, y)
     whole = flat_gradients(network)
-    first = minibatch_gradients(network, x[:12], y[:12], 20)
-    halves = flat_gradients(network)
-    worker = GradientWorker((784, 32, 10), np.float64)
-    second, second_grads = worker.gradients(flat_parameters(network), BatchShare.rows_of(x, y, 12, 20, 20))
+    first = part_of_batch(plain, plain.inputs(x)[:12], y[:12], 20)
+    part = flat_gradients(network)
+    helper = HelperGradients((784, 32, 10), np.float64)
+    second, second_grads = helper.gradients(flat_parameters(network), Share.rows_of(x, y, 12, 20, 20))
     assert first + second == pytest.approx(whole_loss, rel=1e-12)
     add_flat_gradients(network, second_grads)
     np.testing.assert_allclose(flat_gradients(network), whole, rtol=1e-10, atol=1e-14)
-    assert not np.array_equal(halves, whole)  # the first rows alone are not the whole gradient
+    assert not np.array_equal(part, whole)  # the first rows alone are not the whole gradient
 
 
 @pytest.mark.parametrize("skip_blank", [False, True])
 @pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
-def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, monkeypatch, skip_blank, optimizer):
-    monkeypatch.setattr(kernels, "SKIP_BLANK_COLUMNS", skip_blank)
+def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, skip_blank, optimizer):
     images, labels = synthetic_digits
     images = bordered(images)
     recipe = SMALL.replace(optimizer=optimizer, augment=skip_blank)  # augmentation happens before the split
     alone = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])
     alone.run()
-    shared = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])
-    partner = InProcessPartner(recipe.sizes, recipe.dtype)
+    helper = InProcessHelper(recipe.sizes, recipe.dtype)
+    shared = split_trainer(recipe, images[:500], labels[:500], helper, skip_blank, val_x=images[500:], val_y=labels[500:])
     results = []
     while not shared.done:
-        progress = run_shared(shared, partner, max_seconds=0)
-        results += progress["epoch_results"]
-    assert isinstance(shared._batch_inputs(np.arange(50)), BlankColumns) == skip_blank
-    assert shared.step == alone.step == 20 and shared.shared_steps == partner.calls == 20
+        results += shared.run(max_seconds=0)["epoch_results"]
+    assert isinstance(shared.gradients.local.inputs(bordered(images[:50])), BlankColumns) == skip_blank
+    assert shared.step == alone.step == 20 and shared.gradients.shared_steps == helper.calls == 20
     for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)  # float32 rounding only
-    strip = lambda rs: [(r["epoch"], round(r["loss"], 4)) for r in rs]
+    strip = lambda rs: [(r["epoch"], round(r["loss"], 4)) for r in rs]  # noqa: E731
     assert strip(results) == strip(alone.epoch_results)
     assert results[-1]["val_acc"] == pytest.approx(alone.epoch_results[-1]["val_acc"], abs=0.01)
 
 
-def test_a_failing_partner_loses_no_step(always_split, synthetic_digits):
+def test_a_failing_helper_loses_no_step(always_split, synthetic_digits):
     images, labels = synthetic_digits
     alone = Trainer(SMALL, images, labels)
     alone.run(max_steps=5)
-    shared = Trainer(SMALL, images, labels)
-    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, fail_at=3)
-    progress = run_shared(shared, partner, max_steps=5)
-    # The third step did the partner's rows itself, and the trainer went on alone.
-    assert progress["step"] == 5 and progress["partner_error"] == "the helper worker stopped answering"
-    assert shared.shared_steps == 2 and partner.calls == 3 and shared.partner is None
+    helper = InProcessHelper(SMALL.sizes, SMALL.dtype, fail_at=3)
+    shared = split_trainer(SMALL, images, labels, helper)
+    progress = shared.run(max_steps=5)
+    # The third step did the helper's rows itself, and the trainer went on alone.
+    split = shared.gradients
+    assert progress["step"] == 5 and split.error == "the helper worker stopped answering"
+    assert split.shared_steps == 2 and helper.calls == 3 and split.helper is None and split.split is None
     for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)
 
@@ -127,13 +120,13 @@ def test_a_failing_partner_loses_no_step(always_split, synthetic_digits):
 def test_a_diverging_shared_run_restores_the_last_good_weights(always_split, synthetic_digits):
     images, labels = synthetic_digits
     recipe = SMALL.replace(optimizer="sgd", lr=1e4)
-    trainer = Trainer(recipe, images, labels)
-    partner = InProcessPartner(recipe.sizes, recipe.dtype)
+    trainer = split_trainer(recipe, images, labels, InProcessHelper(recipe.sizes, recipe.dtype))
     for _ in range(20):
-        progress = run_shared(trainer, partner, max_seconds=0)
+        progress = trainer.run(max_seconds=0)
         if progress["diverged"]:
             break
     assert progress["diverged"] and "smaller learning rate" in progress["diverged"]
+    assert trainer.gradients.shared_steps > 0
     assert all(np.isfinite(param).all() for param, _ in trainer.parameters)
 
 
@@ -142,9 +135,9 @@ def test_flat_arrays_follow_the_parameter_order_and_refuse_a_wrong_length():
     flat = flat_parameters(network)
     assert flat.shape == (784 * 8 + 8 + 8 * 10 + 10,) and flat.dtype == np.float32
     np.testing.assert_array_equal(flat[:784 * 8], network.parameters()[0][0].ravel())
-    worker = GradientWorker((784, 8, 10), np.float32)
-    worker.weights[:] = flat  # the worker's layers are views of its flat weights
-    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(network.parameters(), worker.network.parameters()))
+    helper = HelperGradients((784, 8, 10), np.float32)
+    helper.weights[:] = flat  # the helper's layers are views of its flat weights
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(network.parameters(), helper.network.parameters()))
     before = flat_gradients(network)
     add_flat_gradients(network, flat * 2)
     np.testing.assert_array_equal(flat_gradients(network), before + flat * 2)
@@ -152,16 +145,16 @@ def test_flat_arrays_follow_the_parameter_order_and_refuse_a_wrong_length():
         add_flat_gradients(network, flat[:-1])
 
 
-def test_the_split_follows_the_slower_side(always_split, synthetic_digits, clock):
-    """The partner gets a row more after every step this side did not wait, a row less after one it did."""
+def test_the_split_follows_the_slower_side(always_split, synthetic_digits):
+    """The helper gets a row more after every step this side did not wait, a row less after one it did."""
     images, labels = synthetic_digits
-    trainer = Trainer(SMALL, images, labels)
-    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, clock=clock)  # answers at once: never waited for
-    run_shared(trainer, partner, max_steps=20)
-    assert partner.rows[:3] == [25, 26, 27]
-    assert max(partner.rows) == 50 - 50 // 4  # this side always keeps a quarter of the batch
-    slow = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.002, clock=clock)
-    run_shared(Trainer(SMALL, images, labels), slow, max_steps=20)
+    clock = FakeClock()
+    helper = InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock)  # answers at once: never waited for
+    split_trainer(SMALL, images, labels, helper, clock=clock).run(max_steps=20)
+    assert helper.rows[:3] == [25, 26, 27]
+    assert max(helper.rows) == 50 - 50 // 4  # this side always keeps a quarter of the batch
+    slow = InProcessHelper(SMALL.sizes, SMALL.dtype, delay=0.002, clock=clock)
+    split_trainer(SMALL, images, labels, slow, clock=clock).run(max_steps=20)
     assert slow.rows[:3] == [25, 24, 23] and slow.rows[-1] == 50 // 4  # and never fewer than a quarter
 
 
@@ -191,10 +184,11 @@ def test_the_chooser_keeps_the_faster_mode_and_tries_again_later():
     assert chooser.split is True
 
 
-def test_a_partner_that_slows_training_down_is_left_idle(synthetic_digits, clock):
+def test_a_helper_that_slows_training_down_is_left_idle(synthetic_digits):
     images, labels = synthetic_digits
-    trainer = Trainer(SMALL.replace(epochs=10), images, labels)
-    partner = InProcessPartner(SMALL.sizes, SMALL.dtype, delay=0.01, clock=clock)  # slower than this side's step
-    progress = run_shared(trainer, partner, max_steps=2 * SplitChooser.TRIAL_STEPS + 20)
-    assert partner.calls == SplitChooser.TRIAL_STEPS  # the trial's split steps, and none after it
-    assert progress["split"] is False and progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20
+    clock = FakeClock()
+    helper = InProcessHelper(SMALL.sizes, SMALL.dtype, delay=0.01, clock=clock)  # slower than this side's step
+    trainer = split_trainer(SMALL.replace(epochs=10), images, labels, helper, clock=clock)
+    progress = trainer.run(max_steps=2 * SplitChooser.TRIAL_STEPS + 20)
+    assert helper.calls == SplitChooser.TRIAL_STEPS  # the trial's split steps, and none after it
+    assert trainer.gradients.split is False and progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20

@@ -1,11 +1,8 @@
 import numpy as np
 import pytest
 
-from mlp_core import kernels
-from mlp_core.init import he_init, tutorial_init
-from mlp_core.layers import BlankColumns, Dense, ReLU
-from mlp_core.losses import softmax_cross_entropy
-from mlp_core.network import Model, Sequential
+from mlp_core.model import Model
+from mlp_core.nn import Dense, ReLU, Sequential, he_init, softmax_cross_entropy, tutorial_init
 
 
 def numerical_gradient(f, array, eps=1e-6):
@@ -92,10 +89,9 @@ def test_prediction_matches_training_forward_and_keeps_no_activations():
     expected = model.network.forward(x)  # the training pass: layers keep their input / output for backward
     np.testing.assert_array_equal(model.logits(x), expected)
     for layer in model.network.layers:  # a fresh model that only predicts holds nothing afterwards
-        layer._input = layer._output = None
+        layer.x = layer.out = None
     model.predict(x)
-    assert all(getattr(layer, "_input", None) is None and getattr(layer, "_output", None) is None
-               for layer in model.network.layers)
+    assert all(getattr(layer, "x", None) is None and getattr(layer, "out", None) is None for layer in model.network.layers)
 
 
 def test_accuracy_scores_uint8_images_as_predict_on_pixels_over_255():
@@ -132,55 +128,3 @@ def test_tutorial_init_draws_the_tutorials_weights():
 def test_dense_refuses_mismatched_shapes():
     with pytest.raises(ValueError, match="biases"):
         Dense(np.zeros((3, 4)), np.zeros(3))
-
-
-@pytest.mark.parametrize("name", sorted(kernels.KERNELS))
-@pytest.mark.parametrize("shape", [(784, 100), (100, 200), (200, 10)])
-def test_every_kernel_set_computes_the_same_products(name, shape):
-    # The Pyodide layouts run in CPython too, so CI checks the code the browser uses.
-    forward, weight_grad, input_grad = kernels.KERNELS[name]
-    rng = np.random.default_rng(5)
-    x, w, g = rng.normal(size=(64, shape[0])), rng.normal(size=shape), rng.normal(size=(64, shape[1]))
-    out = np.empty(shape)
-    np.testing.assert_allclose(forward(x, w), x @ w, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(weight_grad(x, g), x.T @ g, rtol=1e-10, atol=1e-10)
-    assert weight_grad(x, g, out=out) is out
-    np.testing.assert_allclose(out, x.T @ g, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(input_grad(g, w), g @ w.T, rtol=1e-10, atol=1e-10)
-
-
-def test_browser_kernels_train_like_blas():
-    def train(kernel_name):
-        kernels.use_kernels(kernel_name)
-        try:
-            rng = np.random.default_rng(6)
-            network = Sequential.mlp([784, 100, 200, 10], "he", rng, "float64")
-            x, y = rng.random((32, 784)), rng.integers(0, 10, 32)
-            _, grad = softmax_cross_entropy(network.forward(x), y)
-            network.backward(grad)
-            return [g.copy() for _, g in network.parameters()]
-        finally:
-            kernels.use_kernels(kernels.DEFAULT_KERNELS)
-
-    for a, b in zip(train("blas"), train("pyodide")):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", ["blas", "pyodide"])
-def test_dense_with_blank_columns_equals_the_full_product(name):
-    # The browser's first layer skips the columns that hold one value ("fill") in the whole batch.
-    kernels.use_kernels(name)
-    try:
-        rng = np.random.default_rng(7)
-        x = rng.normal(size=(16, 30))
-        blank = np.array([0, 1, 2, 9, 28, 29])
-        active = np.setdiff1d(np.arange(30), blank)
-        x[:, blank] = -0.4
-        weights, biases, upstream = rng.normal(size=(30, 20)), rng.normal(size=20), rng.normal(size=(16, 20))
-        full, skipping = Dense(weights.copy(), biases.copy()), Dense(weights.copy(), biases.copy())
-        np.testing.assert_allclose(skipping.forward(BlankColumns(x[:, active], active, blank, -0.4)), full.forward(x), rtol=1e-12)
-        np.testing.assert_allclose(skipping.backward(upstream), full.backward(upstream), rtol=1e-12)
-        for key in ("weights", "biases"):
-            np.testing.assert_allclose(skipping.grads[key], full.grads[key], rtol=1e-12, atol=1e-12)
-    finally:
-        kernels.use_kernels(kernels.DEFAULT_KERNELS)

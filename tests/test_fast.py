@@ -1,0 +1,113 @@
+"""Every fast variant (mlp_core/fast/) equals its textbook twin in mlp_core/nn.py and trainer.PlainGradients."""
+import numpy as np
+import pytest
+
+from mlp_core.fast import BLAS, PRODUCTS, PYODIDE, BlankColumns, FastGradients, FusedAdamW
+from mlp_core.model import Model
+from mlp_core.nn import AdamW, Dense, Sequential
+from mlp_core.recipes import RECIPES
+from mlp_core.trainer import PlainGradients, Trainer
+
+SMALL = RECIPES["fast"].replace(sizes=(784, 32, 10), epochs=1, batch_size=50, train_eval_size=200)
+
+
+def bordered(images):
+    """MNIST's blank border on the synthetic digits, so the first layer has columns to skip."""
+    images = images.reshape(-1, 28, 28).copy()
+    images[:, :4] = images[:, -4:] = images[:, :, :4] = images[:, :, -4:] = 0
+    return images.reshape(-1, 784)
+
+
+def grads_after_one_step(strategy, pixels, labels):
+    loss = strategy(pixels, labels)
+    return loss, [grad.copy() for _, grad in strategy.network.parameters()]
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+@pytest.mark.parametrize("shape", [(784, 100), (100, 200), (200, 10)])
+def test_every_product_layout_computes_the_same_products(name, shape):
+    # The Pyodide layouts run in CPython too, so CI checks the code the browser uses.
+    forward, weight_grad, input_grad = PRODUCTS[name]
+    rng = np.random.default_rng(5)
+    x, w, g = rng.normal(size=(64, shape[0])), rng.normal(size=shape), rng.normal(size=(64, shape[1]))
+    out = np.empty(shape)
+    np.testing.assert_allclose(forward(x, w), x @ w, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(weight_grad(x, g), x.T @ g, rtol=1e-10, atol=1e-10)
+    assert weight_grad(x, g, out=out) is out
+    np.testing.assert_allclose(out, x.T @ g, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(input_grad(g, w), g @ w.T, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("products", ["blas", "pyodide"])
+def test_dense_with_blank_columns_equals_the_full_product(products):
+    # The browser's first layer skips the columns that hold one value ("fill") in the whole batch.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(16, 30))
+    blank = np.array([0, 1, 2, 9, 28, 29])
+    active = np.setdiff1d(np.arange(30), blank)
+    x[:, blank] = -0.4
+    weights, biases, upstream = rng.normal(size=(30, 20)), rng.normal(size=20), rng.normal(size=(16, 20))
+    full, skipping = Dense(weights.copy(), biases.copy()), Dense(weights.copy(), biases.copy())
+    fast = FastGradients(Model(Sequential([skipping])), PRODUCTS[products])
+    np.testing.assert_allclose(fast.forward(BlankColumns(x[:, active], active, blank, -0.4)), full.forward(x), rtol=1e-12)
+    np.testing.assert_allclose(fast.dense_backward(skipping, BlankColumns(x[:, active], active, blank, -0.4), upstream, True),
+                               full.backward(upstream), rtol=1e-12)
+    for key in ("weights", "biases"):
+        np.testing.assert_allclose(skipping.grads[key], full.grads[key], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("products", sorted(PRODUCTS))
+@pytest.mark.parametrize("skip_blank", [False, True])
+def test_fast_gradients_equal_the_tutorials_step(synthetic_digits, products, skip_blank):
+    images, labels = synthetic_digits
+    pixels, labels = bordered(images)[:64], labels[:64]
+    network = Sequential.mlp([784, 100, 200, 10], "he", np.random.default_rng(6), "float64")
+    model = Model(network, input_mean=0.13, input_std=0.31)
+    fast = FastGradients(model, PRODUCTS[products], skip_blank)
+    assert isinstance(fast.inputs(pixels), BlankColumns) == skip_blank
+    plain_loss, plain = grads_after_one_step(PlainGradients(model), pixels, labels)
+    fast_loss, fast_grads = grads_after_one_step(fast, pixels, labels)
+    assert fast_loss == pytest.approx(plain_loss, rel=1e-12)
+    for a, b in zip(plain, fast_grads):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)  # float64: the same sums in another order
+
+
+def test_fast_gradients_with_blas_and_all_columns_are_the_tutorials_bit_for_bit(synthetic_digits):
+    images, labels = synthetic_digits
+    model = Model(Sequential.mlp([784, 32, 10], "tutorial", np.random.RandomState(42), "float64"))
+    plain = grads_after_one_step(PlainGradients(model), images[:32], labels[:32])
+    fast = grads_after_one_step(FastGradients(model, BLAS, skip_blank_columns=False), images[:32], labels[:32])
+    assert plain[0] == fast[0] and all(np.array_equal(a, b) for a, b in zip(plain[1], fast[1]))
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-12), ("float32", 2e-5)])
+def test_fused_adamw_equals_the_textbook_adamw(dtype, tolerance):
+    rng = np.random.default_rng(8)
+    shapes = [(20, 8), (8,)]
+    params = {name: [rng.normal(size=s).astype(dtype) for s in shapes] for name in ("textbook", "fused")}
+    params["fused"] = [p.copy() for p in params["textbook"]]
+    grads = [np.zeros(s, dtype) for s in shapes]
+    textbook = AdamW(list(zip(params["textbook"], grads)), weight_decay=0.05)
+    fused = FusedAdamW(list(zip(params["fused"], grads)), weight_decay=0.05)
+    for step in range(50):
+        for grad in grads:
+            grad[...] = rng.normal(size=grad.shape) * (1 + step % 3)
+        textbook.step(3e-3)
+        fused.step(3e-3)
+    for a, b in zip(params["textbook"], params["fused"]):
+        np.testing.assert_allclose(b, a, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_a_run_with_the_pages_variants_trains_like_the_tutorials_path(synthetic_digits, augment):
+    # float32: the browser's path may differ from the plain one by rounding only.
+    images, labels = synthetic_digits
+    images = bordered(images)
+    recipe = SMALL.replace(augment=augment)
+    plain = Trainer(recipe, images, labels)
+    fast = Trainer(recipe, images, labels, gradients=FastGradients, adamw=FusedAdamW)
+    plain.run(max_steps=8)
+    fast.run(max_steps=8)
+    assert fast.gradients.products is PYODIDE and isinstance(fast.optimizer, FusedAdamW)
+    for (a, _), (b, _) in zip(plain.parameters, fast.parameters):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
