@@ -488,7 +488,7 @@ def write_report(r: dict, command: str) -> str:
         "(readings pooled per setting) "
         f"(samples/s: {', '.join(f'{x:,.0f}' for x in r['reference_rates'])}; the table shows the mean). "
         "Two cores: a second Pyodide worker computes part of every minibatch through shared memory, and the trainer "
-        "times steps split and alone every 400 steps and keeps the faster (`mlp_core.partner.SplitChooser`), so "
+        "times steps split and alone every 400 steps and keeps the faster (`mlp_core.fast.SplitChooser`), so "
         "\"the page said\" counts its `#cores-used` readings: \"2 cores\" or \"1 core · 2 measured slower\". "
         "CPython: `mlp_core.trainer.Trainer`, the default recipe "
         f"with the same sizes and batch, {THROUGHPUT_IMAGES:,} images, 8 s, OPENBLAS_NUM_THREADS=1, in this process "

@@ -439,6 +439,7 @@ def write_report(path: Path, context: dict) -> None:
 def main(argv=None) -> int:
     import os
 
+    from buildlib.paths import mnist_dir
     from mlp_core import load_model
     from mlp_core.data import load_mnist
     from mlp_core.recipes import RECIPES
@@ -451,7 +452,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(REPO / "bench" / "reports" / "drawn.md"))
     args = parser.parse_args(argv)
 
-    data = load_mnist()
+    data = load_mnist(os.environ.get("MNIST_DIR") or mnist_dir())
     train_x, train_y, test_x, test_y = data["train_x"], data["train_y"], data["test_x"], data["test_y"]
     shipped = load_model(args.model)
     recipe = RECIPES["shipped"]

@@ -2,7 +2,7 @@
 // Usage: node bench/pyodide_run.js PYODIDE_DIR SCRIPT.py [ARGS...]
 // PYODIDE_DIR holds pyodide.mjs, pyodide.asm.{js,wasm}, python_stdlib.zip, pyodide-lock.json and the
 // numpy wheel named in the lock (as dist/pyodide/ does). The script sees its arguments as ARGS, and the
-// repo's .cache/ (MNIST once build.py has fetched it) at /repo/.cache.
+// folder $MNIST_DIR names (if any) at /mnist, with MNIST_DIR=/mnist in its environment.
 const fs = require("fs");
 const path = require("path");
 const { pathToFileURL } = require("url");
@@ -13,17 +13,18 @@ async function main() {
   const { loadPyodide } = await import(pathToFileURL(path.resolve(pyodideDir, "pyodide.mjs")).href);
   const pyodide = await loadPyodide({ indexURL: path.resolve(pyodideDir) + path.sep });
   await pyodide.loadPackage("numpy");
-  pyodide.FS.mkdirTree("/repo/mlp_core");
-  for (const name of fs.readdirSync(path.join(repo, "mlp_core"))) {
-    if (name.endsWith(".py")) {
-      pyodide.FS.writeFile(`/repo/mlp_core/${name}`, fs.readFileSync(path.join(repo, "mlp_core", name)));
+  const copyPython = (folder) => {  // mlp_core and its subpackages
+    pyodide.FS.mkdirTree(`/repo/${folder}`);
+    for (const entry of fs.readdirSync(path.join(repo, folder), { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== "__pycache__") copyPython(`${folder}/${entry.name}`);
+      else if (entry.name.endsWith(".py")) pyodide.FS.writeFile(`/repo/${folder}/${entry.name}`, fs.readFileSync(path.join(repo, folder, entry.name)));
     }
-  }
-  // The repo's download cache (real MNIST, as build.py fetches it), where mlp_core.data looks for it.
-  const cache = path.join(repo, ".cache");
-  if (fs.existsSync(cache)) {
-    pyodide.FS.mkdirTree("/repo/.cache");
-    pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: cache }, "/repo/.cache");
+  };
+  copyPython("mlp_core");
+  if (process.env.MNIST_DIR && fs.existsSync(process.env.MNIST_DIR)) {
+    pyodide.FS.mkdirTree("/mnist");
+    pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: process.env.MNIST_DIR }, "/mnist");
+    pyodide.runPython("import os; os.environ['MNIST_DIR'] = '/mnist'");
   }
   pyodide.runPython("import sys; sys.path.insert(0, '/repo')");
   pyodide.globals.set("ARGS", pyodide.toPy(args));

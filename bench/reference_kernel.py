@@ -1,7 +1,7 @@
 """The yardstick for in-page training speed: a hand-written pure-NumPy training loop, nothing else.
 
 784-100-200-10, float32, batch 128, ReLU, softmax cross-entropy, plain SGD, and np.einsum for all
-three products of every layer: the layout ../shared/FACTS.md measured as the fastest hand-written
+three products of every layer: the layout first measured as the fastest hand-written
 kernel in Pyodide (~8,400 samples/s on a quiet machine). bench/browser.py runs it in a bare
 Pyodide + numpy worker in the same browser run as the page, so the page's samples/s can be read as
 a ratio to it, which machine noise moves far less than the absolute number.

@@ -1,14 +1,15 @@
 """Training throughput of mlp_core, runnable in CPython and in Pyodide (via bench/pyodide_run.js).
 
-Prints one JSON object per measurement. Images: the first 6,400 MNIST training images when
-build.py has fetched them, else synthetic noise. Pixel values matter little, but MNIST's blank
+Prints one JSON object per measurement. Images: the first 6,400 MNIST training images from $MNIST_DIR
+(bench/core.py sets it), else synthetic noise. Pixel values matter little, but MNIST's blank
 border does: the browser's first layer skips the columns blank in a whole minibatch
-(layers.BlankColumns), which noise never has. Each configuration is timed several times,
+(mlp_core.fast.BlankColumns), which noise never has. Each configuration is timed several times,
 interleaved with the others so that load from other processes hits all of them alike; the best
 (least disturbed) time is kept, in CPU time of this process.
 Arguments (ARGS in Pyodide, sys.argv otherwise): "products" times each candidate layout of each
 matrix product per layer; "kernels" compares whole training steps with candidate layout sets;
-"recipes" measures each recipe with the library's kernels.
+"recipes" measures each recipe as each platform trains it: in Pyodide with the page's fast variants
+(FastGradients with the PYODIDE layouts, blank columns skipped, FusedAdamW), in CPython on nn.py's path.
 """
 import json
 import sys
@@ -21,22 +22,33 @@ if sys.platform != "emscripten":  # run as a script from a checkout: make the re
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mlp_core import kernels  # noqa: E402
 from mlp_core.data import load_mnist  # noqa: E402
+from mlp_core.fast import BLAS, EINSUM, PYODIDE, FastGradients, FusedAdamW, Products  # noqa: E402
+from mlp_core.fast import products as layouts  # noqa: E402
 from mlp_core.recipes import RECIPES  # noqa: E402
 from mlp_core.trainer import Trainer  # noqa: E402
 
+IN_PYODIDE = sys.platform == "emscripten"
 
-
-# name: ((forward, weight grad, input grad), skip the minibatch's blank input columns?)
+# name: (products (forward, weight grad, input grad), skip the minibatch's blank input columns?)
 CANDIDATES = {
-    "@ for all three (BLAS layout)": (kernels.KERNELS["blas"], True),
-    "einsum for all three": (kernels.KERNELS["einsum"], True),
-    "per-shape choice, all 784 input columns": (kernels.KERNELS["pyodide"], False),
-    "per-shape choice, blank columns skipped [library]": (kernels.KERNELS["pyodide"], True),
-    "einsum forward + weight grad, @ input grad": ((kernels.einsum_forward, kernels.einsum_weight_grad, kernels.blas_input_grad), True),
-    "@ forward, einsum backward": ((kernels.blas_forward, kernels.einsum_weight_grad, kernels.einsum_input_grad), True),
+    "@ for all three (BLAS layout)": (BLAS, True),
+    "einsum for all three": (EINSUM, True),
+    "per-shape choice, all 784 input columns": (PYODIDE, False),
+    "per-shape choice, blank columns skipped [the page's]": (PYODIDE, True),
+    "einsum forward + weight grad, @ input grad": (Products(layouts.einsum_forward, layouts.einsum_weight_grad, layouts.blas_input_grad), True),
+    "@ forward, einsum backward": (Products(layouts.blas_forward, layouts.einsum_weight_grad, layouts.einsum_input_grad), True),
 }
+
+
+def fast_variants(products=PYODIDE, skip_blank=True):
+    """Trainer arguments for the page's fast variants with these products."""
+    return {"gradients": lambda model: FastGradients(model, products, skip_blank), "adamw": FusedAdamW}
+
+
+# What each platform trains with: the page's variants in Pyodide, nn.py's textbook path in CPython.
+PLATFORM_TRAINING = fast_variants() if IN_PYODIDE else {}
+PLATFORM_TRAINING_NAME = "page's fast variants" if IN_PYODIDE else "textbook (nn.py)"
 
 
 # Candidates for each product of a dense layer, as functions of (x, weights, grad_out).
@@ -99,9 +111,9 @@ def cpu_seconds():
     return time.process_time()
 
 
-def samples_per_second(recipe, steps, images, labels):
-    """(CPU-time rate, wall-time rate) of minibatch training steps."""
-    trainer = Trainer(recipe.replace(epochs=1000, train_eval_size=100), images, labels)
+def samples_per_second(recipe, steps, images, labels, training=None):
+    """(CPU-time rate, wall-time rate) of minibatch training steps; ``training``: Trainer arguments."""
+    trainer = Trainer(recipe.replace(epochs=1000, train_eval_size=100), images, labels, **(training or {}))
     trainer.run(max_steps=2)  # warm up: first-call costs
     wall, cpu = time.perf_counter(), cpu_seconds()
     trainer.run(max_steps=steps)
@@ -112,7 +124,7 @@ def samples_per_second(recipe, steps, images, labels):
 def training_images(count=6400):
     """(images, labels, what): real MNIST if on disk, else uint8 noise (no blank columns)."""
     try:
-        mnist = load_mnist()
+        mnist = load_mnist()  # $MNIST_DIR
         return mnist["train_x"][:count], mnist["train_y"][:count], "MNIST"
     except FileNotFoundError:
         rng = np.random.default_rng(0)
@@ -128,17 +140,13 @@ def main(modes):
             for row in product_speeds(batch):
                 print(json.dumps({**row, "platform": platform}), flush=True)
     if "kernels" in modes:
-        default_skip = kernels.SKIP_BLANK_COLUMNS  # restored after each sweep
         for batch in (128, 64):
             best = {}
             for _ in range(rounds):
-                for name, (triple, skip_blank) in CANDIDATES.items():
-                    kernels.forward_product, kernels.weight_grad, kernels.input_grad = triple
-                    kernels.SKIP_BLANK_COLUMNS = skip_blank
-                    rates = samples_per_second(RECIPES["fast"].replace(batch_size=batch), 3840 // batch, images, labels)
+                for name, (products, skip_blank) in CANDIDATES.items():
+                    rates = samples_per_second(RECIPES["fast"].replace(batch_size=batch), 3840 // batch, images, labels,
+                                               fast_variants(products, skip_blank))
                     best[name] = tuple(map(max, best.get(name, (0, 0)), rates))
-            kernels.use_kernels(kernels.DEFAULT_KERNELS)
-            kernels.SKIP_BLANK_COLUMNS = default_skip
             for name, (cpu_rate, wall_rate) in best.items():
                 print(json.dumps({"what": "kernels", "platform": platform, "batch": batch, "kernels": name,
                                   "samples_per_cpu_s": round(cpu_rate), "samples_per_wall_s": round(wall_rate)}), flush=True)
@@ -150,11 +158,11 @@ def main(modes):
         best = {}
         for _ in range(rounds):
             for name, recipe in variants:
-                rates = samples_per_second(recipe, 3840 // recipe.batch_size, images, labels)
+                rates = samples_per_second(recipe, 3840 // recipe.batch_size, images, labels, PLATFORM_TRAINING)
                 best[name] = tuple(map(max, best.get(name, (0, 0)), rates))
         for name, recipe in variants:
             print(json.dumps({"what": "recipe", "platform": platform, "recipe": name, "dtype": recipe.dtype,
-                              "batch": recipe.batch_size, "kernels": kernels.DEFAULT_KERNELS,
+                              "batch": recipe.batch_size, "kernels": PLATFORM_TRAINING_NAME,
                               "samples_per_cpu_s": round(best[name][0]), "samples_per_wall_s": round(best[name][1])}),
                   flush=True)
 
