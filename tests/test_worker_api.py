@@ -131,6 +131,18 @@ def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
     assert result["count"] == 10
 
 
+def test_the_page_trains_with_the_fast_variants(session):
+    # Pyodide's numpy has no BLAS: the page picks its layouts, blank columns and the fused AdamW explicitly.
+    from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
+
+    _load_all_shards(session)
+    worker_api.start_run(json.dumps(_config()))
+    trainer = worker_api._session.trainer
+    assert isinstance(trainer.gradients, SplitGradients) and isinstance(trainer.gradients.local, FastGradients)
+    assert trainer.gradients.local.products is PYODIDE and trainer.gradients.local.skip_blank_columns
+    assert isinstance(trainer.optimizer, FusedAdamW)
+
+
 def test_the_helper_joins_a_run_and_can_be_dropped(session):
     from test_helper_share import Link  # the stand-in for the shared buffer and the helper behind it
 
