@@ -20,8 +20,8 @@ const NUMBER_WORDS = 2;
 const ELEMENT = { float32: Float32Array, float64: Float64Array };
 
 // Typed-array views of `buffer` (a new one of the right size when null); `shape` is the run's
-// {sizes, dtype, parameters} (worker_api.start_run's plan) and maxRows, the same on both sides.
-export function shareViews(buffer, { sizes, dtype, parameters, maxRows }) {
+// {sizes, dtype, parameters, max_rows} (worker_api.start_run's `share`), the same on both sides.
+export function shareViews(buffer, { sizes, dtype, parameters, max_rows: maxRows }) {
   const type = ELEMENT[dtype];
   if (!type) throw new Error(`no shared layout for dtype ${dtype}`);
   const parts = [["control", Int32Array, CONTROL_WORDS], ["numbers", Float64Array, NUMBER_WORDS],
