@@ -1,5 +1,5 @@
 // The helper worker: a second Pyodide that computes part of each minibatch's gradient while the
-// training worker computes the rest (mlp_core/partner.py), so training uses two cores. It keeps no
+// training worker computes the rest (mlp_core's two-worker split), so training uses two cores. It keeps no
 // data and no training state: each share brings the weights and rows it needs through shared memory
 // (share-buffer.js). Its messages are protocol.js's HELPER_COMMANDS and HELPER_EVENTS.
 

@@ -1,7 +1,7 @@
 // The shared memory between the training worker and its helper (helper.js): one SharedArrayBuffer
 // per run, laid out here and nowhere else. Each step the training worker writes the weights and the
 // helper's rows, bumps SEQ and wakes the helper; the helper writes its gradients and loss, sets DONE
-// to that SEQ and wakes the worker (mlp_core/partner.py has the arithmetic).
+// to that SEQ and wakes the worker (mlp_core's two-worker split has the arithmetic).
 
 // Int32 control words.
 export const SEQ = 0;      // share number, bumped by the training worker for each share (and to quit)
