@@ -56,11 +56,11 @@ class Link:
         self.loss = None
         self.shares = []
 
-    def begin(self, rows, batch_size, active, fill):
+    def begin(self, *, rows, batch_size, active, fill):
         self.shares.append((rows, active))
-        self.loss = self.helper.compute(rows, batch_size, active, fill)
+        self.loss = self.helper.compute(rows=rows, batch_size=batch_size, active=active, fill=fill)
 
-    def finish(self, own_ms):
+    def finish(self, *, own_ms):
         if self.fail:
             self.error = "the helper worker did not answer in 2.0 s"
             return None

@@ -1,6 +1,4 @@
 """The page worker's Python side (web/py/worker_api.py), run in CPython on a small synthetic data set."""
-import json
-
 import numpy as np
 import pytest
 
@@ -36,13 +34,13 @@ def session(monkeypatch):
     """A fresh worker session that has read the manifest."""
     monkeypatch.setattr(worker_api, "_session", worker_api._Session())
     manifest = _manifest()
-    worker_api.set_manifest(json.dumps(manifest))
+    worker_api.set_manifest(manifest)
     return manifest
 
 
 def _load_all_shards(manifest):
     for i, shard in enumerate(manifest["shards"]):
-        worker_api.add_shard(json.dumps(shard), _shard_bytes(shard["count"], i))
+        worker_api.add_shard(shard, _shard_bytes(shard["count"], i))
 
 
 def _config(**changes):
@@ -51,7 +49,7 @@ def _config(**changes):
 
 
 def test_form_limits_come_from_the_worker_and_modelio(session):
-    recipes = json.loads(worker_api.recipes_json())
+    recipes = worker_api.recipes()
     assert recipes["limits"]["model_bytes"] == modelio.MAX_MODEL_BYTES
     assert recipes["limits"]["units"] == worker_api.MAX_UNITS
     assert recipes["presets"]["fast"]["max_train_size"] == TRAIN_COUNT - VALIDATION
@@ -60,7 +58,7 @@ def test_form_limits_come_from_the_worker_and_modelio(session):
 def test_a_network_too_big_to_reload_is_refused_with_a_clear_message(session):
     widest = [worker_api.MAX_UNITS] * worker_api.MAX_HIDDEN_LAYERS
     with pytest.raises(ValueError, match=rf"MB of weights.*at most {modelio.MAX_MODEL_BYTES // 2**20} MB"):
-        worker_api.check_config(json.dumps(_config(hidden=widest)))
+        worker_api.check_config(_config(hidden=widest))
 
 
 def test_the_biggest_accepted_network_saves_to_a_file_that_loads(session):
@@ -69,7 +67,7 @@ def test_the_biggest_accepted_network_saves_to_a_file_that_loads(session):
     for units in range(1, worker_api.MAX_UNITS + 1, 1):
         sizes = [units] * worker_api.MAX_HIDDEN_LAYERS
         try:
-            worker_api.check_config(json.dumps(_config(hidden=sizes)))
+            worker_api.check_config(_config(hidden=sizes))
         except ValueError:
             break
         accepted = sizes
@@ -87,11 +85,11 @@ def test_the_biggest_accepted_network_saves_to_a_file_that_loads(session):
 ])
 def test_bad_requests_are_refused_before_any_download(session, change, message):
     with pytest.raises(ValueError, match=message):
-        worker_api.shards_needed(json.dumps(session), json.dumps({"purpose": "train", **_config(**change)}))
+        worker_api.shards_needed(session, {"purpose": "train", **_config(**change)})
 
 
 def test_shards_needed_covers_the_training_range_the_test_split_and_validation(session):
-    files = json.loads(worker_api.shards_needed(json.dumps(session), json.dumps({"purpose": "train", **_config()})))
+    files = worker_api.shards_needed(session, {"purpose": "train", **_config()})["files"]
     last = f"train-{(TRAIN_COUNT - 1) // SHARD:02d}.bin.gz"
     assert files[0] == "train-00.bin.gz" and "test-00.bin.gz" in files and last in files
     assert "train-01.bin.gz" not in files  # images 2,000-3,999 are neither trained on nor held out
@@ -99,30 +97,31 @@ def test_shards_needed_covers_the_training_range_the_test_split_and_validation(s
 
 def test_plan_comes_from_the_trainer_even_when_the_batch_exceeds_the_training_set(session):
     _load_all_shards(session)
-    plan = json.loads(worker_api.start_run(json.dumps(_config(train_size=200, batch=4096))))
+    plan = worker_api.start_run(_config(train_size=200, batch=4096))
     trainer = worker_api._session.trainer
-    assert plan["batch_size"] == trainer.batch_size == 200
-    assert plan["steps_per_epoch"] == trainer.steps_per_epoch == 1
-    assert plan["total_samples"] == trainer.total_steps * trainer.batch_size == 200
-    assert plan["validation_size"] == VALIDATION
+    started, share = plan["started"], plan["share"]
+    assert share["max_rows"] == trainer.batch_size == 200
+    assert started["steps_per_epoch"] == trainer.steps_per_epoch == 1
+    assert started["total_samples"] == trainer.total_steps * trainer.batch_size == 200
+    assert started["validation_size"] == VALIDATION
 
 
 def test_abandon_run_drops_the_run_and_keeps_the_active_model(session):
     _load_all_shards(session)
     before = worker_api._session.model
-    worker_api.start_run(json.dumps(_config()))
+    worker_api.start_run(_config())
     worker_api.abandon_run()
     assert worker_api._session.trainer is None
     assert worker_api._session.model is before
-    json.loads(worker_api.start_run(json.dumps(_config())))  # a new run can start
+    worker_api.start_run(_config())  # a new run can start
 
 
 def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
     _load_all_shards(session)
-    worker_api.start_run(json.dumps(_config(train_size=500, epochs=1)))
-    while not json.loads(worker_api.train_chunk(5.0))["done"]:
+    worker_api.start_run(_config(train_size=500, epochs=1))
+    while not worker_api.train_chunk(5.0)["progress"]["done"]:
         pass
-    summary = json.loads(worker_api.finish_run(False))
+    summary = worker_api.finish_run(False)
     assert summary["test_images"] == TEST_COUNT
     assert summary["test_acc"] * TEST_COUNT == pytest.approx(round(summary["test_acc"] * TEST_COUNT))
     result = worker_api.inspect(10)
@@ -147,16 +146,43 @@ def test_the_helper_joins_a_run_and_can_be_dropped(session):
     from test_helper_share import Link  # the stand-in for the shared buffer and the helper behind it
 
     _load_all_shards(session)
-    plan = json.loads(worker_api.start_run(json.dumps(_config(train_size=1_000, epochs=2))))
-    assert plan["sizes"] == [INPUT_SIZE, 32, 10] and plan["dtype"] == "float32"
-    assert plan["parameters"] == INPUT_SIZE * 32 + 32 + 32 * 10 + 10
-    link = Link(plan["sizes"], plan["dtype"], plan["batch_size"])
+    share = worker_api.start_run(_config(train_size=1_000, epochs=2))["share"]
+    assert share["sizes"] == [INPUT_SIZE, 32, 10] and share["dtype"] == "float32"
+    assert share["parameters"] == INPUT_SIZE * 32 + 32 + 32 * 10 + 10
+    link = Link(share["sizes"], share["dtype"], share["max_rows"])
     worker_api.use_helper(link)
     for _ in range(6):
-        progress = json.loads(worker_api.train_chunk(0.0))  # one step per chunk
-    assert progress["step"] == 6 and progress["split"] is True  # the first trial is still going
+        progress = worker_api.train_chunk(0.0)["progress"]  # one step per chunk
+    assert progress["samples_seen"] == 6 * share["max_rows"] and progress["split"] is True  # the first trial is still going
     assert progress["shared_steps"] == len(link.shares) == 3  # it alternates split and alone steps
     worker_api.use_helper(None)  # the helper failed between chunks
-    while not (progress := json.loads(worker_api.train_chunk(5.0)))["done"]:
+    while not (progress := worker_api.train_chunk(5.0)["progress"])["done"]:
         pass
     assert progress["split"] is None and progress["shared_steps"] == len(link.shares) == 3
+
+
+def test_call_returns_named_fields_with_plain_numbers(session):
+    _load_all_shards(session)
+    worker_api.start_run(_config(train_size=500))
+    chunk = worker_api.call("train_chunk", {"seconds": 0.0})
+    progress = chunk["progress"]
+    assert set(progress) == set(worker_api.EVENTS["progress"])
+    assert progress["epoch"] == 1 and progress["epochs"] == 1 and progress["measuring"] is False
+    assert all(type(loss) is float for loss in progress["losses"])  # NumPy scalars would reach JS as typed arrays
+    while not (chunk := worker_api.call("train_chunk", {"seconds": 5.0}))["progress"]["done"]:
+        pass
+    (result,) = chunk["epochs"]  # the page adds the model's info and bytes to make the `epoch` event
+    assert set(result) | {"model", "model_bytes"} == set(worker_api.EVENTS["epoch"]) and result["epoch"] == 1
+
+
+def test_a_failed_call_says_why_and_names_the_kind(session):
+    reply = worker_api.call("check_config", {"config": _config(recipe="nonsense")})
+    assert reply == {"failure": {"message": "unknown recipe 'nonsense'", "kind": "ValueError"}}
+    bad_file = worker_api.call("import_model", {"data": b"not a model", "source": {"kind": "uploaded"}})
+    assert set(bad_file["failure"]) == set(worker_api.FAILURE) and bad_file["failure"]["kind"] == "ModelFileError"
+    assert "Traceback" not in bad_file["failure"]["message"]
+
+
+def test_predict_without_ink_reads_nothing(session):
+    blank = np.zeros(28 * 28, np.float32)
+    assert worker_api.call("predict", {"ink": blank, "width": 28, "height": 28}) == {"digit": None, "probs": None, "image": None}

@@ -234,30 +234,37 @@ class ShortRun:
 
     page: object
     shipped_model: str
-    progress_seen: list
-    throughput_text: str
+    progress_seen: list      # every value #progress took, as a fraction
+    throughput_seen: list    # every text #throughput showed
     charts_before: list
     charts_after: list
+
+
+# Records every value of #progress and every text of #throughput from now on, in window.__run.
+RECORD_RUN = """() => {
+    const progress = document.querySelector('#progress'), rate = document.querySelector('#throughput');
+    window.__run = {progress: [], throughput: []};
+    new MutationObserver(() => window.__run.progress.push(progress.value / progress.max))
+        .observe(progress, {attributes: true, attributeFilter: ['value']});
+    new MutationObserver(() => window.__run.throughput.push(rate.textContent.trim()))
+        .observe(rate, {childList: true, characterData: true, subtree: true});
+}"""
 
 
 @pytest.fixture(scope="session")
 def short_run(chromium, site):
     """One page that trained a fresh model: test_training checks the run, test_drawing draws on its model."""
-    from e2e_page import CHART_PICTURE, CHARTS, SHORT_RUN, active_model, open_ready, start_training, state, wait_state
+    from e2e_page import CHART_PICTURE, CHARTS, SHORT_RUN, active_model, open_ready, start_training, wait_state
 
     opener = PageOpener(chromium, site)
     page, _ = opener.open()
     open_ready(page, site)
     shipped = active_model(page)
     charts_before = [page.evaluate(CHART_PICTURE, sel) for sel in CHARTS]
+    page.evaluate(RECORD_RUN)
     start_training(page, **SHORT_RUN)
-    progress_seen, throughput = [], ""
-    while state(page) == "training":
-        progress_seen.append(page.eval_on_selector("#progress", "p => p.value / p.max"))
-        throughput = page.inner_text("#throughput").strip() or throughput
-        page.wait_for_timeout(150)
     wait_state(page, "idle", "error")
-    progress_seen.append(page.eval_on_selector("#progress", "p => p.value / p.max"))
+    seen = page.evaluate("window.__run")
     charts_after = [page.evaluate(CHART_PICTURE, sel) for sel in CHARTS]
-    yield ShortRun(page, shipped, progress_seen, throughput, charts_before, charts_after)
+    yield ShortRun(page, shipped, seen["progress"], seen["throughput"], charts_before, charts_after)
     opener.close_and_check()

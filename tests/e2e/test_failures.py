@@ -86,7 +86,8 @@ def test_repeated_clicks_keep_the_state_consistent(pages):
                    "#stop", "#reset", "#reset", "#train", "#stop", "#stop"):
         page.click(button, force=True)  # as fast as a user can, even on disabled buttons
     assert wait_state(page, "idle", timeout_ms=60_000) == "idle"
-    page.wait_for_timeout(1000)
+    # The worker answers in order: once a drawing sent now is read, every click before it was handled.
+    assert draw_with_mouse(page, 1).digit is not None
     assert state(page) == "idle", "nothing restarted after the last Stop"
     states = page.evaluate("window.__states")
     assert "error" not in states, f"the clicks put the page in an error state: {states}"

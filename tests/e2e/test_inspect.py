@@ -14,7 +14,7 @@ from worker_api import MAX_WEIGHT_TILES
 
 pytestmark = pytest.mark.browser
 
-GRID_IMAGES = 48  # web/js/main.js INSPECT_COUNT
+GRID_IMAGES = 48  # web/js/views/inspect.js INSPECT_COUNT
 
 
 def show_test_results(page) -> dict:

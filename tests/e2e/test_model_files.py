@@ -85,8 +85,7 @@ def model_page(module_pages):
 def upload_and_wait_for_message(page, name: str, data: bytes) -> tuple[str, str]:
     before = page.evaluate("window.__messages")
     upload(page, name, data)
-    page.wait_for_function("n => window.__messages > n", arg=before, timeout=60_000)
-    page.wait_for_timeout(200)  # the text and its kind are set together; let both land
+    page.wait_for_function("n => window.__messages > n", arg=before, timeout=60_000)  # text and kind are set together
     return message(page)
 
 

@@ -4,6 +4,7 @@
 // for good (training goes on alone) if it fails to start, fails a share or stops answering.
 // Shared memory needs a cross-origin isolated page (COOP + COEP headers): see `available`.
 
+import { HELPER_COMMANDS, checked } from "./protocol.js";
 import { ACTIVE, BATCH, DONE, FILL, LOSS, QUIT, ROWS, SEQ, STATUS, shareViews } from "./share-buffer.js";
 
 const MIN_WAIT_MS = 2000;  // a share is ~10 ms: a helper silent for this long (and WAIT_FACTOR
@@ -37,35 +38,39 @@ export class Helper {
     }
     this.worker.onmessage = ({ data }) => {
       if (data.event === "ready" && this.state === "starting") this.setState("ready");
-      if (data.event === "error") this.fail(data.error);
+      if (data.event === "error") this.fail(data.message);
     };
     this.worker.onerror = (event) => { event.preventDefault(); this.fail(event.message || "it crashed"); };
-    this.worker.postMessage({ cmd: "init", base: this.base.href });
+    this.send("init", { base: this.base.href });
   }
 
-  // Shared memory for a run of this shape (see shareViews); the helper waits on it for shares.
-  // Returns the link Python's HelperPartner (web/py/helper_share.py) writes to and reads from.
+  send(cmd, fields, transfer = []) {
+    this.worker.postMessage({ cmd, ...checked(cmd, fields, HELPER_COMMANDS[cmd]) }, transfer);
+  }
+
+  // Shared memory for a run of this shape (worker_api.start_run's `share`); the helper waits on it for shares.
+  // Returns the link Python's SharedBufferHelper (web/py/helper_share.py) writes to and reads from.
   attach(shape) {
     this.detach();
     const views = shareViews(null, shape);
-    this.worker.postMessage({ cmd: "attach", buffer: views.buffer, shape });
+    this.send("attach", { buffer: views.buffer, shape });
     const { control, numbers } = views;
     const link = {
       ...views,
       error: null,
-      // The helper's share is in place: wake it.
-      begin(rows, batchSize, activeColumns, fill) {
+      // The helper's share is in place (protocol.js SHARE): wake it.
+      begin({ rows, batch_size, active, fill }) {
         control[ROWS] = rows;
-        control[BATCH] = batchSize;
-        control[ACTIVE] = activeColumns;
+        control[BATCH] = batch_size;
+        control[ACTIVE] = active;
         numbers[FILL] = fill;
         Atomics.add(control, SEQ, 1);
         Atomics.notify(control, SEQ);
       },
       // Wait for the helper's share; its loss, or null (and `error`) if it failed or stayed silent.
-      finish(ownMs) {
+      finish({ own_ms }) {
         const seq = Atomics.load(control, SEQ);
-        const limit = Math.max(MIN_WAIT_MS, WAIT_FACTOR * ownMs);
+        const limit = Math.max(MIN_WAIT_MS, WAIT_FACTOR * own_ms);
         const deadline = performance.now() + limit;
         for (let done = Atomics.load(control, DONE); done !== seq; done = Atomics.load(control, DONE)) {
           const left = deadline - performance.now();

@@ -1,11 +1,13 @@
 // The helper worker: a second Pyodide that computes part of each minibatch's gradient while the
-// training worker computes the rest (mlp_core/partner.py), so training uses two cores. It keeps no
+// training worker computes the rest (mlp_core's two-worker split), so training uses two cores. It keeps no
 // data and no training state: each share brings the weights and rows it needs through shared memory
-// (share-buffer.js). Messages: {cmd: "init", base} then {cmd: "attach", buffer, shape} per run;
-// events: {event: "ready"} and {event: "error", error}.
+// (share-buffer.js). Its messages are protocol.js's HELPER_COMMANDS and HELPER_EVENTS.
 
-import { installBundle, loadNumpy, loadRuntime, readable } from "./python-runtime.js";
+import { HELPER_EVENTS, checked, failure } from "./protocol.js";
+import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 import { ACTIVE, BATCH, DONE, FILL, LOSS, QUIT, ROWS, SEQ, STATUS, shareViews } from "./share-buffer.js";
+
+const emit = (event, fields = {}) => self.postMessage({ event, ...checked(event, fields, HELPER_EVENTS[event]) });
 
 let api = null;  // web/py/helper_share.py once init has finished
 
@@ -24,25 +26,25 @@ async function init(base) {
 function serve(buffer, shape) {
   const views = shareViews(buffer, shape);
   const { control, numbers } = views;
-  const partner = api.HelperSide(JSON.stringify(shape.sizes), shape.dtype, views);
+  const side = api.HelperSide(JSON.stringify(shape.sizes), shape.dtype, views);
   try {
     for (let seen = 0; ; ) {
       Atomics.wait(control, SEQ, seen);  // returns at once if a share came before this loop started
       seen = Atomics.load(control, SEQ);
       if (Atomics.load(control, QUIT)) return;
       try {
-        numbers[LOSS] = partner.compute(control[ROWS], control[BATCH], control[ACTIVE], numbers[FILL]);
+        numbers[LOSS] = side.compute.callKwargs({ rows: control[ROWS], batch_size: control[BATCH], active: control[ACTIVE], fill: numbers[FILL] });
         control[STATUS] = 0;
       } catch (error) {
         control[STATUS] = 1;
-        self.postMessage({ event: "error", error: readable(error) });
+        emit("error", failure(error));
       }
       Atomics.store(control, DONE, seen);
       Atomics.notify(control, DONE);
       if (control[STATUS] !== 0) return;
     }
   } finally {
-    partner.destroy();
+    side.destroy();
   }
 }
 
@@ -50,11 +52,11 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.cmd === "init") {
       await init(data.base);
-      self.postMessage({ event: "ready" });
+      emit("ready");
     } else if (data.cmd === "attach") {
       serve(data.buffer, data.shape);
     }
   } catch (error) {
-    self.postMessage({ event: "error", error: readable(error) });
+    emit("error", failure(error));
   }
 };

@@ -1,20 +1,5 @@
-// Starting Pyodide and moving data across the JS/Python line: shared by the main worker (worker.js)
+// Starting Pyodide with numpy and the site's Python bundle: shared by the training worker (worker.js)
 // and the helper worker (helper.js).
-
-// Python exceptions arrive as long tracebacks; the page wants the last line ("ValueError: ...").
-export function readable(error) {
-  const text = String(error && error.message ? error.message : error);
-  const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
-  const last = lines[lines.length - 1] || "unknown error";
-  return last.replace(/^[\w.]*(ModelFileError|ValueError|FileNotFoundError|RuntimeError|TypeError): /, "");
-}
-
-// Copy a NumPy array (PyProxy) into a JS typed array and free the proxy.
-export function typed(proxy, type) {
-  if (proxy === undefined || proxy === null) return null;
-  const buffer = proxy.getBuffer(type);
-  try { return buffer.data.slice(); } finally { buffer.release(); proxy.destroy(); }
-}
 
 // The first unhandled rejection in this worker, as a rejected promise (used while Pyodide loads).
 function escapedRejection(signal) {

@@ -1,7 +1,7 @@
 // The shared memory between the training worker and its helper (helper.js): one SharedArrayBuffer
 // per run, laid out here and nowhere else. Each step the training worker writes the weights and the
 // helper's rows, bumps SEQ and wakes the helper; the helper writes its gradients and loss, sets DONE
-// to that SEQ and wakes the worker (mlp_core/partner.py has the arithmetic).
+// to that SEQ and wakes the worker (mlp_core's two-worker split has the arithmetic).
 
 // Int32 control words.
 export const SEQ = 0;      // share number, bumped by the training worker for each share (and to quit)
@@ -20,8 +20,8 @@ const NUMBER_WORDS = 2;
 const ELEMENT = { float32: Float32Array, float64: Float64Array };
 
 // Typed-array views of `buffer` (a new one of the right size when null); `shape` is the run's
-// {sizes, dtype, parameters} (worker_api.start_run's plan) and maxRows, the same on both sides.
-export function shareViews(buffer, { sizes, dtype, parameters, maxRows }) {
+// {sizes, dtype, parameters, max_rows} (worker_api.start_run's `share`), the same on both sides.
+export function shareViews(buffer, { sizes, dtype, parameters, max_rows: maxRows }) {
   const type = ELEMENT[dtype];
   if (!type) throw new Error(`no shared layout for dtype ${dtype}`);
   const parts = [["control", Int32Array, CONTROL_WORDS], ["numbers", Float64Array, NUMBER_WORDS],

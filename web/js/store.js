@@ -1,37 +1,52 @@
-// Keeps the last trained model in IndexedDB so it survives a reload.
-// One record: {bytes: ArrayBuffer (.npz), label: string, savedAt: ISO time}.
+// The page's state, in one place. Views read it and draw; only `update` changes it, and every change is
+// handed to the subscribers (the views, and page.js, which writes the data-* attributes tests wait on).
 
-const DB_NAME = "mnist-mlp";
-const STORE = "models";
-const KEY = "last-trained";
+export const initialState = {
+  phase: "loading",      // loading, idle, training, paused, stopping or error (body[data-state])
+  worker: "ok",          // ok, or dead: it crashed or hangs, "Restart Python" brings it back (body[data-worker])
+  ready: false,          // the model that should answer is in place (body[data-ready])
+  busy: false,           // a control request (pause, stop, reset, upload...) is in flight: controls are locked
+  restarting: false,     // "Restart Python" is at work: further clicks are ignored
+  message: { text: "Starting Python in the background. You can read while it loads.", kind: "info" },
+  form: null,            // what the worker sent for the Train form: {presets, limits, trainSizes, twoCores}
+  recipe: null,          // the preset the form is based on
+  model: null,           // info about the model that answers the pad (worker_api's model info)
+  modelLabel: "",        // where it came from, as the header says it
+  modelBytes: null,      // its .npz when it is not the pretrained one (restored after a restart)
+  helper: "off",         // the helper worker (the second core): off, starting, ready or failed (#cores-used[data-helper])
+  run: null,             // the run in progress: {config, plan, savedEpoch}; plan is the `started` event
+  shown: null,           // the run's numbers as last drawn (at most 4 times a second): see views/train.js
+  testAcc: null,         // the last run's test accuracy (#test-acc[data-value])
+  prediction: null,      // what the pad's ink reads as: {digit, probs, image}, or null (#prediction[data-digit])
+  predictions: 0,        // predictions shown so far (#pad[data-predictions])
+};
 
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+export function createStore(initial = initialState) {
+  let state = { ...initial };
+  const subscribers = [];
+  const queue = [];
+  let notifying = false;
+  return {
+    get state() { return state; },
+    // Merge `changes` into the state and tell every subscriber (state, previous state). An update made
+    // by a subscriber waits until all have seen the current one, so none draws an older state last.
+    update(changes) {
+      queue.push(changes);
+      if (notifying) return;
+      notifying = true;
+      try {
+        while (queue.length) {
+          const previous = state;
+          state = { ...state, ...queue.shift() };
+          for (const subscriber of subscribers) subscriber(state, previous);
+        }
+      } finally {
+        notifying = false;
+      }
+    },
+    subscribe(subscriber) {
+      subscribers.push(subscriber);
+      subscriber(state, null);
+    },
+  };
 }
-
-async function withStore(mode, action) {
-  const db = await openDb();
-  try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = action(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("IndexedDB transaction aborted"));
-    });
-  } finally {
-    db.close();
-  }
-}
-
-export const saveModel = (bytes, label) =>
-  withStore("readwrite", (store) => store.put({ bytes, label, savedAt: new Date().toISOString() }, KEY));
-
-export const loadModel = () => withStore("readonly", (store) => store.get(KEY));
-
-export const forgetModel = () => withStore("readwrite", (store) => store.delete(KEY));

@@ -1,7 +1,9 @@
-// Talks to the Python worker: request ids, replies as promises, events to a callback, and a watchdog
-// that declares the worker dead when it stops answering, so the page can offer a restart.
+// Talks to the training worker (worker.js): request ids, replies as promises, events to a callback, and a
+// watchdog that declares the worker dead when it stops answering, so the page can offer a restart.
 
-// Generous limits: this VM is slow and shared. A loading Pyodide or a long epoch must not look dead.
+import { COMMANDS, WorkerError, checked } from "./protocol.js";
+
+// Generous limits: a slow, shared machine must not make a loading Pyodide or a long epoch look dead.
 // `init` counts from its last loading event (a slow network keeps sending byte counts); a `predict` is
 // answered between 50 ms training chunks, so 20 s of silence means the worker is gone.
 const TIMEOUTS_MS = { init: 100_000, inspect: 90_000, reset: 60_000, predict: 20_000, default: 30_000 };
@@ -30,7 +32,7 @@ export class WorkerClient {
     this.worker.onmessageerror = () => this.die("The Python worker sent a message that could not be read.");
   }
 
-  // Send a request; resolves with the reply fields, rejects with a readable Error.
+  // Send a command of protocol.js; resolves with the reply fields, rejects with a WorkerError (message, kind).
   request(cmd, fields = {}, transfer = []) {
     if (this.dead || !this.worker) return Promise.reject(new Error("Python is not running. Press “Restart Python”."));
     const id = this.nextId++;
@@ -39,7 +41,7 @@ export class WorkerClient {
       const onTimeout = () => this.die(`Python did not answer “${cmd}” within ${Math.round(limit / 1000)} s.`);
       const timer = setTimeout(onTimeout, limit);
       this.pending.set(id, { resolve, reject, timer, cmd, onTimeout });
-      this.worker.postMessage({ id, cmd, ...fields }, transfer);
+      this.worker.postMessage({ id, cmd, ...checked(cmd, fields, COMMANDS[cmd].ask) }, transfer);
     });
   }
 
@@ -55,7 +57,7 @@ export class WorkerClient {
     this.pending.delete(message.id);
     clearTimeout(entry.timer);
     if (message.ok) entry.resolve(message);
-    else entry.reject(new Error(message.error || `“${entry.cmd}” failed`));
+    else entry.reject(new WorkerError(message));
   }
 
   // Restart the clock of pending requests of this kind (used while loading reports progress).

@@ -1,9 +1,10 @@
-// The module Web Worker that hosts Pyodide: the only place Python runs.
-// It speaks the worker protocol of docs/ARCHITECTURE.md: requests {id, cmd, ...} get {id, ok, ...};
-// unsolicited events carry `event`. Python work is cut into short chunks so messages are answered mid-run.
+// The training worker: the module Web Worker that hosts the page's Pyodide (helper.js hosts the other).
+// It speaks protocol.js: commands {id, cmd, ...} get {id, ok, ...}; unasked events carry `event`.
+// Python work is cut into short chunks so messages are answered mid-run.
 
 import { Helper } from "./helper-link.js";
-import { installBundle, loadNumpy, loadRuntime, readable, typed } from "./python-runtime.js";
+import { COMMANDS, EVENTS, FAILURE, WorkerError, checked, failure } from "./protocol.js";
+import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
 const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wrong hash too (it may be a truncated file)
@@ -14,12 +15,22 @@ let base = null;                     // the site URL every fetch is resolved aga
 let manifest = null;                 // the promise of data/manifest.json, fetched on first need
 let run = null;                      // the training run in progress, or null (see newRun)
 let dataLoading = null;              // the promise of the shard download in progress, shared by callers
-let helper = null;                   // the second core's worker (helper-link.js), made at init
+let helper = null;                   // the helper worker as seen from here (helper-link.js), made at init
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
-const reply = (id, fields = {}, transfer = []) => post({ id, ok: true, ...fields }, transfer);
-const fail = (id, error) => post({ id, ok: false, error: readable(error) });
-const emit = (event, fields = {}, transfer = []) => post({ event, ...fields }, transfer);
+// Every message leaves through one of these three, its fields checked against protocol.js.
+const reply = (id, cmd, fields = {}, transfer = []) => self.postMessage({ id, ok: true, ...checked(cmd, fields, COMMANDS[cmd].reply) }, transfer);
+const fail = (id, error) => self.postMessage({ id, ok: false, ...checked("failure", failure(error), FAILURE) });
+const emit = (event, fields = {}, transfer = []) => self.postMessage({ event, ...checked(event, fields, EVENTS[event]) }, transfer);
+
+// Call worker_api.py's `name` with named fields; its dict of named fields back (1-D NumPy arrays as typed
+// arrays), or a WorkerError with Python's own message and exception name.
+function call(name, fields = {}) {
+  const proxy = api.call(name, fields);
+  let result;
+  try { result = proxy.toJs({ dict_converter: Object.fromEntries }); } finally { proxy.destroy(); }
+  if (result.failure) throw new WorkerError(result.failure);
+  return result;
+}
 
 // Yield to the worker's event loop (a MessageChannel hop is not clamped like nested setTimeout).
 function yieldToEventLoop() {
@@ -61,14 +72,8 @@ async function gunzip(bytes) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-// Python returns small results as JSON text: one conversion, no proxies to leak.
-const callJson = (fn, ...args) => JSON.parse(fn(...args));
-
 // init's answer: the model that answers, the recipes and limits for the form, and whether two cores can train.
-const readyAnswer = (model) => ({ model, recipes: callJson(api.recipes_json), two_cores: Helper.available });
-
-// The active model as .npz bytes (a Uint8Array of its own, ready to transfer).
-const exportedModel = () => typed(api.export_model(), "u8");
+const readyAnswer = (id, model) => reply(id, "init", { model, recipes: call("recipes"), two_cores: Helper.available });
 
 // ---- init -------------------------------------------------------------------------------------
 
@@ -89,7 +94,7 @@ function prefetch(url) {
 }
 
 async function init(id, message) {
-  if (pyodide) return reply(id, readyAnswer(callJson(api.model_info)));
+  if (pyodide) return readyAnswer(id, call("model_info").model);
   base = new URL(message.base);
   helper = new Helper(base, (state, detail) => emit("helper", { state, detail }));
   // The small files Python needs after numpy are downloaded while the runtime loads, not after it.
@@ -113,19 +118,20 @@ async function init(id, message) {
     installBundle(pyodide, bundle);
     api = pyodide.pyimport("worker_api");
     // The form's limits (training images per split) come from the data manifest.
-    api.set_manifest(JSON.stringify(await getManifest()));
+    call("set_manifest", { manifest: await getManifest() });
     emit("stage", { stage, state: "done", bytes: bundle.byteLength });
 
     stage = "model";
     emit("stage", { stage, state: "start" });
     const model = await modelDownload.reportAs(stage);
-    const info = callJson(api.load_pretrained, model);
+    const { model: info } = call("load_pretrained", { data: model });
     emit("stage", { stage, state: "done", bytes: model.byteLength });
-    reply(id, readyAnswer(info));
+    readyAnswer(id, info);
   } catch (error) {
     emit("stage", { stage, state: "error" });
     pyodide = null;
-    fail(id, `Could not load the ${stage === "runtime" ? "Python runtime" : stage}: ${readable(error)}`);
+    const { message, kind } = failure(error);
+    fail(id, new WorkerError({ message: `Could not load the ${stage === "runtime" ? "Python runtime" : stage}: ${message}`, kind }));
   }
 }
 
@@ -142,7 +148,7 @@ async function withRetries(attempt, what = "training data") {
       if (i < FETCH_ATTEMPTS) await new Promise((r) => setTimeout(r, 500 * i));
     }
   }
-  throw new Error(`Could not download ${what}: ${readable(lastError)}. Check the connection and try again.`);
+  throw new Error(`Could not download ${what}: ${failure(lastError).message}. Check the connection and try again.`);
 }
 
 // One download shared by every caller; after a failure the next caller tries again.
@@ -175,7 +181,7 @@ async function ensureData(request, shouldStop = () => false) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
     const index = await getManifest();
-    const files = callJson(api.shards_needed, JSON.stringify(index), JSON.stringify(request));
+    const { files } = call("shards_needed", { manifest: index, request });
     if (files.length === 0) return;
     const shards = files.map((file) => index.shards.find((s) => s.file === file));
     const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
@@ -183,13 +189,13 @@ async function ensureData(request, shouldStop = () => false) {
     const unpacked = [];
     for (const shard of shards) {
       if (shouldStop()) throw new StopRequested("stopped while downloading");
-      const raw = await fetchShard(shard, (loaded) => emit("data", { loaded: done + loaded, total, files: shards.length }));
+      const raw = await fetchShard(shard, (loaded) => emit("data", { loaded: done + loaded, total }));
       done += shard.bytes || 0;
       unpacked.push(raw);
     }
     if (shouldStop()) throw new StopRequested("stopped while downloading");
-    for (let i = 0; i < shards.length; i++) api.add_shard(JSON.stringify(shards[i]), unpacked[i]);
-    emit("data", { loaded: total, total, files: shards.length, done: true });
+    for (let i = 0; i < shards.length; i++) call("add_shard", { shard: shards[i], data: unpacked[i] });
+    emit("data", { loaded: total, total, done: true });
   })();
   dataLoading = job;
   try { await job; } finally { dataLoading = null; }
@@ -217,94 +223,93 @@ function wakeRun() {
 
 // The run failed with an exception: Python forgets it, the page is told why.
 function runFailed(error) {
-  api.abandon_run();
+  call("abandon_run");
   endRun();
-  emit("error", { error: readable(error) });
+  emit("error", failure(error));
 }
 
 async function startTraining(id, config) {
-  if (run) return fail(id, "A training run is already going: stop it first.");
+  if (run) return fail(id, new Error("A training run is already going: stop it first."));
   // A bad form (unknown recipe, a network too big to save...) is refused before anything downloads.
-  api.check_config(JSON.stringify(config));
+  call("check_config", { config });
   run = newRun();
-  reply(id, { state: "training" });
+  reply(id, "train", { state: "training" });
   try {
     await ensureData({ purpose: "train", ...config }, () => run.stopping);
     if (run.stopping) return finishRun({ stopped: true, started: false });
-    const plan = callJson(api.start_run, JSON.stringify(config));
+    const { started, share } = call("start_run", { config });
     // Two cores: the helper loads while this worker trains alone, and joins when it is ready.
-    plan.cores = config.cores === 2 && Helper.available ? 2 : 1;
-    if (plan.cores === 2) helper.start();
-    emit("started", { ...plan, helper: helper.state });
-    await trainingLoop(plan);
+    const cores = config.cores === 2 && Helper.available ? 2 : 1;
+    if (cores === 2) helper.start();
+    emit("started", { ...started, cores });
+    await trainingLoop(cores, share);
   } catch (error) {
     if (error instanceof StopRequested) return finishRun({ stopped: true, started: false });
     runFailed(error);
   }
 }
 
-async function trainingLoop(plan) {
-  const started = performance.now();
+async function trainingLoop(cores, share) {
   for (;;) {
     if (run.stopping) return finishRun({ stopped: true, started: true });
     if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
-    if (plan.cores === 2 && helper.ready && !helper.link) {
-      run.helperLink = helper.attach({ sizes: plan.sizes, dtype: plan.dtype, parameters: plan.parameters, maxRows: plan.batch_size });
+    if (cores === 2 && helper.ready && !helper.link) {
+      run.helperLink = helper.attach(share);
       api.use_helper(run.helperLink);
     } else if (run.helperLink && helper.link !== run.helperLink) {
       run.helperLink = null;  // the helper failed between chunks (it crashed): train alone without waiting for it
       api.use_helper(null);
     }
-    const progress = callJson(api.train_chunk, CHUNK_SECONDS);
-    if (progress.partner_error) helper.fail(progress.partner_error);  // the trainer went on alone
-    emit("progress", { ...progress, elapsed: (performance.now() - started) / 1000, total_samples: plan.total_samples });
-    for (const result of progress.epoch_results) {
+    const chunk = call("train_chunk", { seconds: CHUNK_SECONDS });
+    if (chunk.helper_error) helper.fail(chunk.helper_error);  // the trainer went on alone
+    emit("progress", chunk.progress);
+    for (const result of chunk.epochs) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
-      const bytes = exportedModel();
-      emit("epoch", { result, model: bytes.buffer, info: callJson(api.model_info) }, [bytes.buffer]);
+      const { bytes, model } = call("export_model");
+      emit("epoch", { ...result, model, model_bytes: bytes.buffer }, [bytes.buffer]);
     }
-    if (progress.diverged) {
+    if (chunk.diverged) {
       // worker_api made the last good weights the active model; the page stores them like a finished run's.
-      const bytes = exportedModel();
+      const { bytes, model } = call("export_model");
       endRun();
-      return emit("diverged", { reason: progress.diverged, model: callJson(api.model_info), model_bytes: bytes.buffer }, [bytes.buffer]);
+      return emit("diverged", { reason: chunk.diverged, model, model_bytes: bytes.buffer }, [bytes.buffer]);
     }
-    if (progress.done) return finishRun({ stopped: false, started: true });
+    if (chunk.progress.done) return finishRun({ stopped: false, started: true });
     await yieldToEventLoop();
   }
 }
 
 async function finishRun({ stopped, started }) {
   try {
-    if (!started) { endRun(); return emit("done", { stopped: true, test_acc: null, model: callJson(api.model_info) }); }
-    const summary = callJson(api.finish_run, stopped);
-    const bytes = exportedModel();
+    if (!started) { endRun(); return emit("done", { stopped: true, test_acc: null, model: call("model_info").model }); }
+    const summary = call("finish_run", { stopped });
+    const { bytes } = call("export_model");
     endRun();
-    emit("done", { stopped, ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
+    emit("done", { ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
   } catch (error) {
     runFailed(error);
   }
 }
 
 function pause(id) {
-  if (!run) return fail(id, "Nothing is training.");
+  if (!run) return fail(id, new Error("Nothing is training."));
   run.paused = true;
-  reply(id, { state: "paused" });
+  reply(id, "pause", { state: "paused" });
 }
 
 function resume(id) {
-  if (!run) return fail(id, "Nothing is training.");
+  if (!run) return fail(id, new Error("Nothing is training."));
   run.paused = false;
   wakeRun();
-  reply(id, { state: "training" });
+  reply(id, "resume", { state: "training" });
 }
 
 function stop(id) {
-  if (!run) return reply(id, { state: "idle" });
+  if (!run) return reply(id, "stop", { state: "idle" });
   run.stopping = true;
   run.paused = false;
   wakeRun();
-  reply(id, { state: "stopping" });
+  reply(id, "stop", { state: "stopping" });
 }
 
 // Back to the pretrained model; a run in progress is abandoned first.
@@ -314,72 +319,53 @@ async function reset(id) {
     wakeRun();
     await run.ended;
   }
-  reply(id, { state: "idle", model: callJson(api.reset_model) });
+  reply(id, "reset", { state: "idle", model: call("reset_model").model });
 }
 
 // ---- predictions, models, inspection ----------------------------------------------------------
 
-function predict(id, message) {
-  const result = api.predict(message.ink, message.width, message.height);
-  try {
-    if (result.get("digit") === undefined || result.get("digit") === null) return reply(id, { probs: null, digit: null, image: null });
-    const probs = typed(result.get("probs"), "f32");
-    const image = typed(result.get("image"), "f32");
-    reply(id, { probs, digit: result.get("digit"), image }, [probs.buffer, image.buffer]);
-  } finally {
-    result.destroy();
-  }
+// The typed arrays among a reply's fields, moved to the page rather than copied.
+const buffersOf = (fields) => Object.values(fields).filter(ArrayBuffer.isView).map((array) => array.buffer);
+
+function predict(id, { ink, width, height }) {
+  const result = call("predict", { ink, width, height });
+  reply(id, "predict", { digit: result.digit ?? null, probs: result.probs ?? null, image: result.image ?? null }, buffersOf(result));
 }
 
 function exportModel(id) {
-  const bytes = exportedModel();
-  reply(id, { bytes: bytes.buffer, model: callJson(api.model_info) }, [bytes.buffer]);
+  const { bytes, model } = call("export_model");
+  reply(id, "export_model", { bytes: bytes.buffer, model }, [bytes.buffer]);
 }
 
-function importModel(id, message) {
-  if (run) return fail(id, "Training is running: stop it before loading another model.");
+function importModel(id, { bytes, source }) {
+  if (run) return fail(id, new Error("Training is running: stop it before loading another model."));
   // worker_api validates with mlp_core.modelio; on failure the active model is untouched.
-  const info = callJson(api.import_model, new Uint8Array(message.bytes), JSON.stringify(message.source || {}));
-  reply(id, { model: info });
+  reply(id, "import_model", call("import_model", { data: new Uint8Array(bytes), source: source || {} }));
 }
 
-async function inspect(id, message) {
+async function inspect(id, { count }) {
   await ensureData({ purpose: "inspect" });
-  const result = api.inspect(message.count || 48);
-  try {
-    const fields = {
-      images: typed(result.get("images"), "u8"),
-      labels: typed(result.get("labels"), "u8"),
-      preds: typed(result.get("preds"), "u8"),
-      confusion: typed(result.get("confusion"), "i32"),
-      weights: typed(result.get("weights"), "f32"),
-      units: result.get("units"),
-      accuracy: result.get("accuracy"),
-      count: result.get("count"),
-      test_images: result.get("test_images"),
-    };
-    reply(id, fields, [fields.images.buffer, fields.labels.buffer, fields.preds.buffer, fields.confusion.buffer, fields.weights.buffer]);
-  } finally {
-    result.destroy();
-  }
+  const result = call("inspect", { count: count || 48 });
+  reply(id, "inspect", result, buffersOf(result));
 }
 
 // ---- dispatch ---------------------------------------------------------------------------------
 
+// One handler per command of protocol.js, called with the command's named fields.
 const handlers = {
   init, predict, inspect,
-  train: (id, m) => startTraining(id, m.config),
+  train: (id, { config }) => startTraining(id, config),
   pause, resume, stop, reset,
   export_model: exportModel,
   import_model: importModel,
-  ping: (id) => reply(id, { state: run ? (run.paused ? "paused" : "training") : "idle" }),
+  ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),
 };
 
 self.onmessage = async (event) => {
   const message = event.data || {};
   const handler = handlers[message.cmd];
-  if (!handler) return fail(message.id, `Unknown command ${message.cmd}`);
-  if (message.cmd !== "init" && message.cmd !== "ping" && !api) return fail(message.id, "Python is still loading.");
+  if (!handler) return fail(message.id, new Error(`Unknown command ${message.cmd}`));
+  if (message.cmd !== "init" && message.cmd !== "ping" && !api) return fail(message.id, new Error("Python is still loading."));
   try {
     await handler(message.id, message);
   } catch (error) {

@@ -4,6 +4,7 @@
 it writes the weights and the helper's rows into the shared buffer and reads the gradients back.
 ``HelperSide`` is the helper worker's: it reads a share, computes it with mlp_core.fast.HelperGradients
 and writes the gradients. Every crossing is one copy between NumPy and a typed array (``assign``/``assign_to``).
+A share's numbers go by name (SHARE_FIELDS, SHARE_WAIT: web/js/protocol.js's SHARE and SHARE_WAIT).
 """
 import json
 import time
@@ -11,6 +12,9 @@ import time
 import numpy as np
 
 from mlp_core.fast import PYODIDE, HelperError, HelperGradients, Share
+
+SHARE_FIELDS = ("rows", "batch_size", "active", "fill")  # link.begin(...) and HelperSide.compute(...)
+SHARE_WAIT = ("own_ms",)                                  # link.finish(...)
 
 
 class SharedBufferHelper:
@@ -32,12 +36,12 @@ class SharedBufferHelper:
         if share.active is not None:
             active = len(share.active)
             link.active.subarray(0, active).assign(share.active.astype(np.int32))
-        link.begin(len(share.labels), share.batch_size, active, float(share.fill))
+        link.begin(rows=len(share.labels), batch_size=share.batch_size, active=active, fill=float(share.fill))
         self._started = time.perf_counter()
 
     def finish(self):
         own_ms = 1000 * (time.perf_counter() - self._started)  # this side's rows took this long
-        loss = self.link.finish(own_ms)
+        loss = self.link.finish(own_ms=own_ms)
         if loss is None:
             raise HelperError(self.link.error)
         self.link.gradients.assign_to(self._gradients)
@@ -56,7 +60,7 @@ class HelperSide:
         self._active = np.empty(views.active.length, dtype=np.int32)
         self._labels = np.empty(views.labels.length, dtype=np.int32)
 
-    def compute(self, rows, batch_size, active, fill):
+    def compute(self, *, rows, batch_size, active, fill):
         """The share's loss; its gradients go into the shared buffer."""
         views = self.views
         views.weights.assign_to(self.worker.weights)  # straight into the network's parameters

@@ -1,11 +1,10 @@
 """The Python side of the page's worker: turns worker messages into mlp_core calls.
 
-web/js/worker.js calls these functions. Small results go back as JSON text (one conversion, no
-proxies to leak); arrays go back as NumPy arrays, which the worker copies into typed arrays. All
-state of the page's Python lives in the one `_session` object below.
+web/js/worker.js calls these functions through `call(name, fields)` only: named fields in, one dict
+of named fields out (1-D NumPy arrays become typed arrays on the way), a failure as FAILURE fields.
+COMMANDS and EVENTS are the page's protocol, the same table as web/js/protocol.js (tests/test_protocol.py
+checks it). All state of the page's Python lives in the one `_session` object below.
 """
-
-import json
 
 import numpy as np
 
@@ -35,6 +34,45 @@ MIN_TRAIN_SIZE = 100
 # mlp_core.modelio accepts. Compressed float weights barely shrink, so the raw size is the bound.
 MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
 
+# ---- the protocol ----------------------------------------------------------------------------
+
+# Page -> worker commands: the fields asked and the fields of the reply (web/js/protocol.js COMMANDS).
+COMMANDS = {
+    "init": {"ask": ["base"], "reply": ["model", "recipes", "two_cores"]},
+    "predict": {"ask": ["ink", "width", "height"], "reply": ["digit", "probs", "image"]},
+    "inspect": {"ask": ["count"], "reply": ["images", "labels", "preds", "confusion", "weights", "units", "count",
+                                            "test_images", "accuracy"]},
+    "train": {"ask": ["config"], "reply": ["state"]},
+    "pause": {"ask": [], "reply": ["state"]},
+    "resume": {"ask": [], "reply": ["state"]},
+    "stop": {"ask": [], "reply": ["state"]},
+    "reset": {"ask": [], "reply": ["state", "model"]},
+    "export_model": {"ask": [], "reply": ["bytes", "model"]},
+    "import_model": {"ask": ["bytes", "source"], "reply": ["model"]},
+    "ping": {"ask": [], "reply": ["state"]},
+}
+# Worker -> page events and their fields (web/js/protocol.js EVENTS).
+EVENTS = {
+    "stage": ["stage", "state", "bytes", "total"],
+    "data": ["loaded", "total", "done"],
+    "started": ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
+    "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "split", "shared_steps"],
+    "helper": ["state", "detail"],
+    "epoch": ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+    "done": ["stopped", "test_acc", "test_images", "model", "model_bytes"],
+    "diverged": ["reason", "model", "model_bytes"],
+    "error": ["message", "kind"],
+}
+FAILURE = ["message", "kind"]
+
+
+def _fields(allowed, **values):
+    """`values` as a message's fields; a name missing from the protocol table is a bug here, not at the page."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise KeyError(f"fields {sorted(unknown)} are not in the protocol table")
+    return values
+
 
 class _Session:
     def __init__(self):
@@ -42,7 +80,6 @@ class _Session:
         self.model = None            # the model that answers predictions
         self.source = {}             # where the active model came from, for the page's label
         self.trainer = None          # the run in progress
-        self.run_config = None
         self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
         self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
@@ -59,26 +96,23 @@ def _bytes(data):
     return data.to_bytes() if hasattr(data, "to_bytes") else bytes(data)
 
 
-def _json(value):
-    return json.dumps(value, default=_plain)
-
-
 def _plain(value):
+    """Plain Python values for the way to JS: NumPy scalars would arrive as one-element typed arrays."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError(f"not JSON-able: {type(value).__name__}")
+    return value
 
 
 # ---- recipes and form ------------------------------------------------------------------------
 
-def set_manifest(manifest_json):
+def set_manifest(manifest):
     """Take the image counts of each split from data/manifest.json (the worker fetches it at init)."""
-    manifest = json.loads(manifest_json)
     _session.counts = {"train": int(manifest["train_count"]), "test": int(manifest["test_count"])}
+    return {}
 
 
 def _count(split):
@@ -108,17 +142,17 @@ def _form_settings(name):
     }
 
 
-def recipes_json():
+def recipes():
     """The presets for the Train form (one source of truth: mlp_core.recipes)."""
     presets = {name: _form_settings(name) for name in PAGE_PRESETS}
     limit = max(p["max_train_size"] for p in presets.values())
-    return _json({
+    return {
         "default": DEFAULT_RECIPE,
         "presets": presets,
         "train_sizes": [n for n in TRAIN_SIZE_CHOICES if n <= limit],
         "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS,
                    "min_train_size": MIN_TRAIN_SIZE, "model_bytes": MAX_MODEL_BYTES},
-    })
+    }
 
 
 # ---- models ----------------------------------------------------------------------------------
@@ -138,7 +172,7 @@ def _model_info():
 
 
 def model_info():
-    return _json(_model_info())
+    return {"model": _model_info()}
 
 
 def load_pretrained(data):
@@ -149,25 +183,26 @@ def load_pretrained(data):
     return model_info()
 
 
-def import_model(data, source_json):
+def import_model(data, source):
     """Validate and activate an uploaded or restored .npz; on any error the active model is unchanged."""
     if _session.trainer is not None:
         raise RuntimeError("training is running: stop it before loading another model")
     model = model_from_bytes(_bytes(data))
     _session.model = model
-    _session.source = json.loads(source_json)
+    _session.source = dict(source)
     return model_info()
 
 
 def export_model():
-    """The active model (or the run's weights of the moment) as .npz bytes in a uint8 array."""
-    return np.frombuffer(model_to_bytes(_session.active_model()), dtype=np.uint8)
+    """The active model (or the run's weights of the moment) as .npz bytes in a uint8 array, with its info."""
+    data = np.frombuffer(model_to_bytes(_session.active_model()), dtype=np.uint8)
+    return _fields(COMMANDS["export_model"]["reply"], bytes=data, model=_model_info())
 
 
 def abandon_run():
     """Forget a run that failed with an exception; the active model stays as it was."""
     _session.trainer = None
-    _session.run_config = None
+    return {}
 
 
 def reset_model():
@@ -185,11 +220,12 @@ def predict(ink, width, height):
     if canvas.size != width * height:
         raise ValueError(f"ink has {canvas.size} values, expected {width}x{height}")
     image = to_mnist(canvas.reshape(height, width))
+    reply = COMMANDS["predict"]["reply"]
     if image is None:
-        return {"digit": None}
+        return _fields(reply, digit=None, probs=None, image=None)
     flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
     probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
-    return {"digit": int(probs.argmax()), "probs": probs, "image": flat[0]}
+    return _fields(reply, digit=int(probs.argmax()), probs=probs, image=flat[0])
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -211,24 +247,23 @@ def _ranges_for(request):
     return [train, test] + ([validation] if validation else [])
 
 
-def shards_needed(manifest_json, request_json):
+def shards_needed(manifest, request):
     """Files of the manifest that cover the request and are not loaded yet."""
-    manifest = json.loads(manifest_json)
     wanted = []
-    for split, start, stop in _ranges_for(json.loads(request_json)):
+    for split, start, stop in _ranges_for(request):
         for shard in manifest["shards"]:
             overlaps = shard["split"] == split and shard["start"] < stop and shard["start"] + shard["count"] > start
             if overlaps and shard["file"] not in _session.shards and shard["file"] not in wanted:
                 wanted.append(shard["file"])
-    return _json(wanted)
+    return {"files": wanted}
 
 
-def add_shard(shard_json, data):
-    shard = json.loads(shard_json)
+def add_shard(shard, data):
     images, labels = decode_shard(_bytes(data))
     if len(images) != shard["count"]:
         raise ValueError(f"{shard['file']} holds {len(images)} images, the manifest says {shard['count']}")
     _session.shards[shard["file"]] = (shard["split"], shard["start"], images, labels)
+    return {}
 
 
 def _images(split, start, stop):
@@ -274,14 +309,15 @@ def _recipe_from(config):
                         batch_size=int(config["batch"]), epochs=int(config["epochs"]), train_size=train_size)
 
 
-def check_config(config_json):
+def check_config(config):
     """Refuse a bad Train form before anything is downloaded; ValueError says what is wrong."""
-    _recipe_from(json.loads(config_json))
+    _recipe_from(config)
+    return {}
 
 
-def start_run(config_json):
-    """A new Trainer on the loaded shards; returns the plan (sizes, steps) as JSON."""
-    config = json.loads(config_json)
+def start_run(config):
+    """A new Trainer on the loaded shards: the `started` event's fields and the shape of the memory
+    shared with the helper worker (web/js/share-buffer.js)."""
     recipe = _recipe_from(config)
     train, validation = _training_ranges(recipe)  # the ranges shards_needed had downloaded
     train_x, train_y = _images(*train)
@@ -293,51 +329,60 @@ def start_run(config_json):
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, adamw=FusedAdamW,
                       gradients=lambda model: SplitGradients(FastGradients(model, PYODIDE)))
     _session.trainer = trainer
-    _session.run_config = config
-    return _json({
-        "train_size": len(train_x),
-        "validation_size": 0 if val_x is None else len(val_x),
-        "epochs": recipe.epochs,
-        "batch_size": trainer.batch_size,
-        "steps_per_epoch": trainer.steps_per_epoch,
-        "total_steps": trainer.total_steps,
-        "total_samples": trainer.total_steps * trainer.batch_size,
-        # The shape of the memory shared with the helper worker (web/js/share-buffer.js).
-        "sizes": list(trainer.network.sizes),
-        "dtype": str(trainer.dtype),
-        "parameters": parameter_count(trainer.network),
-    })
+    started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
+                      epochs=recipe.epochs, steps_per_epoch=trainer.steps_per_epoch,
+                      total_samples=trainer.total_steps * trainer.batch_size)
+    share = {"sizes": list(trainer.network.sizes), "dtype": str(trainer.dtype),
+             "parameters": parameter_count(trainer.network), "max_rows": trainer.batch_size}
+    return {"started": started, "share": share}
 
 
 def use_helper(link):
-    """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more."""
+    """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more.
+    Called directly, not through `call`: the link is a live JS object over shared memory, not data."""
     trainer = _session.trainer
     trainer.gradients.helper = None if link is None else SharedBufferHelper(link, trainer.dtype)
 
 
+def _progress_event(progress):
+    """The Trainer's progress as the `progress` event: the page reads these names, never the Trainer's."""
+    measuring = not progress["losses"] and not progress["done"]  # no new batches: accuracy is being measured
+    if measuring:
+        epoch = round(progress["step"] / progress["steps_per_epoch"])
+    else:
+        epoch = min(progress["epoch"] + 1, progress["epochs"])
+    return _fields(EVENTS["progress"], losses=progress["losses"], samples_seen=progress["samples_seen"], epoch=epoch,
+                   epochs=progress["epochs"], measuring=measuring, done=progress["done"], split=progress["split"],
+                   shared_steps=progress["shared_steps"])
+
+
 def train_chunk(seconds):
-    """Train for about `seconds`; the Trainer's progress dict and the helper's part, as JSON (losses since the last call)."""
+    """Train for about `seconds`: the `progress` event, the epochs finished meanwhile (`epoch` event
+    fields), why the run diverged (or None) and why the helper failed (or None)."""
     trainer = _session.trainer
     progress = trainer.run(max_seconds=float(seconds))
-    split = trainer.gradients
-    progress.update(shared_steps=split.shared_steps, split=split.split, partner_error=split.error)
-    if progress.get("diverged"):
+    split = trainer.gradients  # the helper's part of the run lives in the SplitGradients strategy
+    progress.update(shared_steps=split.shared_steps, split=split.split)
+    if progress["diverged"]:
         # The Trainer restored the last good weights: they become the active model.
         _session.model = _session.trainer.model
         _session.source = {"kind": "trained", "diverged": True}
         _session.trainer = None
-    return _json(progress)
+    epochs = [_fields(EVENTS["epoch"], **result) for result in progress["epoch_results"]]
+    return {"progress": _progress_event(progress), "epochs": epochs, "diverged": progress["diverged"],
+            "helper_error": split.error}
 
 
 def finish_run(stopped):
-    """End the run: its model becomes the active one, measured on the test set."""
+    """End the run: its model becomes the active one, measured on the test set (`done` event fields)."""
     model = _session.trainer.model
     accuracy = model.accuracy(*_images("test", 0, _count("test")))
     model.metadata = {**model.metadata, "test_accuracy": accuracy}
     _session.model = model
     _session.source = {"kind": "trained", "stopped": bool(stopped)}
     _session.trainer = None
-    return _json({"test_acc": accuracy, "test_images": _count("test"), "model": _model_info()})
+    return _fields(EVENTS["done"], stopped=bool(stopped), test_acc=accuracy, test_images=_count("test"),
+                   model=_model_info())
 
 
 # ---- looking inside --------------------------------------------------------------------------
@@ -351,14 +396,34 @@ def inspect(count):
     first = model.network.dense_layers()[0].weights  # (784, units)
     units = min(first.shape[1], MAX_WEIGHT_TILES)
     count = min(int(count), len(x))
-    return {
-        "images": np.ascontiguousarray(x[:count]).reshape(-1),
-        "labels": np.ascontiguousarray(y[:count]),
-        "preds": np.ascontiguousarray(preds[:count]),
-        "confusion": confusion.reshape(-1),
-        "weights": np.ascontiguousarray(first[:, :units].T, dtype=np.float32).reshape(-1),
-        "units": units,
-        "count": count,
-        "test_images": len(x),
-        "accuracy": float((preds == y).mean()),
-    }
+    return _fields(
+        COMMANDS["inspect"]["reply"],
+        images=np.ascontiguousarray(x[:count]).reshape(-1),
+        labels=np.ascontiguousarray(y[:count]),
+        preds=np.ascontiguousarray(preds[:count]),
+        confusion=confusion.reshape(-1),
+        weights=np.ascontiguousarray(first[:, :units].T, dtype=np.float32).reshape(-1),
+        units=units,
+        count=count,
+        test_images=len(x),
+        accuracy=float((preds == y).mean()),
+    )
+
+
+# ---- the one way in from worker.js -----------------------------------------------------------
+
+# The functions worker.js calls by name (use_helper aside, see there).
+CALLS = {fn.__name__: fn for fn in (
+    set_manifest, recipes, model_info, load_pretrained, import_model, export_model, abandon_run, reset_model,
+    predict, shards_needed, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
+
+
+def call(name, fields=None):
+    """CALLS[name](**fields) -> a dict of named fields, NumPy scalars made plain; an exception comes back
+    as {"failure": FAILURE fields}, its own message and the exception's name, never a traceback."""
+    if hasattr(fields, "to_py"):  # a JS object from worker.js: typed arrays become memoryviews
+        fields = fields.to_py()
+    try:
+        return _plain(CALLS[name](**(fields or {})))
+    except Exception as error:  # noqa: BLE001 -- every failure goes back to the page as a message
+        return {"failure": _fields(FAILURE, message=str(error) or type(error).__name__, kind=type(error).__name__)}

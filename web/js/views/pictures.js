@@ -1,4 +1,4 @@
-// Draws what Python computed: probability bars, the 28x28 input, the test grid, the confusion
+// Pictures of what Python computed: probability bars, the 28x28 input, the test grid, the confusion
 // matrix and the first layer's weights. Pure DOM/canvas; no state beyond the elements.
 
 const SIDE = 28;

@@ -1,0 +1,69 @@
+// Every message between the page, the training worker (worker.js) and its helper worker (helper.js),
+// with its named fields, listed here once. worker_api.py holds the same table for the Python side;
+// tests/test_protocol.py checks that the two agree. Senders check their fields against it (checked()).
+
+// Page -> training worker: {id, cmd, ...ask}; the answer is {id, ok: true, ...reply} or {id, ok: false, ...FAILURE}.
+export const COMMANDS = {
+  init: { ask: ["base"], reply: ["model", "recipes", "two_cores"] },
+  predict: { ask: ["ink", "width", "height"], reply: ["digit", "probs", "image"] },
+  inspect: { ask: ["count"], reply: ["images", "labels", "preds", "confusion", "weights", "units", "count", "test_images", "accuracy"] },
+  train: { ask: ["config"], reply: ["state"] },
+  pause: { ask: [], reply: ["state"] },
+  resume: { ask: [], reply: ["state"] },
+  stop: { ask: [], reply: ["state"] },
+  reset: { ask: [], reply: ["state", "model"] },
+  export_model: { ask: [], reply: ["bytes", "model"] },
+  import_model: { ask: ["bytes", "source"], reply: ["model"] },
+  ping: { ask: [], reply: ["state"] },
+};
+
+// Training worker -> page, unasked: {event, ...fields}. `model` is always the model's info, `model_bytes` its .npz.
+export const EVENTS = {
+  stage: ["stage", "state", "bytes", "total"],
+  data: ["loaded", "total", "done"],
+  started: ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
+  progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "split", "shared_steps"],
+  helper: ["state", "detail"],
+  epoch: ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+  done: ["stopped", "test_acc", "test_images", "model", "model_bytes"],
+  diverged: ["reason", "model", "model_bytes"],
+  error: ["message", "kind"],
+};
+
+// A failed command or call: a readable message and the kind of failure (the Python exception's name).
+export const FAILURE = ["message", "kind"];
+
+// Training worker -> helper worker: {cmd, ...fields}; helper -> training worker: {event, ...fields}.
+export const HELPER_COMMANDS = { init: ["base"], attach: ["buffer", "shape"] };
+export const HELPER_EVENTS = { ready: [], error: FAILURE };
+
+// One share of a minibatch, as the training worker's Python hands it to the helper (share-buffer.js
+// carries the numbers), and what it passes when it waits for the helper's gradients.
+export const SHARE = ["rows", "batch_size", "active", "fill"];
+export const SHARE_WAIT = ["own_ms"];
+
+// `fields` with a name in `allowed` only: a typo or a field missing from the table fails at the sender.
+export function checked(what, fields, allowed) {
+  for (const name of Object.keys(fields)) {
+    if (!allowed.includes(name)) throw new Error(`${what} has no field “${name}” (web/js/protocol.js)`);
+  }
+  return fields;
+}
+
+// A failure as FAILURE fields: Python's own message and kind, or a JS error's.
+export function failure(error) {
+  if (error && typeof error.kind === "string") return { message: error.message, kind: error.kind };
+  if (error && error.name === "PythonError") {  // raised by a Python call outside worker_api.call: its traceback's last line
+    const lines = error.message.trim().split("\n");
+    return { message: lines[lines.length - 1], kind: error.type || "PythonError" };
+  }
+  return { message: String(error && error.message ? error.message : error), kind: (error && error.name) || "Error" };
+}
+
+// An Error that keeps its kind across postMessage (FAILURE fields back into an Error).
+export class WorkerError extends Error {
+  constructor({ message, kind }) {
+    super(message);
+    this.kind = kind;
+  }
+}

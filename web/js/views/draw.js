@@ -1,0 +1,65 @@
+// The draw card: the pad, the digit it reads, the probability bars and the 28x28 image the network sees.
+
+import { Pad, INK_SIZE } from "../pad.js";
+import { buildBars, showBars, showSeen } from "./pictures.js";
+
+export function mountDraw({ store, client, say }) {
+  const $ = (selector) => document.querySelector(selector);
+  const ui = { pad: $("#pad"), clear: $("#clear"), prediction: $("#prediction"), confidence: $("#confidence"), bars: $("#bars"), seen: $("#seen") };
+  // One request in flight at a time; strokes drawn meanwhile are sent as soon as it returns.
+  let predicting = false;
+  let predictAgain = false;
+  const pad = new Pad(ui.pad, { onChange: schedulePrediction });
+  buildBars(ui.bars);
+
+  function schedulePrediction() {
+    const { ready, worker } = store.state;
+    if (!ready || worker !== "ok") return;
+    if (predicting) { predictAgain = true; return; }
+    predictNow();
+  }
+
+  async function predictNow() {
+    if (pad.isEmpty) return store.update({ prediction: null });
+    predicting = true;
+    try {
+      const ink = pad.ink();
+      const reply = await client.request("predict", { ink, width: INK_SIZE, height: INK_SIZE }, [ink.buffer]);
+      const prediction = pad.isEmpty || reply.digit === null ? null : { digit: reply.digit, probs: reply.probs, image: reply.image };
+      store.update({ prediction, predictions: store.state.predictions + 1 });
+    } catch (error) {
+      if (store.state.worker === "ok") say(`Could not read the drawing: ${error.message}`, "error");
+    } finally {
+      predicting = false;
+      if (predictAgain) { predictAgain = false; requestAnimationFrame(schedulePrediction); }
+    }
+  }
+
+  function clearPad() {
+    pad.clear();
+    predictAgain = false;
+    store.update({ prediction: null });
+  }
+
+  ui.clear.addEventListener("click", clearPad);
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape" || event.key === "Delete" || (event.key === "Backspace" && event.target === ui.pad)) {
+      event.preventDefault();
+      clearPad();
+    }
+  });
+
+  store.subscribe((state, previous) => {
+    if (!previous || previous.prediction !== state.prediction) {
+      const p = state.prediction;
+      ui.prediction.textContent = p ? String(p.digit) : "–";
+      ui.confidence.textContent = p ? `${(100 * p.probs[p.digit]).toFixed(1)}% sure` : "";
+      showBars(ui.bars, p ? p.probs : null, p ? p.digit : null);
+      showSeen(ui.seen, p ? p.image : null);
+    }
+    // A new model, or Python ready again: the ink on the pad is read anew.
+    if (previous && (previous.model !== state.model || (state.ready && !previous.ready))) schedulePrediction();
+  });
+}

@@ -1,0 +1,62 @@
+// The "Keep your model" card: download the active model, upload one, and restart Python.
+
+import { formatBytes } from "./format.js";
+
+export function mountFiles({ store, client, say, guarded, setModel, saveInBrowser, restartPython }) {
+  const $ = (selector) => document.querySelector(selector);
+  const ui = { download: $("#download-model"), upload: $("#upload-model"), restart: $("#restart-worker") };
+
+  ui.download.addEventListener("click", () => guarded(async () => {
+    const reply = await client.request("export_model");
+    const blob = new Blob([reply.bytes], { type: "application/octet-stream" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `mnist-mlp-${reply.model.sizes.join("-")}.npz`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    say(`Downloaded ${link.download} (${formatBytes(blob.size)}).`);
+  }));
+
+  ui.upload.addEventListener("change", () => {
+    const file = ui.upload.files[0];
+    ui.upload.value = "";
+    if (!file) return;
+    if (store.state.phase !== "idle") return say("Training is running: stop it before loading another model.", "error");
+    const maxBytes = store.state.form.limits.model_bytes;  // mlp_core.modelio's limit, checked before reading the file
+    if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; model files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
+    guarded(async () => {
+      const bytes = await file.arrayBuffer();
+      try {
+        const reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "uploaded", name: file.name } });
+        setModel(reply.model, `uploaded ${file.name}`, bytes);
+        say(`Loaded ${file.name}: it now answers the drawing pad.`);
+      } catch (error) {
+        throw new Error(`${file.name} was not loaded: ${error.message}. The previous model still answers.`);
+      }
+      // Kept in IndexedDB like a trained model, so a reload brings it back.
+      await saveInBrowser(bytes, `uploaded ${file.name}`, `Loaded ${file.name}, but could not save it in this browser`);
+    });
+  });
+
+  ui.restart.addEventListener("click", async () => {
+    if (store.state.restarting) return;
+    store.update({ restarting: true });
+    // One try/finally around all of it: a second click waits until the model is back in place.
+    try {
+      await restartPython();
+    } finally {
+      store.update({ restarting: false });
+    }
+  });
+
+  store.subscribe((state) => {
+    const ready = state.ready && state.worker === "ok";
+    const running = state.phase === "training" || state.phase === "paused" || state.phase === "stopping";
+    ui.download.disabled = !ready || state.busy;
+    ui.upload.disabled = !ready || running || state.busy;
+    ui.upload.nextElementSibling.classList.toggle("disabled", ui.upload.disabled);
+    ui.restart.disabled = state.restarting;
+  });
+}

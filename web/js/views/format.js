@@ -1,0 +1,23 @@
+// Numbers as the page writes them.
+
+export function formatBytes(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+}
+
+export function percent(x) { return typeof x === "number" ? `${(100 * x).toFixed(2)}%` : "–"; }
+
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return "–";
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+export const count = (n) => n.toLocaleString("en-US");
+
+// "pretrained (784-100-200-10, 99.0% test)": the active model as the header and messages name it.
+export function describeModel(info, label) {
+  if (!info) return "no model";
+  const shape = info.sizes.join("-");
+  const acc = info.metadata && typeof info.metadata.test_accuracy === "number" ? `, ${(100 * info.metadata.test_accuracy).toFixed(1)}% test` : "";
+  return `${label} (${shape}${acc})`;
+}

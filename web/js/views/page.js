@@ -1,0 +1,40 @@
+// What belongs to the whole page: the status pill, the active model, the message line, and every
+// data-* attribute tests and the browser benchmark wait on, all written here from the store.
+
+import { describeModel } from "./format.js";
+
+const $ = (selector) => document.querySelector(selector);
+const PILL = { loading: "Loading Python…", idle: "Ready", training: "Training…", paused: "Paused", stopping: "Stopping…", error: "Problem" };
+
+// Set an attribute only when it changes: observers (tests, the benchmark) see real changes only.
+function setData(element, name, value) {
+  if (element.dataset[name] !== value) element.dataset[name] = value;
+}
+
+export function mountPage(store) {
+  const ui = { pill: $("#status-pill"), activeModel: $("#active-model"), message: $("#message"), coresUsed: $("#cores-used"),
+    pad: $("#pad"), prediction: $("#prediction"), testAcc: $("#test-acc") };
+  store.subscribe((state, previous) => {
+    const body = document.body;
+    setData(body, "state", state.phase);
+    setData(body, "ready", String(state.ready));
+    setData(body, "worker", state.worker);
+    setData(ui.pill, "kind", state.phase);
+    const pill = state.worker === "dead" ? "Python stopped" : PILL[state.phase];
+    if (ui.pill.textContent !== pill) ui.pill.textContent = pill;
+    if (previous && (previous.model !== state.model || previous.modelLabel !== state.modelLabel)) {
+      ui.activeModel.textContent = describeModel(state.model, state.modelLabel);
+    }
+    if (previous && previous.message !== state.message) {  // a new message object: said again even if the same text
+      ui.message.dataset.kind = state.message.kind;
+      ui.message.textContent = state.message.text;
+    }
+    setData(ui.coresUsed, "helper", state.helper);
+    setData(ui.coresUsed, "cores", state.shown?.cores ?? "");
+    setData(ui.coresUsed, "sharedSteps", String(state.shown?.sharedSteps ?? 0));  // steps the helper took part in
+    setData(ui.pad, "predictions", String(state.predictions));
+    const digit = state.prediction ? state.prediction.digit : null;
+    setData(ui.prediction, "digit", digit === null ? "" : String(digit));
+    setData(ui.testAcc, "value", typeof state.testAcc === "number" ? state.testAcc.toFixed(4) : "");
+  });
+}

@@ -1,0 +1,330 @@
+// The train card: the form and its presets, Train/Pause/Stop/Reset, and the run as it goes (progress,
+// samples/s, cores, charts, epoch log, test accuracy). The worker's run events arrive in `onEvent`.
+
+import { LineChart, Smoother } from "../charts.js";
+import { count, formatBytes, formatDuration, percent } from "./format.js";
+
+const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
+// The run's charts and numbers are drawn at most a few times a second, though progress arrives 20
+// times a second: every frame the main thread draws is taken from the worker that trains when the
+// machine has two cores (measured in headless Chromium: main-thread busy 15% -> 6% of a core while training).
+const RENDER_INTERVAL_MS = 250;
+
+export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel }) {
+  const $ = (selector) => document.querySelector(selector);
+  const ui = {
+    form: $("#train-form"), settings: $("#settings"), hidden: $("#hidden"), optimizer: $("#optimizer"), lr: $("#lr"),
+    batch: $("#batch"), epochs: $("#epochs"), trainSize: $("#train-size"), trainSizes: $("#train-size-choices"),
+    cores: $("#cores"), coresHelp: $("#cores-help"), coresUsed: $("#cores-used"),
+    presetFast: $("#preset-fast"), presetTutorial: $("#preset-tutorial"),
+    train: $("#train"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
+    progress: $("#progress"), progressText: $("#progress-text"), throughput: $("#throughput"), eta: $("#eta"),
+    testAcc: $("#test-acc"), epochLog: $("#epoch-log tbody"),
+  };
+  const lossChart = new LineChart($("#loss-chart"), {
+    series: [{ key: "loss", className: "line-loss" }], yMin: 0, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
+  });
+  const accChart = new LineChart($("#acc-chart"), {
+    series: [{ key: "train", className: "line-train" }, { key: "val", className: "line-val" }],
+    yMax: 1, minSpan: 0.1, xLabel: "epoch", yFormat: (v) => `${+(v * 100).toFixed(1)}%`, xFormat: (v) => (Number.isInteger(v) ? String(v) : ""), markers: true,
+  });
+  // Drawing aids of the run in progress (not page state): loss smoothing, batches so far, the rate window.
+  let trace = null;
+  let pending = null;       // numbers to draw at the next render tick (a `shown` value)
+  let renderTimer = 0;
+
+  // ---- the form --------------------------------------------------------------------------------
+
+  function fillForm({ presets, limits, trainSizes, twoCores }, recipe) {
+    // The inputs' bounds come from the worker, so the form and Python cannot disagree.
+    ui.batch.min = "1";
+    ui.batch.max = String(limits.batch);
+    ui.epochs.min = "1";
+    ui.epochs.max = String(limits.epochs);
+    ui.trainSize.min = String(limits.min_train_size);
+    ui.trainSizes.replaceChildren(...trainSizes.map((n) => new Option(count(n), String(n))));
+    applyPreset(presets, recipe);
+    // Two cores need shared memory between workers, which browsers allow only in cross-origin isolated
+    // pages (web/coi-sw.js makes a page isolated where the host cannot), and a second core.
+    if (twoCores) return;
+    ui.cores.value = "1";
+    ui.cores.querySelector('option[value="2"]').disabled = true;
+    ui.coresHelp.textContent = (navigator.hardwareConcurrency || 1) < 2
+      ? "This device has one core"
+      : "One here: this host does not allow shared memory between workers";
+  }
+
+  function applyPreset(presets, name) {
+    const preset = presets[name];
+    ui.hidden.value = preset.hidden.join(",");
+    ui.optimizer.value = preset.optimizer;
+    ui.lr.value = String(preset.lr);
+    ui.batch.value = String(preset.batch);
+    ui.epochs.value = String(preset.epochs);
+    ui.trainSize.value = String(preset.train_size);
+    ui.trainSize.max = String(preset.max_train_size);
+    ui.presetFast.setAttribute("aria-pressed", String(name === "fast"));
+    ui.presetTutorial.setAttribute("aria-pressed", String(name === "tutorial"));
+  }
+
+  function choosePreset(name, text) {
+    applyPreset(store.state.form.presets, name);
+    store.update({ recipe: name });
+    say(text);
+  }
+
+  // Read and check the form; returns a config or throws an Error with a readable message.
+  // The worker checks again (and refuses networks too big to save); this gives the quick, specific message.
+  function readForm() {
+    const { form: { limits, presets }, recipe } = store.state;
+    const hidden = ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)) {
+      throw new Error(`Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.`);
+    }
+    const lr = Number(ui.lr.value);
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error("Learning rate: a positive number, e.g. 0.002.");
+    const batch = Number(ui.batch.value);
+    if (!Number.isInteger(batch) || batch < 1 || batch > limits.batch) throw new Error(`Batch size: a whole number from 1 to ${limits.batch}.`);
+    const epochs = Number(ui.epochs.value);
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > limits.epochs) throw new Error(`Epochs: a whole number from 1 to ${limits.epochs}.`);
+    const trainSize = Number(ui.trainSize.value);
+    const { max_train_size: maxTrain, validation_size: heldOut } = presets[recipe];
+    const minTrain = limits.min_train_size;
+    if (!Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain) {
+      throw new Error(`Training images: a whole number from ${count(minTrain)} to ${count(maxTrain)} (${count(heldOut)} more are kept apart for validation).`);
+    }
+    return { recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize, cores: Number(ui.cores.value) };
+  }
+
+  // ---- a run -----------------------------------------------------------------------------------
+
+  function clearRun() {
+    lossChart.clear();
+    accChart.clear();
+    ui.epochLog.replaceChildren();
+    trace = null;
+    pending = null;
+    store.update({ shown: null, testAcc: null });
+  }
+
+  async function startTraining() {
+    if (store.state.phase !== "idle" || store.state.busy) return;
+    let config;
+    try {
+      config = readForm();
+    } catch (error) {
+      return say(error.message, "error");
+    }
+    clearRun();
+    trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
+    store.update({ run: { config, plan: null, savedEpoch: 0 }, phase: "training", shown: { text: "Preparing data…" } });
+    client.watchTraining(true);
+    say("Downloading the training images you chose…");
+    try {
+      await client.request("train", { config });
+    } catch (error) {
+      endRun();
+      if (store.state.worker !== "dead") say(`Could not start training: ${error.message}`, "error");
+    }
+  }
+
+  function endRun(changes = {}) {
+    client.watchTraining(false);
+    store.update({ run: null, ...(store.state.worker === "ok" ? { phase: "idle" } : {}), ...changes });
+  }
+
+  // How many cores train now, and why not two when two were asked for. `split` is the trainer's:
+  // null without a helper, else whether splitting batches with it measured faster.
+  function coresText(split) {
+    if (split === true) return "2 cores";
+    const { run, helper } = store.state;
+    const wantsTwo = Boolean(run && run.plan && run.plan.cores === 2);
+    const why = split === false ? " · 2 measured slower" : { starting: " · 2nd starting…", failed: " · 2nd stopped" }[helper] || "";
+    return `1 core${wantsTwo ? why : ""}`;
+  }
+
+  // Numbers to draw at the next tick, on top of those drawn last.
+  function show(changes) {
+    pending = { ...(pending || store.state.shown), ...changes };
+    scheduleRender();
+  }
+
+  function scheduleRender() {
+    if (renderTimer) return;
+    renderTimer = setTimeout(() => requestAnimationFrame(() => { renderTimer = 0; renderRun(); }), RENDER_INTERVAL_MS);
+  }
+
+  function renderRun() {
+    lossChart.render();
+    accChart.render();
+    if (!pending) return;  // nothing new, or the run ended (its end wrote the final numbers)
+    const shown = pending;
+    pending = null;
+    store.update({ shown });
+  }
+
+  function onProgress(p) {
+    const { run } = store.state;
+    if (!run || !run.plan) return;
+    for (const loss of p.losses) {
+      trace.steps += 1;
+      lossChart.add("loss", trace.steps / run.plan.steps_per_epoch, trace.smoother.push(loss));
+    }
+    const total = run.plan.total_samples;
+    const split = { value: Math.min(1, p.samples_seen / total), coresText: coresText(p.split), cores: p.split ? "2" : "1", sharedSteps: p.shared_steps };
+    if (p.measuring) {
+      trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
+      return show({ ...split, text: `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…` });
+    }
+    const now = performance.now() / 1000;
+    trace.samples.push([now, p.samples_seen]);
+    while (trace.samples.length > 2 && now - trace.samples[0][0] > RATE_WINDOW_S) trace.samples.shift();
+    const [t0, s0] = trace.samples[0];
+    const rate = now > t0 ? (p.samples_seen - s0) / (now - t0) : 0;
+    const text = p.done ? "Measuring test accuracy…" : `Epoch ${p.epoch} of ${p.epochs} · ${Math.round(100 * p.samples_seen / total)}%`;
+    const measured = rate > 0 && now - t0 > 0.5 ? { throughput: count(Math.round(rate)), eta: formatDuration((total - p.samples_seen) / rate) } : {};
+    show({ ...split, text, ...measured });
+  }
+
+  function onEpoch({ epoch, loss, train_acc: trainAcc, val_acc: valAcc, seconds, model, model_bytes: bytes }) {
+    accChart.add("train", epoch, trainAcc);
+    if (typeof valAcc === "number") accChart.add("val", epoch, valAcc);
+    scheduleRender();
+    const row = ui.epochLog.insertRow();
+    for (const text of [String(epoch), loss.toFixed(4), percent(trainAcc), percent(valAcc), seconds.toFixed(1)]) {
+      row.insertCell().textContent = text;
+    }
+    if (store.state.run) store.update({ run: { ...store.state.run, savedEpoch: epoch } });
+    setModel(model, `training, live weights (epoch ${epoch} done)`, bytes);
+    saveInBrowser(bytes, `after epoch ${epoch} of a run`);
+  }
+
+  function onDone({ stopped, test_acc: testAcc, test_images: testImages, model, model_bytes: bytes }) {
+    pending = null;
+    const shown = store.state.shown || {};
+    if (bytes) {
+      setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
+      saveInBrowser(bytes, stopped ? "a stopped run" : "a finished run");
+      const end = stopped ? {} : { eta: "0 s", value: 1 };
+      say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
+      endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
+    } else {
+      setModel(model, store.state.modelLabel || "pretrained");
+      say("Stopped before training began; the previous model still answers.");
+      endRun({ shown: { ...shown, text: "Stopped before training began" } });
+    }
+    scheduleRender();
+  }
+
+  function onDiverged({ reason, model, model_bytes: bytes }) {
+    const lr = store.state.run ? store.state.run.config.lr : Number(ui.lr.value);
+    // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
+    setModel(model, "last good weights of a diverged run", bytes);
+    saveInBrowser(bytes, "last good weights of a diverged run");
+    pending = null;
+    say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
+    endRun({ shown: { ...store.state.shown, text: "Stopped: training diverged" } });
+  }
+
+  function onEvent(message) {
+    const { run } = store.state;
+    switch (message.event) {
+      case "data":
+        if (!run) return undefined;  // an inspect download reports here too; its button shows the wait
+        return show({ text: message.done ? "Data ready" : `Downloading data: ${formatBytes(message.loaded)} of ${formatBytes(message.total)}` });
+      case "started": {
+        if (!run) return undefined;
+        store.update({ run: { ...run, plan: message } });
+        accChart.xMaxHint = message.epochs;
+        lossChart.xMaxHint = message.epochs;
+        return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images after each epoch. The drawing pad uses the weights of the moment.`);
+      }
+      case "progress": return onProgress(message);
+      case "helper":
+        store.update({ helper: message.state });
+        if (message.state === "failed" && run && run.plan && run.plan.cores === 2) say(`Training goes on with one core: ${message.detail}.`);
+        return undefined;
+      case "epoch": return onEpoch(message);
+      case "done": return onDone(message);
+      case "diverged": return onDiverged(message);
+      case "error":
+        pending = null;
+        say(`Training stopped: ${message.message}`, "error");
+        return endRun({ shown: { ...store.state.shown, text: "Stopped by an error" } });
+      default: return undefined;
+    }
+  }
+
+  // ---- controls --------------------------------------------------------------------------------
+
+  ui.form.addEventListener("submit", (event) => { event.preventDefault(); startTraining(); });
+  ui.presetFast.addEventListener("click", () => choosePreset("fast", "Fast preset: AdamW on a subset of MNIST, for a good model in seconds."));
+  ui.presetTutorial.addEventListener("click", () => choosePreset("tutorial", "Tutorial preset: the NumPy tutorial's exact settings. It is slow in a browser; watch the validation curve."));
+
+  ui.pause.addEventListener("click", () => guarded(async () => {
+    if (store.state.phase === "training") {
+      await client.request("pause");
+      client.watchTraining(false);
+      store.update({ phase: "paused" });
+      say("Paused. The drawing pad uses the weights of the moment.");
+    } else if (store.state.phase === "paused") {
+      await client.request("resume");
+      client.watchTraining(true);
+      store.update({ phase: "training" });
+      say("Training resumed.");
+    }
+  }));
+
+  ui.stop.addEventListener("click", () => guarded(async () => {
+    if (store.state.phase !== "training" && store.state.phase !== "paused") return;
+    client.watchTraining(true);  // the final test evaluation still reports back
+    store.update({ phase: "stopping" });
+    await client.request("stop");
+  }));
+
+  ui.reset.addEventListener("click", () => guarded(async () => {
+    const reply = await client.request("reset");
+    client.watchTraining(false);
+    await forgetSavedModel();
+    clearRun();
+    store.update({ run: null, phase: "idle" });
+    setModel(reply.model, "pretrained", null);
+    say("Back to the pretrained model. Your trained model was removed from this browser.");
+  }));
+
+  // ---- drawing from the store ------------------------------------------------------------------
+
+  store.subscribe((state, previous) => {
+    if (state.form && (!previous || !previous.form)) fillForm(state.form, state.recipe);
+    if (!previous || previous.shown !== state.shown) {
+      const shown = state.shown || {};
+      ui.progress.value = shown.value ?? 0;
+      ui.progressText.textContent = shown.text ?? "Not started";
+      ui.throughput.textContent = shown.throughput ?? "–";
+      ui.eta.textContent = shown.eta ?? "–";
+      ui.coresUsed.textContent = shown.coresText ?? "–";
+    }
+    if (!previous || previous.testAcc !== state.testAcc) ui.testAcc.textContent = percent(state.testAcc);
+    // Every control's enabled state follows from the page state: no click can reach a wrong state.
+    const s = state.phase;
+    const ready = state.ready && state.worker === "ok";
+    const running = s === "training" || s === "paused" || s === "stopping";
+    ui.settings.disabled = running || !state.form;
+    ui.presetFast.disabled = ui.presetTutorial.disabled = running || !state.form;
+    ui.train.disabled = !ready || running || state.busy;
+    ui.pause.disabled = !(s === "training" || s === "paused") || state.busy;
+    const pauseLabel = s === "paused" ? "Resume" : "Pause";
+    if (ui.pause.textContent !== pauseLabel) ui.pause.textContent = pauseLabel;
+    ui.pause.setAttribute("aria-pressed", String(s === "paused"));
+    ui.stop.disabled = !(s === "training" || s === "paused") || state.busy;
+    ui.reset.disabled = !ready || s === "stopping" || state.busy;
+    // A keyboard user whose button just got disabled (Train -> Pause, Stop -> Train) keeps a sensible focus.
+    const focused = document.activeElement;
+    if (focused && focused.disabled && [ui.train, ui.pause, ui.stop].includes(focused)) {
+      const next = [ui.pause, ui.train, ui.stop].find((button) => !button.disabled);
+      if (next) next.focus();
+    }
+  });
+
+  return { onEvent };
+}
