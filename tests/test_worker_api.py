@@ -135,7 +135,7 @@ def test_the_page_trains_with_the_fast_variants(session):
     from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 
     _load_all_shards(session)
-    worker_api.start_run(json.dumps(_config()))
+    worker_api.start_run(_config())
     trainer = worker_api._session.trainer
     assert isinstance(trainer.gradients, SplitGradients) and isinstance(trainer.gradients.local, FastGradients)
     assert trainer.gradients.local.products is PYODIDE and trainer.gradients.local.skip_blank_columns
