@@ -30,6 +30,10 @@ from buildlib.site import staleness
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+CONSTRAINTS = ROOT / "constraints.txt"
+# One BLAS thread for every build (a user's, CI's, the Pages workflow's): threaded BLAS sums in another
+# order, so the same commit would train a different model. Set before numpy loads, inherited by the venv re-run.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
 # --- bootstrap: stdlib only, runs before anything that needs numpy ---------------------------------
@@ -46,11 +50,13 @@ def _bootstrap_venv() -> None:
         if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode != 0:
             sys.exit(f"error: `{sys.executable} -m venv {VENV}` failed. On Debian/Ubuntu install the venv "
                      "module (apt-get install python3-venv), then run the build again.")
-    # Reinstall only when pyproject.toml changed (mlp_core itself is installed editable).
-    stamp, wanted = VENV / ".mlp-core-installed", hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # Reinstall only when pyproject.toml or the pins changed (mlp_core itself is installed editable).
+    stamp = VENV / ".mlp-core-installed"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != wanted:
-        print("Installing the project (numpy, tqdm) into .venv: pip install -e . ...", file=sys.stderr, flush=True)
-        install = [str(_venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", str(ROOT)]
+        print("Installing the project (numpy, tqdm, pinned by constraints.txt) into .venv: pip install -e . ...", file=sys.stderr, flush=True)
+        install = [str(_venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                   "-c", str(CONSTRAINTS), "-e", str(ROOT)]
         if subprocess.run(install).returncode != 0:
             sys.exit(f"error: `{' '.join(install)}` failed (see pip's message above).")
         stamp.write_text(wanted)

@@ -1,7 +1,8 @@
 """The pretrained model the site ships, trained with mlp_core in CPython and cached.
 
-The cache key is the sha256 of the recipe's repr, every mlp_core source file and the MNIST hashes, so
-the model is retrained exactly when one of them changes. The model is trained on all 60,000 training
+The cache key is the sha256 of the recipe's repr, every mlp_core source file, the MNIST hashes and the
+numpy version (another numpy may round differently), so the model is retrained exactly when one of them
+changes. The fingerprint of the trained weights goes into the build report, so two builds compare at a glance. The model is trained on all 60,000 training
 images and scored on the 10,000 test images; the accuracy goes into its metadata and build-info.json.
 """
 
@@ -28,10 +29,21 @@ def shipped_recipe(quick: bool):
 
 
 def model_key(recipe, mnist_hashes: dict) -> str:
-    digest = hashlib.sha256(repr(recipe).encode())
+    import numpy
+
+    digest = hashlib.sha256(repr(recipe).encode() + f"numpy {numpy.__version__}".encode())
     for path in mlp_core_sources():
         digest.update(path.relative_to(MLP_CORE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     digest.update(json.dumps(sorted(mnist_hashes.items())).encode())
+    return digest.hexdigest()
+
+
+def fingerprint(model) -> str:
+    """sha256 of what the model computes (sizes, dtype, input normalisation, every weight and bias), not of the
+    .npz, whose zip entries carry timestamps and whose metadata carries training times."""
+    digest = hashlib.sha256(json.dumps([model.sizes, str(model.dtype), model.input_mean, model.input_std]).encode())
+    for param, _ in model.network.parameters():
+        digest.update(param.tobytes())
     return digest.hexdigest()
 
 
@@ -76,4 +88,4 @@ def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool =
         print(f"  warning: {path} says test accuracy {stored}, measured {accuracy:.4f} here", flush=True)
     print(f"Pretrained model {label}: test accuracy {accuracy:.4f}" + ("" if trained else " (cached)"), flush=True)
     return {"path": path, "key": key, "recipe": SHIPPED_RECIPE, "recipe_repr": repr(recipe),
-            "test_accuracy": accuracy, "quick": quick, "trained": trained}
+            "test_accuracy": accuracy, "fingerprint": fingerprint(model), "quick": quick, "trained": trained}

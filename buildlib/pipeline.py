@@ -52,5 +52,6 @@ def build(quick_model: bool = False) -> Path:
     print(format_report(report))
     print(f"Pretrained model test accuracy: {model['test_accuracy']:.4f}"
           + ("  (QUICK model: not the shipped recipe)" if quick_model else ""))
+    print(f"Pretrained model fingerprint (sha256 of its weights): {model['fingerprint']}")
     print(f"Site written to {dist}")
     return dist

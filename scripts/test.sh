@@ -59,7 +59,7 @@ if [ ! -x .venv/bin/python ]; then
         python3 -m venv .venv
     fi
 fi
-.venv/bin/python -m pip install --disable-pip-version-check -q -e ".[test]"
+.venv/bin/python -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[test]"
 
 # --- npm packages the project itself declares (build.py fetches its pinned npm artifacts on its own).
 if [ -f package-lock.json ]; then
@@ -69,6 +69,7 @@ elif [ -f package.json ]; then
 fi
 
 # --- The site: fetches MNIST, Pyodide and numpy (verified, cached), trains the pretrained model, writes dist/.
+# One BLAS thread for the tests too (build.py sets it for itself): CPython timings and sums as the build's.
 export OPENBLAS_NUM_THREADS=1
 .venv/bin/python build.py
 

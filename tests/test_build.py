@@ -19,12 +19,16 @@ import build
 from buildlib import site as site_lib
 from buildlib.errors import BuildError, HashMismatch
 from buildlib.fetch import fetch_all, verify
+from buildlib.model import fingerprint
 from buildlib.paths import cache_dir, dist_dir, mnist_dir
 from buildlib.pins import MNIST, NUMPY_WASM, PYODIDE
 from buildlib.serve import ISOLATION_HEADERS, make_server
 from buildlib.shards import SHARD_SIZE, shard_plan, write_shards
 from buildlib.sizes import format_report, size_report
 from mlp_core.data import MNIST_FILES, decode_shard, load_mnist
+from mlp_core.modelio import load_model, save_model
+from mlp_core.recipes import RECIPES
+from mlp_core.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both read before any test points MLP_CACHE_DIR at a temporary folder.
@@ -280,6 +284,26 @@ def test_built_site_reports_its_download_size():
         assert needed in files
     assert not [f for f in files if f.startswith("data/")]
     assert 0 < info["model"]["test_accuracy"] <= 1
+    assert info["model"]["fingerprint"] == fingerprint(load_model(dist_dir() / "model" / "pretrained.npz"))
+
+
+def test_fingerprint_is_the_weights_not_the_file(synthetic_digits, tmp_path):
+    """Two trainings of one recipe and seed give one fingerprint (the build is repeatable on a machine);
+    another seed gives another; saving (zip timestamps, training times in the metadata) changes nothing."""
+    images, labels = synthetic_digits
+    recipe = RECIPES["fast"].replace(sizes=(784, 16, 10), epochs=1, train_eval_size=None)
+
+    def trained(seed):
+        trainer = Trainer(recipe.replace(seed=seed), images, labels)
+        while not trainer.done:
+            trainer.run()
+        return trainer.model
+
+    first = trained(0)
+    assert fingerprint(first) == fingerprint(trained(0))
+    assert fingerprint(first) != fingerprint(trained(1))
+    save_model(first, tmp_path / "m.npz")
+    assert fingerprint(load_model(tmp_path / "m.npz")) == fingerprint(first)
 
 
 # --- serving ---------------------------------------------------------------------------------------

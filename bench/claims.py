@@ -1,0 +1,128 @@
+"""The figures README states as what a user will get, measured over several seeds: bench/reports/claims.md + .json.
+
+A claim is the worst of the seeds, never the best or the mean: `fast` recipe test accuracy at its last
+epoch and the CPU seconds its steps take to first reach 98% test; the `shipped` recipe's test accuracy
+(with --shipped: it trains the page's model once per seed, minutes each). tests/test_claims.py checks
+README against the .json, so a claim cannot drift from its measurement.
+
+    python3 bench/claims.py [--seeds 5] [--shipped]
+"""
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before numpy: the build trains on one BLAS thread too
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from buildlib.paths import mnist_dir  # noqa: E402
+from mlp_core.data import load_mnist  # noqa: E402
+from mlp_core.recipes import RECIPES  # noqa: E402
+
+REPORT = REPO / "bench" / "reports" / "claims.md"
+TARGET = 0.98  # the accuracy whose time README quotes for `fast`
+
+
+def _bench_core():
+    """bench/core.py as a module: its train_with_test_curve is the one per-epoch test-accuracy loop."""
+    spec = importlib.util.spec_from_file_location("bench_core", REPO / "bench" / "core.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def spread(values):
+    """min / median / max of a list of numbers (None where a seed never got there)."""
+    got = [v for v in values if v is not None]
+    return {"min": min(got) if got else None, "median": statistics.median(got) if got else None,
+            "max": max(got) if got else None, "missing": len(values) - len(got), "values": values}
+
+
+def measure_fast(mnist, seeds, log):
+    curve = _bench_core().train_with_test_curve
+    runs = []
+    for seed in seeds:
+        rows, _ = curve(RECIPES["fast"].replace(seed=seed), mnist, log)
+        hit = next((r for r in rows if r["test_acc"] >= TARGET), None)
+        runs.append({"seed": seed, "test_acc": rows[-1]["test_acc"], "val_acc": rows[-1]["val_acc"],
+                     "epochs": len(rows), "cpu_seconds": rows[-1]["seconds"],
+                     "cpu_seconds_to_target": None if hit is None else hit["seconds"],
+                     "epoch_to_target": None if hit is None else hit["epoch"]})
+    return {"recipe": repr(RECIPES["fast"]), "target": TARGET, "runs": runs,
+            "test_acc": spread([r["test_acc"] for r in runs]),
+            "val_acc": spread([r["val_acc"] for r in runs]),
+            "cpu_seconds_to_target": spread([r["cpu_seconds_to_target"] for r in runs])}
+
+
+def measure_shipped(mnist, seeds, log):
+    from mlp_core.trainer import Trainer
+
+    runs = []
+    for seed in seeds:
+        recipe = RECIPES["shipped"].replace(seed=seed)
+        trainer = Trainer(recipe, mnist["train_x"], mnist["train_y"], clock=time.process_time)
+        while not trainer.done:
+            progress = trainer.run(max_seconds=30)
+            if progress["diverged"]:
+                raise SystemExit(f"shipped seed {seed} diverged: {progress['diverged']}")
+        accuracy = trainer.model.accuracy(mnist["test_x"], mnist["test_y"])
+        runs.append({"seed": seed, "test_acc": accuracy, "cpu_seconds": trainer.train_seconds})
+        log(f"  shipped seed {seed}: test {accuracy:.4f}")
+    return {"recipe": repr(RECIPES["shipped"]), "runs": runs, "test_acc": spread([r["test_acc"] for r in runs])}
+
+
+def _row(name, s, fmt):
+    cell = lambda v: "–" if v is None else fmt.format(v)  # noqa: E731
+    missing = f" ({s['missing']} never)" if s["missing"] else ""
+    return f"| {name} | {cell(s['min'])} | {cell(s['median'])} | {cell(s['max'])}{missing} | {', '.join(cell(v) for v in s['values'])} |"
+
+
+def write_report(result):
+    lines = ["# Claims, measured over seeds", "",
+             f"Run {result['date']} on {result['machine']}, Python {result['python']}, numpy {result['numpy']}, "
+             f"OPENBLAS_NUM_THREADS=1. Command: `{result['command']}`.",
+             "A claim in README is the worst seed (the min column); tests/test_claims.py holds README to this file's .json.",
+             "CPU s = CPU time of the minibatch steps (evaluation excluded); CPU time moves ~25% between runs on a shared machine.",
+             "", "| what | min | median | max | per seed |", "|---|---|---|---|---|"]
+    fast = result["fast"]
+    lines.append(_row(f"`fast` test accuracy, epoch {fast['runs'][0]['epochs']}", fast["test_acc"], "{:.4f}"))
+    lines.append(_row("`fast` validation accuracy", fast["val_acc"], "{:.4f}"))
+    lines.append(_row(f"`fast` CPU s to {TARGET:.0%} test", fast["cpu_seconds_to_target"], "{:.1f}"))
+    if "shipped" in result:
+        lines.append(_row("`shipped` test accuracy", result["shipped"]["test_acc"], "{:.4f}"))
+    lines += ["", f"Seeds: {', '.join(str(r['seed']) for r in fast['runs'])}. Recipe: `{fast['recipe']}`."]
+    if "shipped" in result:
+        lines.append(f"Shipped recipe: `{result['shipped']['recipe']}`.")
+    REPORT.write_text("\n".join(lines) + "\n")
+    REPORT.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--shipped", action="store_true", help="also train the shipped recipe once per seed (minutes each)")
+    args = parser.parse_args(argv)
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    mnist = load_mnist(mnist_dir())
+    seeds = list(range(args.seeds))
+    result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(),
+              "numpy": np.__version__, "command": "python3 bench/claims.py " + " ".join(argv or sys.argv[1:]),
+              "fast": measure_fast(mnist, seeds, log)}
+    if args.shipped:
+        result["shipped"] = measure_shipped(mnist, seeds, log)
+    write_report(result)
+    print(REPORT.read_text())
+
+
+if __name__ == "__main__":
+    main()
