@@ -274,6 +274,12 @@ def _recipe_from(config):
                         batch_size=int(config["batch"]), epochs=int(config["epochs"]), train_size=train_size)
 
 
+def _page_gradients(model):
+    """Pyodide's numpy has no BLAS: the einsum layouts with blank columns skipped (bench/reports/core.md),
+    in a SplitGradients that a helper worker can join later (use_helper)."""
+    return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True))
+
+
 def check_config(config_json):
     """Refuse a bad Train form before anything is downloaded; ValueError says what is wrong."""
     _recipe_from(json.loads(config_json))
@@ -288,10 +294,7 @@ def start_run(config_json):
     val_x = val_y = None
     if validation:
         val_x, val_y = _images(*validation)
-    # Pyodide's numpy has no BLAS: the einsum layouts, blank columns skipped and the fused AdamW
-    # (bench/reports/core.md); SplitGradients lets a helper worker join later (use_helper).
-    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, adamw=FusedAdamW,
-                      gradients=lambda model: SplitGradients(FastGradients(model, PYODIDE)))
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW)
     _session.trainer = trainer
     _session.run_config = config
     return _json({
