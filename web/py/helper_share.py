@@ -55,7 +55,7 @@ class HelperSide:
         self.views = views
         self.sizes = tuple(json.loads(sizes_json))
         self.dtype = np.dtype(dtype)
-        self.worker = HelperGradients(self.sizes, self.dtype, PYODIDE)  # Pyodide's numpy has no BLAS
+        self.helper = HelperGradients(self.sizes, self.dtype, PYODIDE)  # Pyodide's numpy has no BLAS
         self._values = np.empty(views.values.length, dtype=self.dtype)
         self._active = np.empty(views.active.length, dtype=np.int32)
         self._labels = np.empty(views.labels.length, dtype=np.int32)
@@ -63,7 +63,7 @@ class HelperSide:
     def compute(self, *, rows, batch_size, active, fill):
         """The share's loss; its gradients go into the shared buffer."""
         views = self.views
-        views.weights.assign_to(self.worker.weights)  # straight into the network's parameters
+        views.weights.assign_to(self.helper.weights)  # straight into the network's parameters
         columns = active or self.sizes[0]
         values = self._values[: rows * columns]
         views.values.subarray(0, values.size).assign_to(values)
@@ -74,6 +74,6 @@ class HelperSide:
             indices = self._active[:active]
             views.active.subarray(0, active).assign_to(indices)
         share = Share(values.reshape(rows, columns), labels, int(batch_size), indices, float(fill))
-        loss, grads = self.worker.gradients(self.worker.weights, share)
+        loss, grads = self.helper.gradients(self.helper.weights, share)
         views.gradients.assign(grads)
         return float(loss)

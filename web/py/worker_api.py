@@ -309,6 +309,12 @@ def _recipe_from(config):
                         batch_size=int(config["batch"]), epochs=int(config["epochs"]), train_size=train_size)
 
 
+def _page_gradients(model):
+    """Pyodide's numpy has no BLAS: the einsum layouts with blank columns skipped (bench/reports/core.md),
+    in a SplitGradients that a helper worker can join later (use_helper)."""
+    return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True))
+
+
 def check_config(config):
     """Refuse a bad Train form before anything is downloaded; ValueError says what is wrong."""
     _recipe_from(config)
@@ -324,10 +330,7 @@ def start_run(config):
     val_x = val_y = None
     if validation:
         val_x, val_y = _images(*validation)
-    # Pyodide's numpy has no BLAS: the einsum layouts, blank columns skipped and the fused AdamW
-    # (bench/reports/core.md); SplitGradients lets a helper worker join later (use_helper).
-    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, adamw=FusedAdamW,
-                      gradients=lambda model: SplitGradients(FastGradients(model, PYODIDE)))
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW)
     _session.trainer = trainer
     started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
                       epochs=recipe.epochs, steps_per_epoch=trainer.steps_per_epoch,
