@@ -10,6 +10,11 @@ const RATE_WINDOW_S = 3;                     // samples/s is measured over the l
 // machine has two cores (measured in headless Chromium: main-thread busy 15% -> 6% of a core while training).
 const RENDER_INTERVAL_MS = 250;
 
+// Text is written only when it changes: no needless work for the main thread while training.
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = {
@@ -298,13 +303,13 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (state.form && (!previous || !previous.form)) fillForm(state.form, state.recipe);
     if (!previous || previous.shown !== state.shown) {
       const shown = state.shown || {};
-      ui.progress.value = shown.value ?? 0;
-      ui.progressText.textContent = shown.text ?? "Not started";
-      ui.throughput.textContent = shown.throughput ?? "–";
-      ui.eta.textContent = shown.eta ?? "–";
-      ui.coresUsed.textContent = shown.coresText ?? "–";
+      if (ui.progress.value !== (shown.value ?? 0)) ui.progress.value = shown.value ?? 0;
+      setText(ui.progressText, shown.text ?? "Not started");
+      setText(ui.throughput, shown.throughput ?? "–");
+      setText(ui.eta, shown.eta ?? "–");
+      setText(ui.coresUsed, shown.coresText ?? "–");
     }
-    if (!previous || previous.testAcc !== state.testAcc) ui.testAcc.textContent = percent(state.testAcc);
+    setText(ui.testAcc, percent(state.testAcc));
     // Every control's enabled state follows from the page state: no click can reach a wrong state.
     const s = state.phase;
     const ready = state.ready && state.worker === "ok";
@@ -313,8 +318,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     ui.presetFast.disabled = ui.presetTutorial.disabled = running || !state.form;
     ui.train.disabled = !ready || running || state.busy;
     ui.pause.disabled = !(s === "training" || s === "paused") || state.busy;
-    const pauseLabel = s === "paused" ? "Resume" : "Pause";
-    if (ui.pause.textContent !== pauseLabel) ui.pause.textContent = pauseLabel;
+    setText(ui.pause, s === "paused" ? "Resume" : "Pause");
     ui.pause.setAttribute("aria-pressed", String(s === "paused"));
     ui.stop.disabled = !(s === "training" || s === "paused") || state.busy;
     ui.reset.disabled = !ready || s === "stopping" || state.busy;
