@@ -1,4 +1,6 @@
 """A sequential network of layers, and the Model: network + input normalisation + metadata."""
+import math
+
 import numpy as np
 
 from .init import INITIALISERS
@@ -111,8 +113,13 @@ class Model:
         return np.concatenate(chunks)
 
     def predict_proba(self, x01):
-        """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities."""
-        return softmax(self.logits(x01))
+        """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities, divided by the metadata's
+        calibrated "temperature" when it has one (mlp_core.confidence; predictions stay the same)."""
+        logits = self.logits(x01)
+        temperature = self.metadata.get("temperature")
+        if isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0:
+            logits /= logits.dtype.type(temperature)
+        return softmax(logits)
 
     def predict(self, x01):
         """(N, 784) raw pixels in [0, 1] -> (N,) predicted labels."""
