@@ -544,9 +544,16 @@ ui.reset.addEventListener("click", () => guarded(async () => {
 
 function showPrediction(reply) {
   const digit = reply && reply.digit !== null && reply.digit !== undefined ? reply.digit : null;
+  const unsure = digit !== null && reply.unsure === true;
+  const sure = (d) => `${d} (${(100 * reply.probs[d]).toFixed(0)}%)`;
   ui.prediction.dataset.digit = digit === null ? "" : String(digit);
-  ui.prediction.textContent = digit === null ? "–" : String(digit);
-  ui.confidence.textContent = digit === null ? "" : `${(100 * reply.probs[digit]).toFixed(1)}% sure`;
+  ui.prediction.dataset.unsure = String(unsure);
+  ui.prediction.dataset.runnerUp = unsure ? String(reply.runner_up) : "";
+  ui.prediction.textContent = digit === null ? "–" : unsure ? "?" : String(digit);
+  ui.confidence.textContent = digit === null ? ""
+    : !unsure ? `${(100 * reply.probs[digit]).toFixed(1)}% sure`
+    : reply.reason === "flat" ? `Not like a digit; closest ${sure(digit)} or ${sure(reply.runner_up)}`
+    : `Unsure: ${sure(digit)} or ${sure(reply.runner_up)}?`;
   views.showBars(ui.bars, digit === null ? null : reply.probs, digit);
   views.showSeen(ui.seen, digit === null ? null : reply.image);
 }

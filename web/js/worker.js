@@ -325,7 +325,8 @@ function predict(id, message) {
     if (result.get("digit") === undefined || result.get("digit") === null) return reply(id, { probs: null, digit: null, image: null });
     const probs = typed(result.get("probs"), "f32");
     const image = typed(result.get("image"), "f32");
-    reply(id, { probs, digit: result.get("digit"), image }, [probs.buffer, image.buffer]);
+    const verdict = { runner_up: result.get("runner_up"), unsure: result.get("unsure"), reason: result.get("reason") };
+    reply(id, { probs, digit: result.get("digit"), image, ...verdict }, [probs.buffer, image.buffer]);
   } finally {
     result.destroy();
   }

@@ -10,6 +10,7 @@ import json
 import numpy as np
 
 from helper_share import HelperPartner
+from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
 from mlp_core.metrics import confusion_matrix
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -179,7 +180,8 @@ def reset_model():
 # ---- drawing ---------------------------------------------------------------------------------
 
 def predict(ink, width, height):
-    """Ink (height x width floats in [0, 1]) -> {digit, probs (10,), image (784,)} or {digit: None}."""
+    """Ink (height x width floats in [0, 1]) -> {digit, probs (10,), image (784,), runner_up, unsure, reason}
+    (mlp_core.confidence.verdict; probs are calibrated when the model has a temperature) or {digit: None}."""
     canvas = np.frombuffer(_bytes(ink), dtype=np.float32)
     if canvas.size != width * height:
         raise ValueError(f"ink has {canvas.size} values, expected {width}x{height}")
@@ -188,7 +190,9 @@ def predict(ink, width, height):
         return {"digit": None}
     flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
     probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
-    return {"digit": int(probs.argmax()), "probs": probs, "image": flat[0]}
+    found = verdict(probs, image)
+    return {"digit": found["digit"], "probs": probs, "image": flat[0], "runner_up": found["runner_up"],
+            "unsure": found["unsure"], "reason": found["reason"]}
 
 
 # ---- data ------------------------------------------------------------------------------------
