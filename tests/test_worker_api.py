@@ -146,3 +146,18 @@ def test_the_helper_joins_a_run_and_can_be_dropped(session):
     while not (progress := json.loads(worker_api.train_chunk(5.0)))["done"]:
         pass
     assert progress["split"] is None and progress["shared_steps"] == len(link.shares) == 3
+
+
+def test_predict_gives_the_verdict_with_calibrated_probabilities(session):
+    model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"),
+                  metadata={"temperature": 3.0})
+    worker_api.load_pretrained(modelio.model_to_bytes(model))
+    dash = np.zeros((280, 280), np.float32)
+    dash[135:145, 40:240] = 1.0
+    reply = worker_api.predict(dash.tobytes(), 280, 280)
+    image = reply["image"].reshape(1, INPUT_SIZE)
+    np.testing.assert_allclose(reply["probs"], model.predict_proba(image)[0], rtol=1e-5)
+    order = np.argsort(-reply["probs"])
+    assert (reply["digit"], reply["runner_up"]) == (order[0], order[1])
+    assert reply["unsure"] is True and reply["reason"] == "flat"
+    assert worker_api.predict(np.zeros((280, 280), np.float32).tobytes(), 280, 280) == {"digit": None}
