@@ -91,6 +91,16 @@ PLACES = [(0.6, 0.5, 0.5, 1.0), (0.35, 0.3, 0.3, 1.0), (0.85, 0.5, 0.5, 0.8), (0
           (0.25, 0.5, 0.45, 1.0), (0.7, 0.45, 0.55, 0.7)]
 
 
+def densify(points, step=4.0):
+    """A sample every few pixels along the stroke, as pointer events arrive from a mouse."""
+    p = np.asarray(points, np.float64)
+    out = [p[0]]
+    for a, b in zip(p[:-1], p[1:]):
+        n = max(1, int(np.hypot(*(b - a)) / step))
+        out.extend(a + (b - a) * i / n for i in range(1, n + 1))
+    return np.asarray(out)
+
+
 def smooth(points):
     """The pad's path: quadratic curves through the midpoints of the samples, as a dense polyline."""
     p = np.asarray(points, np.float64)
@@ -114,7 +124,7 @@ def pad_ink(strokes, place):
     for stroke in strokes:
         p = np.asarray(stroke, np.float64) - 0.5
         p = np.stack([cx + p[:, 0] * height * squeeze, cy + p[:, 1] * height], axis=1) * PAD
-        path = smooth(p)
+        path = smooth(densify(p))
         if len(path) == 1:
             path = np.concatenate([path, path])
         for a, b in zip(path[:-1], path[1:]):
@@ -197,12 +207,13 @@ def main(argv=None):
     probs, pred = report(model, x, y, "tune strokes")
     misses = sorted({f"{n}->{p}" for n, p, t in zip(names, pred, y) if p != t})
     print("  misses: " + ", ".join(misses))
-    found = verdicts(probs, x)
+    min_energy = model.metadata.get("min_energy")
+    found = verdicts(probs, x, model.logits(x), min_energy)
     unsure = np.array([v["unsure"] for v in found])
     print(f"  unsure on digits: {unsure.mean():.3f}; of the wrong ones: {unsure[pred != np.asarray(y)].mean() if (pred != np.asarray(y)).any() else 1:.3f}")
     ox, _, onames = drawn_set({k: [v] for k, v in enumerate(NOT_DIGITS.values())}, args.normalise_stroke)
     oprobs = model.predict_proba(ox)
-    overdicts = verdicts(oprobs, ox)
+    overdicts = verdicts(oprobs, ox, model.logits(ox), min_energy)
     caught = np.array([v["unsure"] for v in overdicts])
     kinds = list(NOT_DIGITS)
     print(f"not digits: unsure on {caught.mean():.3f}; missed: "
@@ -212,7 +223,7 @@ def main(argv=None):
         mnist = load_mnist(find_mnist_dir())
         vx = mnist["train_x"][-5000:] / np.float32(255)
         vprobs, vpred = report(model, vx, mnist["train_y"][-5000:], "MNIST validation (last 5,000, held out)")
-        v_unsure = np.array([v["unsure"] for v in verdicts(vprobs, vx)])
+        v_unsure = np.array([v["unsure"] for v in verdicts(vprobs, vx, model.logits(vx), min_energy)])
         print(f"  unsure on MNIST validation: {v_unsure.mean():.4f}")
 
 

@@ -19,7 +19,7 @@ from .paths import MLP_CORE_DIR
 from .site import mlp_core_sources
 
 SHIPPED_RECIPE = "shipped"
-CALIBRATION_KEYS = ("temperature", "calibration_images", "test_ece_before", "test_ece_after")
+CALIBRATION_KEYS = ("temperature", "min_energy", "calibration_images", "test_ece_before", "test_ece_after")
 QUICK_EPOCHS = 1  # --quick-model: a model to try the site with while developing, never the default
 
 
@@ -73,13 +73,15 @@ def calibration_set(recipe, held_x, held_y):
 
 def calibrate(model, recipe, held_x, held_y, test_x, test_y) -> dict:
     """Fit the temperature on the held-out images and store it in the model; ECE before and after."""
-    from mlp_core.confidence import calibrated, expected_calibration_error, fit_temperature
+    from mlp_core.confidence import calibrated, energy_floor, expected_calibration_error, fit_temperature
 
     cal_x, cal_y = calibration_set(recipe, held_x, held_y)
-    temperature = fit_temperature(model.logits(cal_x), cal_y)
+    cal_logits = model.logits(cal_x)
+    temperature = fit_temperature(cal_logits, cal_y)
     test_logits = model.logits(test_x / 255.0)
     return {
         "temperature": temperature,
+        "min_energy": energy_floor(cal_logits),
         "calibration_images": len(cal_y),
         "test_ece_before": expected_calibration_error(calibrated(test_logits, 1.0), test_y),
         "test_ece_after": expected_calibration_error(calibrated(test_logits, temperature), test_y),

@@ -4,7 +4,7 @@ A network trained with cross-entropy is over-sure: its top probability runs ahea
 Dividing the logits by one temperature T > 1, fitted on held-out images, fixes most of that without changing
 any prediction (Guo et al., "On calibration of modern neural networks", 2017). The model keeps T in its
 metadata and `Model.predict_proba` applies it. Calibration alone cannot say that a dash is no digit, so the
-verdict also looks at the ink: every digit is taller than it is flat.
+verdict also looks at the ink (every digit is taller than it is flat) and at how strongly any class responds.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ import numpy as np
 
 from .losses import softmax
 
-# A verdict is "unsure" below this calibrated top probability (chosen on bench/tune_handwriting.py's set).
+# A verdict is "unsure" below this calibrated top probability (checked on bench/tune_handwriting.py's set).
 MIN_CONFIDENCE = 0.6
 # ... or when the ink's height / width in the 28x28 image is below this: a dash, "=", a flat zigzag.
-# MNIST's own digits: 0.6% of training images are flatter than 0.5, nearly all of them 2s and 7s.
-MIN_ASPECT = 0.45
+# MNIST: none of the first 20,000 training digits is flatter than 0.5, 0.06% flatter than 0.6 (2s, 5s, 0s).
+MIN_ASPECT = 0.55
 INK_LEVEL = 0.2  # a pixel of the 28x28 image counts as ink from this value
+# ... or when the network answers weakly for every class: its energy, logsumexp(logits), is below the
+# model's metadata "min_energy", which the build sets to this quantile of its held-out digits' energies
+# (Liu et al., "Energy-based out-of-distribution detection", 2020).
+ENERGY_QUANTILE = 0.02
 ECE_BINS = 15
 
 
@@ -75,6 +79,18 @@ def expected_calibration_error(probs, labels, bins: int = ECE_BINS) -> float:
     return float(total / len(labels))
 
 
+def energy(logits) -> np.ndarray:
+    """logsumexp of each row of logits (before any temperature): low when no class responds strongly."""
+    z = np.asarray(logits, np.float64)
+    top = z.max(axis=-1, keepdims=True)
+    return (np.log(np.exp(z - top).sum(axis=-1, keepdims=True)) + top)[..., 0]
+
+
+def energy_floor(logits, quantile: float = ENERGY_QUANTILE) -> float:
+    """The energy that all but `quantile` of these (held-out, real) digits' logits exceed."""
+    return float(np.quantile(energy(logits), quantile))
+
+
 def ink_aspect(image) -> float:
     """Height / width of the ink's bounding box in a 28x28 image (0 when there is no ink)."""
     ink = np.asarray(image).reshape(28, 28) >= INK_LEVEL
@@ -84,11 +100,12 @@ def ink_aspect(image) -> float:
     return (rows[-1] - rows[0] + 1) / (cols[-1] - cols[0] + 1)
 
 
-def verdict(probs, image) -> dict:
+def verdict(probs, image, logits=None, min_energy=None) -> dict:
     """What the page says about one drawing: {digit, p, runner_up, p_runner_up, unsure, reason}.
 
-    `probs` are the model's calibrated probabilities (10,), `image` the 28x28 input it saw. `digit` is
-    always the top class; `unsure` says not to present it as the answer, `reason` says why (or None).
+    `probs` are the model's calibrated probabilities (10,), `image` the 28x28 input it saw; with the
+    model's `logits` (10,) and its `min_energy`, weak answers count as unsure too. `digit` is always
+    the top class; `unsure` says not to present it as the answer, `reason` says why (or None).
     """
     probs = np.asarray(probs, np.float64).reshape(-1)
     order = np.argsort(-probs, kind="stable")
@@ -96,12 +113,15 @@ def verdict(probs, image) -> dict:
     reason = None
     if ink_aspect(image) < MIN_ASPECT:
         reason = "flat"  # wider than any digit is tall: a dash, "=", a zigzag
+    elif logits is not None and isinstance(min_energy, (int, float)) and energy(logits) < min_energy:
+        reason = "unlike any digit"  # no class responds as strongly as to nearly every real digit
     elif probs[top] < MIN_CONFIDENCE:
         reason = "low confidence"
     return {"digit": top, "p": float(probs[top]), "runner_up": second, "p_runner_up": float(probs[second]),
             "unsure": reason is not None, "reason": reason}
 
 
-def verdicts(probs, images) -> list:
-    """verdict() for each row of (N, 10) probs and (N, 784) images."""
-    return [verdict(p, image) for p, image in zip(probs, images)]
+def verdicts(probs, images, logits=None, min_energy=None) -> list:
+    """verdict() for each row of (N, 10) probs, (N, 784) images and (N, 10) logits."""
+    logits = [None] * len(probs) if logits is None else logits
+    return [verdict(p, image, z, min_energy) for p, image, z in zip(probs, images, logits)]

@@ -189,8 +189,9 @@ def predict(ink, width, height):
     if image is None:
         return {"digit": None}
     flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
-    probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
-    found = verdict(probs, image)
+    model = _session.active_model()
+    probs = model.predict_proba(flat)[0].astype(np.float32)
+    found = verdict(probs, image, model.logits(flat)[0], model.metadata.get("min_energy"))
     return {"digit": found["digit"], "probs": probs, "image": flat[0], "runner_up": found["runner_up"],
             "unsure": found["unsure"], "reason": found["reason"]}
 
