@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mlp_core.confidence import (MIN_ASPECT, MIN_CONFIDENCE, calibrated, expected_calibration_error, fit_temperature,
-                                 ink_aspect, nll, verdict)
+from mlp_core.confidence import (MIN_ASPECT, MIN_CONFIDENCE, calibrated, energy, energy_floor, expected_calibration_error,
+                                 fit_temperature, ink_aspect, nll, verdict)
 from mlp_core.losses import softmax
 from mlp_core.network import Model, Sequential
 from mlp_core.preprocess import to_mnist
@@ -97,3 +97,22 @@ def test_model_applies_a_valid_temperature_from_its_metadata_and_keeps_its_predi
     for bad in ("hot", -1.0, 0, float("nan"), None):
         model.metadata["temperature"] = bad
         np.testing.assert_allclose(model.predict_proba(x), plain)
+
+
+def test_energy_is_logsumexp_and_its_floor_a_quantile():
+    logits = np.array([[0.0, 0.0], [1000.0, 1000.0], [-3.0, 2.0]])
+    np.testing.assert_allclose(energy(logits), [np.log(2), 1000 + np.log(2), np.log(np.exp(-3) + np.exp(2))])
+    spread = np.stack([np.arange(100.0), np.zeros(100)], axis=1)  # energies just above 0..99
+    assert 1.0 < energy_floor(spread, 0.02) < 3.0
+
+
+def test_a_weak_answer_is_unsure_when_the_model_has_an_energy_floor():
+    weak, strong = np.full(10, -1.0), np.full(10, -1.0)
+    weak[3], strong[3] = 4.0, 12.0
+    shape = drawn(SEVEN)
+    found = verdict(softmax(weak), shape, weak, min_energy=6.0)
+    assert found["unsure"] and found["reason"] == "unlike any digit" and found["digit"] == 3
+    assert not verdict(softmax(strong), shape, strong, min_energy=6.0)["unsure"]
+    # Without a floor (a model trained on the page) or with a broken one, only the other rules apply.
+    for floor in (None, "6", [6.0]):
+        assert not verdict(softmax(weak), shape, weak, min_energy=floor)["unsure"]
