@@ -113,12 +113,15 @@ class Model:
         return np.concatenate(chunks)
 
     def predict_proba(self, x01):
-        """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities, divided by the metadata's
-        calibrated "temperature" when it has one (mlp_core.confidence; predictions stay the same)."""
-        logits = self.logits(x01)
+        """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities."""
+        return self.probabilities(self.logits(x01))
+
+    def probabilities(self, logits):
+        """Logits -> probabilities, divided by the metadata's calibrated "temperature" when it has one
+        (mlp_core.confidence; predictions stay the same)."""
         temperature = self.metadata.get("temperature")
         if isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0:
-            logits /= logits.dtype.type(temperature)
+            logits = logits / logits.dtype.type(temperature)  # a new array: the caller's logits stay as they are
         return softmax(logits)
 
     def predict(self, x01):

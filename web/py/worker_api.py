@@ -190,8 +190,9 @@ def predict(ink, width, height):
         return {"digit": None}
     flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
     model = _session.active_model()
-    probs = model.predict_proba(flat)[0].astype(np.float32)
-    found = verdict(probs, image, model.logits(flat)[0], model.metadata.get("min_energy"))
+    logits = model.logits(flat)  # one forward pass for both the probabilities and the verdict
+    probs = model.probabilities(logits)[0].astype(np.float32)
+    found = verdict(probs, image, logits[0], model.metadata.get("min_energy"))
     return {"digit": found["digit"], "probs": probs, "image": flat[0], "runner_up": found["runner_up"],
             "unsure": found["unsure"], "reason": found["reason"]}
 
