@@ -1,4 +1,6 @@
 """The Model: a network plus what it needs to take raw pixels (input normalisation) and its metadata."""
+import math
+
 import numpy as np
 
 from .nn import softmax
@@ -59,7 +61,15 @@ class Model:
 
     def predict_proba(self, x01):
         """(N, 784) raw pixels in [0, 1] -> (N, 10) class probabilities."""
-        return softmax(self.logits(x01))
+        return self.probabilities(self.logits(x01))
+
+    def probabilities(self, logits):
+        """Logits -> probabilities, divided by the metadata's calibrated "temperature" when it has one
+        (mlp_core.confidence; predictions stay the same)."""
+        temperature = self.metadata.get("temperature")
+        if isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0:
+            logits = logits / logits.dtype.type(temperature)  # a new array: the caller's logits stay as they are
+        return softmax(logits)
 
     def predict(self, x01):
         """(N, 784) raw pixels in [0, 1] -> (N,) predicted labels."""

@@ -1,4 +1,4 @@
-"""to_mnist: drawing -> MNIST-style 28x28 (crop, stroke normalisation, 20x20 fit, centre of mass)."""
+"""to_mnist: drawing -> MNIST-style 28x28 (crop, 20x20 fit, centre of mass; optional skeleton stroke redraw)."""
 
 import hypothesis.strategies as st
 import numpy as np
@@ -77,16 +77,34 @@ def test_aspect_ratio_is_kept():
     assert 3.0 <= wide_w / wide_h <= 4.5
 
 
-def test_thin_and_thick_pens_give_similar_images():
-    thin = to_mnist(stroke_canvas(280, FOUR, 3))
-    thick = to_mnist(stroke_canvas(280, FOUR, 30, soft=True))
-    # Without the stroke normalisation the same pair differs far more (benchmarked in bench/drawn.py).
-    raw_thin = to_mnist(stroke_canvas(280, FOUR, 3), normalise_stroke=False)
-    raw_thick = to_mnist(stroke_canvas(280, FOUR, 30, soft=True), normalise_stroke=False)
+def test_the_stroke_normalisation_option_makes_thin_and_thick_pens_alike():
+    thin = to_mnist(stroke_canvas(280, FOUR, 3), normalise_stroke=True)
+    thick = to_mnist(stroke_canvas(280, FOUR, 30, soft=True), normalise_stroke=True)
+    raw_thin = to_mnist(stroke_canvas(280, FOUR, 3))
+    raw_thick = to_mnist(stroke_canvas(280, FOUR, 30, soft=True))
     assert similarity(thin, thick) > 0.85
     assert abs(thin.sum() - thick.sum()) / thin.sum() < 0.2
     assert similarity(thin, thick) > similarity(raw_thin, raw_thick) + 0.1
     assert abs(raw_thin.sum() - raw_thick.sum()) / raw_thin.sum() > 0.5
+
+
+@pytest.mark.parametrize("path", [SEVEN, FOUR])
+def test_by_default_the_stroke_is_kept_as_drawn(path):
+    """MNIST's own way: no redraw, so a pen twice as wide (relative to the digit) leaves clearly more ink
+    in the 28x28 image, and the default is exactly crop, fit and centre."""
+    canvas = stroke_canvas(280, path, 8)
+    np.testing.assert_array_equal(to_mnist(canvas), to_mnist(canvas, normalise_stroke=False))
+    thin, thick = to_mnist(canvas).sum(), to_mnist(stroke_canvas(280, path, 16)).sum()
+    assert 1.25 < thick / thin < 2.3
+
+
+@pytest.mark.parametrize("pen", [6, 20])
+def test_an_image_already_in_mnist_layout_comes_back_nearly_unchanged(pen):
+    """The layout is (nearly) a fixed point: a to_mnist image, drawn bigger on a canvas, gives itself again."""
+    first = to_mnist(stroke_canvas(280, SEVEN, pen, soft=True))
+    again = to_mnist(np.kron(first, np.ones((10, 10), np.float32)))
+    assert similarity(first, again) > 0.95
+    assert abs(first.sum() - again.sum()) / first.sum() < 0.1
 
 
 def test_translation_does_not_change_the_output():

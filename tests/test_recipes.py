@@ -13,12 +13,30 @@ def test_tutorial_recipe_is_the_tutorial():
     assert tutorial.train_eval_size is None  # train accuracy on the whole training split, as the tutorial reports it
 
 
-def test_fast_is_the_default_and_shipped_builds_on_it():
+def test_fast_is_the_default_and_shipped_stands_on_its_own():
     assert DEFAULT_RECIPE == "fast"
     fast, shipped = RECIPES["fast"], RECIPES["shipped"]
     assert (fast.dtype, fast.init, fast.optimizer, fast.schedule, fast.augment) == ("float32", "he", "adamw", "cosine", False)
-    assert shipped.augment and shipped.validation_size == 0 and shipped.epochs > fast.epochs
-    assert (shipped.dtype, shipped.optimizer, shipped.sizes) == (fast.dtype, fast.optimizer, fast.sizes)
+    assert shipped.augment and shipped.synthetic_styles > 0 and shipped.epochs > fast.epochs
+    # Held-out images for the build's temperature fit; fast keeps the tutorial's split.
+    assert 0 < shipped.validation_size < fast.validation_size
+    assert shipped.dtype == "float32" and shipped.sizes[0] == 784 and shipped.sizes[-1] == 10
+
+
+def test_shipped_does_not_change_when_fast_is_retuned():
+    """SHIPPED is written out as a Recipe(...) of its own, naming no other recipe, so that a session
+    retuning FAST cannot silently change the page's pretrained model."""
+    import ast
+    import inspect
+
+    import mlp_core.recipes as recipes
+
+    tree = ast.parse(inspect.getsource(recipes))
+    (value,) = [node.value for node in tree.body if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "SHIPPED" for t in node.targets)]
+    assert isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Recipe"
+    named = {node.id for node in ast.walk(value) if isinstance(node, ast.Name)} - {"Recipe"}
+    assert not named & {"FAST", "TUTORIAL", "RECIPES"}, named
 
 
 def test_replace_makes_checked_variants():
@@ -30,6 +48,8 @@ def test_replace_makes_checked_variants():
         RECIPES["fast"].replace(optimizer="rmsprop")
     with pytest.raises(ValueError, match="learning rate"):
         RECIPES["fast"].replace(lr=-1)
+    with pytest.raises(ValueError, match="synthetic styles"):
+        RECIPES["fast"].replace(synthetic_styles=-5)
 
 
 # --- the tutorial's code, verbatim in substance (Dense updates itself inside backward) ------------

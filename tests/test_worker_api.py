@@ -185,4 +185,18 @@ def test_a_failed_call_says_why_and_names_the_kind(session):
 
 def test_predict_without_ink_reads_nothing(session):
     blank = np.zeros(28 * 28, np.float32)
-    assert worker_api.call("predict", {"ink": blank, "width": 28, "height": 28}) == {"digit": None, "probs": None, "image": None}
+    assert worker_api.call("predict", {"ink": blank, "width": 28, "height": 28}) == dict.fromkeys(worker_api.COMMANDS["predict"]["reply"])
+
+
+def test_predict_gives_the_verdict_with_calibrated_probabilities(session):
+    model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"),
+                  metadata={"temperature": 3.0})
+    worker_api.load_pretrained(modelio.model_to_bytes(model))
+    dash = np.zeros((280, 280), np.float32)
+    dash[135:145, 40:240] = 1.0
+    reply = worker_api.call("predict", {"ink": dash.tobytes(), "width": 280, "height": 280})
+    image = reply["image"].reshape(1, INPUT_SIZE)
+    np.testing.assert_allclose(reply["probs"], model.predict_proba(image)[0], rtol=1e-5)
+    order = np.argsort(-reply["probs"])
+    assert (reply["digit"], reply["runner_up"]) == (order[0], order[1])
+    assert reply["unsure"] is True and reply["reason"] == "flat"

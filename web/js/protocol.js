@@ -5,7 +5,7 @@
 // Page -> training worker: {id, cmd, ...ask}; the answer is {id, ok: true, ...reply} or {id, ok: false, ...FAILURE}.
 export const COMMANDS = {
   init: { ask: ["base"], reply: ["model", "recipes", "two_cores"] },
-  predict: { ask: ["ink", "width", "height"], reply: ["digit", "probs", "image"] },
+  predict: { ask: ["ink", "width", "height"], reply: ["digit", "probs", "image", "runner_up", "unsure", "reason"] },
   inspect: { ask: ["count"], reply: ["images", "labels", "preds", "confusion", "weights", "units", "count", "test_images", "accuracy"] },
   train: { ask: ["config"], reply: ["state"] },
   pause: { ask: [], reply: ["state"] },

@@ -329,7 +329,8 @@ const buffersOf = (fields) => Object.values(fields).filter(ArrayBuffer.isView).m
 
 function predict(id, { ink, width, height }) {
   const result = call("predict", { ink, width, height });
-  reply(id, "predict", { digit: result.digit ?? null, probs: result.probs ?? null, image: result.image ?? null }, buffersOf(result));
+  const fields = Object.fromEntries(COMMANDS.predict.reply.map((name) => [name, result[name] ?? null]));
+  reply(id, "predict", fields, buffersOf(result));
 }
 
 function exportModel(id) {

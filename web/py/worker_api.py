@@ -9,6 +9,7 @@ checks it). All state of the page's Python lives in the one `_session` object be
 import numpy as np
 
 from helper_share import SharedBufferHelper
+from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
@@ -39,7 +40,7 @@ MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
 # Page -> worker commands: the fields asked and the fields of the reply (web/js/protocol.js COMMANDS).
 COMMANDS = {
     "init": {"ask": ["base"], "reply": ["model", "recipes", "two_cores"]},
-    "predict": {"ask": ["ink", "width", "height"], "reply": ["digit", "probs", "image"]},
+    "predict": {"ask": ["ink", "width", "height"], "reply": ["digit", "probs", "image", "runner_up", "unsure", "reason"]},
     "inspect": {"ask": ["count"], "reply": ["images", "labels", "preds", "confusion", "weights", "units", "count",
                                             "test_images", "accuracy"]},
     "train": {"ask": ["config"], "reply": ["state"]},
@@ -215,17 +216,22 @@ def reset_model():
 # ---- drawing ---------------------------------------------------------------------------------
 
 def predict(ink, width, height):
-    """Ink (height x width floats in [0, 1]) -> {digit, probs (10,), image (784,)} or {digit: None}."""
+    """Ink (height x width floats in [0, 1]) -> {digit, probs (10,), image (784,), runner_up, unsure, reason}
+    (mlp_core.confidence.verdict; probs are calibrated when the model has a temperature) or {digit: None}."""
     canvas = np.frombuffer(_bytes(ink), dtype=np.float32)
     if canvas.size != width * height:
         raise ValueError(f"ink has {canvas.size} values, expected {width}x{height}")
     image = to_mnist(canvas.reshape(height, width))
     reply = COMMANDS["predict"]["reply"]
     if image is None:
-        return _fields(reply, digit=None, probs=None, image=None)
+        return _fields(reply, digit=None, probs=None, image=None, runner_up=None, unsure=None, reason=None)
     flat = image.reshape(1, INPUT_SIZE)  # to_mnist returns float32
-    probs = _session.active_model().predict_proba(flat)[0].astype(np.float32)
-    return _fields(reply, digit=int(probs.argmax()), probs=probs, image=flat[0])
+    model = _session.active_model()
+    logits = model.logits(flat)  # one forward pass for both the probabilities and the verdict
+    probs = model.probabilities(logits)[0].astype(np.float32)
+    found = verdict(probs, image, logits[0], model.metadata.get("min_energy"))
+    return _fields(reply, digit=found["digit"], probs=probs, image=flat[0], runner_up=found["runner_up"],
+                   unsure=found["unsure"], reason=found["reason"])
 
 
 # ---- data ------------------------------------------------------------------------------------

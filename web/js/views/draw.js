@@ -25,7 +25,8 @@ export function mountDraw({ store, client, say }) {
     try {
       const ink = pad.ink();
       const reply = await client.request("predict", { ink, width: INK_SIZE, height: INK_SIZE }, [ink.buffer]);
-      const prediction = pad.isEmpty || reply.digit === null ? null : { digit: reply.digit, probs: reply.probs, image: reply.image };
+      const prediction = pad.isEmpty || reply.digit === null ? null
+        : { digit: reply.digit, probs: reply.probs, image: reply.image, runnerUp: reply.runner_up, unsure: reply.unsure, reason: reply.reason };
       store.update({ prediction, predictions: store.state.predictions + 1 });
     } catch (error) {
       if (store.state.worker === "ok") say(`Could not read the drawing: ${error.message}`, "error");
@@ -54,12 +55,21 @@ export function mountDraw({ store, client, say }) {
   store.subscribe((state, previous) => {
     if (!previous || previous.prediction !== state.prediction) {
       const p = state.prediction;
-      ui.prediction.textContent = p ? String(p.digit) : "–";
-      ui.confidence.textContent = p ? `${(100 * p.probs[p.digit]).toFixed(1)}% sure` : "";
+      ui.prediction.textContent = !p ? "–" : p.unsure ? "?" : String(p.digit);
+      ui.confidence.textContent = confidenceText(p);
       showBars(ui.bars, p ? p.probs : null, p ? p.digit : null);
       showSeen(ui.seen, p ? p.image : null);
     }
     // A new model, or Python ready again: the ink on the pad is read anew.
     if (previous && (previous.model !== state.model || (state.ready && !previous.ready))) schedulePrediction();
   });
+}
+
+// An unsure verdict names the two closest digits instead of claiming one (mlp_core.confidence.verdict).
+function confidenceText(p) {
+  if (!p) return "";
+  if (!p.unsure) return `${(100 * p.probs[p.digit]).toFixed(1)}% sure`;
+  const option = (d) => `${d} (${(100 * p.probs[d]).toFixed(0)}%)`;
+  if (p.reason === "flat") return `Not like a digit; closest ${option(p.digit)} or ${option(p.runnerUp)}`;
+  return `Unsure: ${option(p.digit)} or ${option(p.runnerUp)}?`;
 }

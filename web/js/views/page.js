@@ -35,6 +35,8 @@ export function mountPage(store) {
     setData(ui.pad, "predictions", String(state.predictions));
     const digit = state.prediction ? state.prediction.digit : null;
     setData(ui.prediction, "digit", digit === null ? "" : String(digit));
+    setData(ui.prediction, "unsure", String(Boolean(state.prediction && state.prediction.unsure)));
+    setData(ui.prediction, "runnerUp", state.prediction && state.prediction.unsure ? String(state.prediction.runnerUp) : "");
     setData(ui.testAcc, "value", typeof state.testAcc === "number" ? state.testAcc.toFixed(4) : "");
   });
 }

@@ -1,0 +1,62 @@
+"""Handwriting the shipped model once misread (issue 15), drawn on the pad with real mouse events:
+a 1 with a flag (read as 7), a 6 with a hooked top (read as 5), and a dash (shown as "4, 84% sure").
+
+The strokes are written here for this test, apart from the templates the model is trained on."""
+
+import math
+
+import pytest
+
+from e2e_page import clear_pad, mouse_stroke_until_pen_up, open_ready, pad_box, predictions_shown, read_prediction, \
+    wait_predictions_settled
+
+pytestmark = pytest.mark.browser
+
+
+def arc(cx, cy, rx, ry, start_deg, end_deg, steps=28):
+    """Elliptic arc in pad fractions (y down), angles counter-clockwise on screen."""
+    return [(cx + rx * math.cos(math.radians(start_deg + (end_deg - start_deg) * i / steps)),
+             cy - ry * math.sin(math.radians(start_deg + (end_deg - start_deg) * i / steps))) for i in range(steps + 1)]
+
+
+FLAGGED_ONE = [[(0.38, 0.34), (0.47, 0.26), (0.56, 0.18), (0.555, 0.45), (0.55, 0.82)]]
+# Started top right, curving over and down the left side, then round the bottom loop and back up into it.
+HOOKED_SIX = [arc(0.52, 0.42, 0.2, 0.24, 35, 180) + arc(0.5, 0.64, 0.17, 0.16, 180, -175)]
+DASH = [[(0.25, 0.52), (0.5, 0.51), (0.75, 0.5)]]
+
+
+@pytest.fixture(scope="module")
+def page(module_pages):
+    page, _ = module_pages.open()
+    open_ready(page, module_pages.site)
+    return page
+
+
+def draw(page, strokes):
+    """Each stroke with real pointer events; returns the prediction and what #prediction shows."""
+    clear_pad(page)
+    box = pad_box(page)
+    for stroke in strokes:
+        mouse_stroke_until_pen_up(page, box, stroke)
+        at_pen_up = predictions_shown(page)
+        page.mouse.up()
+        wait_predictions_settled(page, at_pen_up)
+    shown = page.eval_on_selector("#prediction", "el => ({text: el.textContent, unsure: el.dataset.unsure, "
+                                                 "runnerUp: el.dataset.runnerUp})")
+    return read_prediction(page), shown, page.inner_text("#confidence")
+
+
+@pytest.mark.parametrize("strokes, digit", [(FLAGGED_ONE, 1), (HOOKED_SIX, 6)], ids=["flagged 1", "hooked 6"])
+def test_styles_mnist_lacks_are_read(page, strokes, digit):
+    prediction, shown, confidence = draw(page, strokes)
+    assert prediction.digit == digit, f"bars {prediction.probs}"
+    assert shown == {"text": str(digit), "unsure": "false", "runnerUp": ""}, shown
+    assert confidence.endswith("% sure")
+
+
+def test_a_dash_is_shown_as_unsure_with_the_two_closest_digits(page):
+    prediction, shown, confidence = draw(page, DASH)
+    assert shown["unsure"] == "true" and shown["text"] == "?", shown
+    top, runner_up = prediction.digit, int(shown["runnerUp"])
+    assert top != runner_up and prediction.probs[top] >= prediction.probs[runner_up]
+    assert str(top) in confidence and str(runner_up) in confidence and "sure" not in confidence.split("(")[0]
