@@ -5,8 +5,8 @@ import pytest
 
 from mlp_core.confidence import (MIN_ASPECT, MIN_CONFIDENCE, calibrated, energy, energy_floor, expected_calibration_error,
                                  fit_temperature, ink_aspect, nll, verdict)
-from mlp_core.losses import softmax
-from mlp_core.network import Model, Sequential
+from mlp_core.model import Model
+from mlp_core.nn import Sequential, softmax
 from mlp_core.preprocess import to_mnist
 from mlp_core.strokes import render
 
