@@ -45,7 +45,7 @@ CONFIDENT = 0.9  # "shown at >= 90%"
 CANVAS = 280  # the page's ink grid side (bench/pen.page_pen reads it from pad.js)
 # MNIST test digits re-rendered with soft pens (counts and ranges; px on the 280 px canvas).
 SOFT_PEN_COUNT = 2000
-SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (1, 9)}
+SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
 
 
 # ---- measures ---------------------------------------------------------------------------------
