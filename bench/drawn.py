@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import pen  # noqa: E402
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402
+from bench.strokes.shapes import unsteady  # noqa: E402
 from mlp_core import preprocess  # noqa: E402
 
 SEED = 20261201
@@ -45,6 +46,7 @@ CONFIDENT = 0.9  # "shown at >= 90%"
 CANVAS = 280  # the page's ink grid side (bench/pen.page_pen reads it from pad.js)
 # MNIST test digits re-rendered with soft pens (counts and ranges; px on the 280 px canvas).
 SOFT_PEN_COUNT = 2000
+UNSTEADY_COPIES = 2  # unsteady-hand copies of each catalogue drawing at each placement (CPython path)
 SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
 
 
@@ -189,6 +191,15 @@ def catalogue_split(split: str, model) -> list[dict]:
     return cpython_drawings(items, model)
 
 
+def catalogue_unsteady(split: str, model, copies: int = UNSTEADY_COPIES, seed: int = SEED) -> list[dict]:
+    """The split's drawings as an unsteady hand makes them (bench/strokes/shapes.unsteady), at every placement."""
+    rng = np.random.default_rng(seed)
+    items = [{"source": f"catalogue {split.upper()}, unsteady hand", "style": d.style, "variant": f"{d.variant}{copy}",
+              "label": d.label, "placement": p.name, "strokes": place(unsteady(d.strokes, rng), p)}
+             for d in load(split) for p in PLACEMENTS for copy in range(copies)]
+    return cpython_drawings(items, model)
+
+
 def digit_records(records):
     return [r for r in records if r["label"] is not None]
 
@@ -230,6 +241,7 @@ def compare_paths(page: list[dict], cpython: list[dict], model) -> dict:
             digit, conf, _ = model_answers(model, prepare([alpha]))
             row["page_ink_in_cpython"] = int(digit[0])
             row["page_ink_conf"] = float(conf[0])
+            row["page_ink_from"] = ink.get("from", "visible pad")
         differences.append(row)
     return {"pairs": len(pairs), "agree": len(pairs) - len(differences), "differences": differences,
             "image_gap_median": float(np.median(image_gap)) if image_gap else None,
@@ -283,14 +295,16 @@ def write_report(path: Path, r: dict) -> None:
         lines.append(f"| {name} | " + " | ".join(class_cells(s)) + " |")
     lines += ["", "## Style catalogue (REPORT split), per style", "",
               f"Each style: 2 authored variants x {len(PLACEMENTS)} placements ({'; '.join(p.name for p in PLACEMENTS)}).",
-              "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers |", "|---|---|---|---|---|"]
+              "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers | unsteady hand, CPython |", "|---|---|---|---|---|---|"]
     page_styles = per_style(r["page"]) if r["page"] else {}
+    unsteady_styles = per_style(r["unsteady"])
     for style, (right, n) in per_style(r["catalogue"]).items():
         page_cell, page_wrong = "–", ""
         if style in page_styles:
             page_cell = "{}/{}".format(*page_styles[style])
             page_wrong = wrong_answers(r["page"], style)
-        lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} |")
+        lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
+                     + "{}/{} |".format(*unsteady_styles[style]))
     lines += ["", "## Not digits: the answer shown", "",
               "A drawing that is no digit should be shown as unsure, not as a confident digit.", "",
               "| drawing | placement | CPython path | page | page shows unsure |", "|---|---|---|---|---|"]
@@ -316,7 +330,8 @@ def write_report(path: Path, r: dict) -> None:
                   "", "| drawing | placement, speed | label | page | CPython | page's own pad ink through CPython |",
                   "|---|---|---|---|---|---|"]
         for d in comparison["differences"]:
-            own = "–" if d["page_ink_in_cpython"] is None else f"{d['page_ink_in_cpython']} {percent(d['page_ink_conf'])}"
+            own = "–" if d["page_ink_in_cpython"] is None else \
+                f"{d['page_ink_in_cpython']} {percent(d['page_ink_conf'])} ({d['page_ink_from']})"
             lines.append(f"| {d['style']} ({d['variant']}) | {d['placement']}, {d['speed']} | {d['label']} | "
                          f"{d['page']} {percent(d['page_conf'])} | {d['cpython']} {percent(d['cpython_conf'])} | {own} |")
         lines += ["", r.get("comparison_note", "")]
@@ -335,7 +350,8 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=str(REPO / "dist" / "model" / "pretrained.npz"), help="the model to measure")
     parser.add_argument("--page", action="store_true", help="also draw on the page in headless Chromium (a few minutes)")
     parser.add_argument("--site", default=str(REPO / "dist"), help="the built site the page run serves")
-    parser.add_argument("--page-json", help="reuse the records of an earlier page run (bench/drawn_page.py --out)")
+    parser.add_argument("--page-json", help="reuse the records of an earlier page run (--page-out, or bench/drawn_page.py --out)")
+    parser.add_argument("--page-out", help="keep the page run's records here (a few MB, with the images it showed)")
     parser.add_argument("--split", default="report", choices=("report", "tune"),
                         help="catalogue split: `tune` is for choosing designs and never writes bench/reports/")
     parser.add_argument("--soft-pen-count", type=int, default=SOFT_PEN_COUNT)
@@ -365,12 +381,15 @@ def main(argv=None) -> int:
         for item in items:
             item["capture_ink"] = expected[key(item)]
         page = drawn_page.run(model_path, Path(args.site), items)
-        Path(out.with_name("drawn_page.json")).write_text(json.dumps(page))
+        if args.page_out:
+            Path(args.page_out).write_text(json.dumps(page))
     if page:
         sets["page: catalogue REPORT"] = records_summary([p for p in page if p["source"] == "catalogue REPORT"])
         sets["page: e2e tests' strokes"] = records_summary([p for p in page if p["source"] == "e2e tests' strokes"])
         sets["page: all digits"] = records_summary(page)
     sets[f"catalogue {args.split.upper()}, CPython path"] = records_summary(catalogue)
+    shaky = catalogue_unsteady(args.split, model)
+    sets[f"catalogue {args.split.upper()}, unsteady hand, CPython path"] = records_summary(shaky)
     inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
     predicted, confidence, _ = model_answers(model, inputs)
     sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
@@ -386,7 +405,7 @@ def main(argv=None) -> int:
         "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
-        "catalogue": catalogue, "page": page, "comparison": comparison,
+        "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison,
         "how": how_made(args.soft_pen_count, len(uci_labels)),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
@@ -395,8 +414,9 @@ def main(argv=None) -> int:
     if comparison:
         report["comparison_note"] = comparison_note(comparison)
     write_report(out, report)
-    slim = {k: v for k, v in report.items() if k not in ("catalogue", "page")}
+    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "page")}
     slim["catalogue"] = [{k: v for k, v in c.items() if k != "image"} for c in catalogue]
+    slim["unsteady"] = [{k: v for k, v in c.items() if k != "image"} for c in shaky]
     slim["page"] = [{k: v for k, v in p.items() if k not in ("seen", "pad_ink")} for p in page or []]
     out.with_suffix(".json").write_text(json.dumps(slim, indent=1, default=str))
     print(f"wrote {out} and {out.with_suffix('.json')}")
@@ -404,17 +424,25 @@ def main(argv=None) -> int:
 
 
 def comparison_note(comparison: dict) -> str:
-    """What the disagreements say, in numbers (the report's reader decides nothing from a hunch)."""
+    """What the disagreements say, counted from the rows (the captured ink decides, not a hunch)."""
     rows = comparison["differences"]
     if not rows:
         return "The two paths never disagree on these drawings."
-    own = [d for d in rows if d["page_ink_in_cpython"] is not None]
-    same_as_page = sum(d["page_ink_in_cpython"] == d["page"] for d in own)
-    return (f"Of {len(rows)} disagreements, {len(own)} had the page's pad captured; on {same_as_page} of them CPython's "
-            "to_mnist + model read the page's own ink as the page did, so the difference lies in the pixels the two pens "
-            "draw (pad.js smooths the pointer samples with quadratic curves and the canvas rasterises them; bench/pen.py "
-            "draws the authored polyline), not in the worker's preprocessing or model. The rest differ between the pad's "
-            "visible canvas (read here, at screen resolution) and the 280x280 ink the page sends to Python.")
+    sent = [d for d in rows if d.get("page_ink_from") == "sent to the worker"]
+    rendering = [d for d in sent if d["page_ink_in_cpython"] == d["page"]]
+    pipeline = [d for d in sent if d["page_ink_in_cpython"] != d["page"]]
+    close = sum(max(d["page_conf"] or 0, d["cpython_conf"]) < 0.7 for d in rows)
+    text = (f"Why they disagree: the ink the page sent to its worker was captured for {len(sent)} of the {len(rows)} "
+            f"disagreements. On {len(rendering)} of them CPython's to_mnist + model read that ink exactly as the page did: "
+            "the difference lies in the pixels the two pens draw (pad.js smooths the pointer samples with quadratic curves "
+            "through their midpoints and the canvas rasterises them; bench/pen.py draws the authored polyline), not in "
+            "the worker's preprocessing or model.")
+    if pipeline:
+        text += (f" On {len(pipeline)} CPython read the page's own ink differently from the worker: there the page's "
+                 "Python (Pyodide's numpy) and CPython's give different answers on the same input.")
+    if len(sent) < len(rows):
+        text += f" For {len(rows) - len(sent)} only the visible pad (screen resolution) could be read."
+    return text + f" {close} of the {len(rows)} are near ties (neither path above 70% sure)."
 
 
 def how_made(soft_pen_count: int, uci_count: int) -> dict:
@@ -427,6 +455,11 @@ def how_made(soft_pen_count: int, uci_count: int) -> dict:
         "catalogue REPORT, CPython path": f"the same placed strokes rendered by bench/pen.py (round caps and joins, one-pixel "
                                           f"anti-aliased edge, source-over between strokes) on a {side}x{side} grid with the "
                                           f"page's pen ({width:.1f} px), then to_mnist and the model in CPython.",
+        "catalogue REPORT, unsteady hand, CPython path": f"each REPORT drawing {UNSTEADY_COPIES} more times at every "
+                                                         "placement as an unsteady hand would make it (seed "
+                                                         f"{SEED}): turned up to 8 degrees, slanted up to 0.15, and "
+                                                         "each stroke wobbling smoothly by up to 3% of the drawing's "
+                                                         "size (bench/strokes/shapes.unsteady); then as above.",
         "MNIST test, soft pens (no thinning)": f"{soft_pen_count} MNIST test digits (seed {SEED}): each bilinearly scaled "
                                                f"so its ink spans {SOFT_PEN['size'][0]:.0%}-{SOFT_PEN['size'][1]:.0%} of a "
                                                f"{CANVAS} px canvas at a random position, thresholded at "

@@ -46,9 +46,21 @@ READ_ANSWER = """() => {
             bars, seen: (() => { const c = document.querySelector('#seen');
                 return c ? Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)) : null; })()};
 }"""
-PAD_INK = """() => { const c = document.querySelector('#pad');
+# The ink the page last sent to its worker (a copy taken on its way to postMessage; see KEEP_SENT_INK), else the
+# visible pad's alpha: to find out, where the page and the CPython path disagree, which step differs.
+PAD_INK = """() => { const sent = window.__benchSentInk;
+    if (sent) return {from: 'sent to the worker', width: sent.width, height: sent.height, alpha: Array.from(sent.ink, v => Math.round(v * 255))};
+    const c = document.querySelector('#pad');
     const a = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    return {width: c.width, height: c.height, alpha: Array.from(a.filter((_, i) => i % 4 === 3))}; }"""
+    return {from: 'visible pad', width: c.width, height: c.height, alpha: Array.from(a.filter((_, i) => i % 4 === 3))}; }"""
+# Installed before the page's scripts: copies each "predict" request's ink (the worker protocol of
+# web/js/worker-client.js: {id, cmd, ...fields}) before it is transferred. Changes nothing the page does.
+KEEP_SENT_INK = """(() => { const send = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, transfer) {
+        if (message && message.cmd === 'predict' && message.ink)
+            window.__benchSentInk = {width: message.width, height: message.height, ink: Float32Array.from(message.ink)};
+        return send.call(this, message, transfer);
+    }; })();"""
 
 
 def e2e_helpers():
@@ -137,6 +149,7 @@ def run(model: Path, site: Path, items: list[dict], log=print) -> list[dict]:
         browser = browser_launch.launch_chromium(playwright, browser_launch.chromium_executable())
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.add_init_script(KEEP_SENT_INK)
             e2e_page.open_ready(page, served_site)
             box = e2e_page.pad_box(page)
             log(f"page ready; pad {box['width']:.0f}x{box['height']:.0f} CSS px; {len(items)} drawings")
@@ -172,7 +185,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=str(REPO / "dist" / "model" / "pretrained.npz"))
     parser.add_argument("--site", default=str(REPO / "dist"), help="the built site (python3 build.py)")
     parser.add_argument("--limit", type=int, help="draw only the first N items (a quick look)")
-    parser.add_argument("--out", default=str(REPO / "bench" / "reports" / "drawn_page.json"))
+    parser.add_argument("--out", default="/tmp/drawn_page.json", help="the records (with the 28x28 images shown; a few MB)")
     args = parser.parse_args(argv)
     items = drawings()[:args.limit]
     results = run(Path(args.model), Path(args.site), items)

@@ -158,3 +158,15 @@ def test_box_blur_keeps_shape_and_ink():
 def test_tune_numbers_never_land_in_the_committed_reports():
     with pytest.raises(SystemExit):
         drawn.main(["--split", "tune", "--out", str(drawn.REPO / "bench" / "reports" / "drawn.md")])
+
+
+def test_unsteady_hand_moves_points_a_little_and_keeps_the_strokes():
+    from bench.strokes.shapes import unsteady
+
+    strokes = [[(0.5, 0.0), (0.5, 1.0)], [(0.2, 0.5), (0.8, 0.5)]]
+    shaky = unsteady(strokes, np.random.default_rng(7), wobble=0.03, slant_max=0.0, turn_max=0.0)
+    assert len(shaky) == 2 and len(shaky[0]) > 50  # densified along the stroke
+    xs = np.array([x for x, _ in shaky[0]])
+    assert np.abs(xs - 0.5).max() <= 0.03 and np.abs(xs - 0.5).max() > 0.005  # wobbles, within bounds
+    again = unsteady(strokes, np.random.default_rng(7), wobble=0.03, slant_max=0.0, turn_max=0.0)
+    assert shaky == again  # seeded: the same drawings every run

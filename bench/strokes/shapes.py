@@ -39,3 +39,28 @@ def join(*pieces) -> Stroke:
 def slant(strokes: list[Stroke], amount: float, pivot_y: float = 0.5) -> list[Stroke]:
     """The drawing sheared the way a right-leaning hand writes: the top moves right by `amount` per unit of height."""
     return [[(x + amount * (pivot_y - y), y) for x, y in stroke] for stroke in strokes]
+
+
+def unsteady(strokes: list[Stroke], rng, wobble: float = 0.03, slant_max: float = 0.15, turn_max: float = 8.0) -> list[Stroke]:
+    """The drawing as an unsteady hand makes it: a random slant and turn of the whole, and a smooth wobble
+    (two slow waves along each stroke, at most `wobble` of the unit box) instead of perfect lines and arcs."""
+    import numpy as np
+
+    turn = math.radians(rng.uniform(-turn_max, turn_max))
+    shear = rng.uniform(-slant_max, slant_max)
+    matrix = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]]) @ np.array([[1.0, -shear], [0.0, 1.0]])
+    moved = []
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=np.float64)
+        steps = np.hypot(*np.diff(points, axis=0).T) if len(points) > 1 else np.zeros(0)
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        fine = np.linspace(0.0, along[-1], max(2, int(along[-1] / 0.01) + 1)) if along[-1] > 0 else along
+        if along[-1] > 0:
+            points = np.stack([np.interp(fine, along, points[:, 0]), np.interp(fine, along, points[:, 1])], axis=1)
+        shift = np.zeros_like(points)
+        for axis in (0, 1):
+            for _ in range(2):
+                wavelength = rng.uniform(0.3, 1.0)
+                shift[:, axis] += wobble / 2 * rng.uniform(0.3, 1.0) * np.sin(2 * np.pi * fine / wavelength + rng.uniform(0, 2 * np.pi))
+        moved.append([tuple(p) for p in (points + shift - 0.5) @ matrix.T + 0.5])
+    return moved
