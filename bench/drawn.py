@@ -418,9 +418,21 @@ def main(argv=None) -> int:
     slim["catalogue"] = [{k: v for k, v in c.items() if k != "image"} for c in catalogue]
     slim["unsteady"] = [{k: v for k, v in c.items() if k != "image"} for c in shaky]
     slim["page"] = [{k: v for k, v in p.items() if k not in ("seen", "pad_ink")} for p in page or []]
-    out.with_suffix(".json").write_text(json.dumps(slim, indent=1, default=str))
+    out.with_suffix(".json").write_text(json_lines(slim))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
+
+
+def json_lines(report: dict) -> str:
+    """The report as JSON with one top-level key, and one drawing record, per line (readable diffs, small file)."""
+    parts = []
+    for name, value in report.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            body = "[\n" + ",\n".join("  " + json.dumps(v, default=str) for v in value) + "\n ]"
+        else:
+            body = json.dumps(value, default=str)
+        parts.append(f" {json.dumps(name)}: {body}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def comparison_note(comparison: dict) -> str:
