@@ -206,7 +206,10 @@ def digit_records(records):
 
 def records_summary(records) -> dict:
     digits = digit_records(records)
-    return summarise([r["digit"] for r in digits], [r["shown_confidence"] for r in digits], [r["label"] for r in digits])
+    summary = summarise([r["digit"] for r in digits], [r["shown_confidence"] for r in digits], [r["label"] for r in digits])
+    if digits and "unsure" in digits[0]:  # page records: an "unsure" answer counts as right only if its digit is
+        summary["unsure"] = sum(bool(r["unsure"]) for r in digits)
+    return summary
 
 
 def per_style(records) -> dict:
@@ -283,13 +286,17 @@ def write_report(path: Path, r: dict) -> None:
         "",
         "## Accuracy, calibration and confident mistakes",
         "",
-        "| set | drawings | accuracy | lowest class | ECE (15 bins) | wrong at >= 90% |",
-        "|---|---|---|---|---|---|",
+        "Accuracy counts the digit shown (#prediction's data-digit on the page); ECE and \"wrong at >= 90%\" use the "
+        "confidence shown (#confidence's text on the page, the top probability in CPython). A wrong answer shown as "
+        "unsure still counts in \"wrong at >= 90%\" when its shown confidence is that high.",
+        "",
+        "| set | drawings | accuracy | lowest class | ECE (15 bins) | wrong at >= 90% | shown as unsure |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in sets.items():
         lowest = min(((right / n, d) for d, (right, n) in s["per_class"].items()), default=(None, None))
         lines.append(f"| {name} | {s['n']} | {percent(s['accuracy'])} | "
-                     f"{percent(lowest[0])} (digit {lowest[1]}) | {percent(s['ece'])} | {s['wrong_confident']} |")
+                     f"{percent(lowest[0])} (digit {lowest[1]}) | {percent(s['ece'])} | {s['wrong_confident']} | {s.get('unsure', '–')} |")
     lines += ["", "## Per class", "", "| set | " + " | ".join(str(d) for d in range(10)) + " |", "|---|" + "---|" * 10]
     for name, s in sets.items():
         lines.append(f"| {name} | " + " | ".join(class_cells(s)) + " |")
@@ -320,6 +327,10 @@ def write_report(path: Path, r: dict) -> None:
         lines += ["", f"The page showed an \"unsure\" state on {unsure} of {len(r['page'])} drawings "
                   "(read from a data attribute on #prediction/#confidence containing \"unsure\", or the words "
                   "\"unsure\"/\"not sure\" in their text; today's page has no such state)."]
+    if r["page"]:
+        errors = r["page"][0].get("page_errors")
+        if errors is not None:
+            lines += ["", f"Errors the page logged during the run: {len(errors)}" + (": " + "; ".join(errors[:5]) if errors else ".")]
     comparison = r["comparison"]
     if comparison:
         lines += ["", "## Page vs CPython path", "",
@@ -351,6 +362,7 @@ def main(argv=None) -> int:
     parser.add_argument("--page", action="store_true", help="also draw on the page in headless Chromium (a few minutes)")
     parser.add_argument("--site", default=str(REPO / "dist"), help="the built site the page run serves")
     parser.add_argument("--page-json", help="reuse the records of an earlier page run (--page-out, or bench/drawn_page.py --out)")
+    parser.add_argument("--page-limit", type=int, help="draw only the first N page drawings (a quick check, not a report)")
     parser.add_argument("--page-out", help="keep the page run's records here (a few MB, with the images it showed)")
     parser.add_argument("--split", default="report", choices=("report", "tune"),
                         help="catalogue split: `tune` is for choosing designs and never writes bench/reports/")
@@ -370,7 +382,7 @@ def main(argv=None) -> int:
     predicted, confidence, _ = model_answers(model, test_x / np.float32(255))
     sets["MNIST test"] = summarise(predicted, confidence, test_y)
 
-    items = drawn_page.drawings() if args.split == "report" else []
+    items = (drawn_page.drawings() if args.split == "report" else [])[:args.page_limit]
     catalogue = catalogue_split(args.split, model)
     cpython_page_items = cpython_drawings(items, model) if items else []
     page = None
@@ -384,9 +396,11 @@ def main(argv=None) -> int:
         if args.page_out:
             Path(args.page_out).write_text(json.dumps(page))
     if page:
-        sets["page: catalogue REPORT"] = records_summary([p for p in page if p["source"] == "catalogue REPORT"])
-        sets["page: e2e tests' strokes"] = records_summary([p for p in page if p["source"] == "e2e tests' strokes"])
-        sets["page: all digits"] = records_summary(page)
+        for name, records in (("page: catalogue REPORT", [p for p in page if p["source"] == "catalogue REPORT"]),
+                              ("page: e2e tests' strokes", [p for p in page if p["source"] == "e2e tests' strokes"]),
+                              ("page: all digits", page)):
+            if digit_records(records):
+                sets[name] = records_summary(records)
     sets[f"catalogue {args.split.upper()}, CPython path"] = records_summary(catalogue)
     shaky = catalogue_unsteady(args.split, model)
     sets[f"catalogue {args.split.upper()}, unsteady hand, CPython path"] = records_summary(shaky)
@@ -409,6 +423,8 @@ def main(argv=None) -> int:
         "how": how_made(args.soft_pen_count, len(uci_labels)),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
+                     *([f"# the page records in {args.page_json} were drawn by the same command with --page --page-out {args.page_json}"]
+                       if args.page_json else []),
                      ".venv/bin/python -m bench.strokes.preview report /tmp/report.png  # look at the REPORT strokes"],
     }
     if comparison:

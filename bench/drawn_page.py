@@ -140,16 +140,19 @@ def serve_with_model(site: Path, model: Path):
 
 
 def run(model: Path, site: Path, items: list[dict], log=print) -> list[dict]:
-    """Draw every item on the page; returns one record per item (the item without strokes, plus the answer)."""
+    """Draw every item on the page; returns one record per item (the item without strokes, plus the answer).
+    The first record also lists the errors the page logged meanwhile (`page_errors`)."""
     from playwright.sync_api import sync_playwright
 
     browser_launch, e2e_page, e2e_strokes = e2e_helpers()
-    results = []
+    results, errors = [], []
     with serve_with_model(site, model) as served_site, sync_playwright() as playwright:
         browser = browser_launch.launch_chromium(playwright, browser_launch.chromium_executable())
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             page.add_init_script(KEEP_SENT_INK)
+            page.on("console", lambda m: m.type == "error" and errors.append(f"console.error: {m.text}"))
+            page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
             e2e_page.open_ready(page, served_site)
             box = e2e_page.pad_box(page)
             log(f"page ready; pad {box['width']:.0f}x{box['height']:.0f} CSS px; {len(items)} drawings")
@@ -177,6 +180,10 @@ def run(model: Path, site: Path, items: list[dict], log=print) -> list[dict]:
             page.close()
         finally:
             browser.close()
+    for error in errors:
+        log(f"the page logged an error while drawing: {error}")
+    if results:
+        results[0]["page_errors"] = errors  # kept with the records, so a reused run still says so
     return results
 
 
