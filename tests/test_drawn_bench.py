@@ -170,3 +170,21 @@ def test_unsteady_hand_moves_points_a_little_and_keeps_the_strokes():
     assert np.abs(xs - 0.5).max() <= 0.03 and np.abs(xs - 0.5).max() > 0.001  # wobbles, within bounds
     again = unsteady(strokes, np.random.default_rng(7), wobble=0.03, slant_max=0.0, turn_max=0.0)
     assert shaky == again  # seeded: the same drawings every run
+
+
+def test_the_page_run_serves_the_model_under_test_in_place_of_the_sites(tmp_path):
+    import urllib.request
+
+    from bench.drawn_page import serve_with_model
+
+    site = tmp_path / "site"
+    (site / "model").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><title>x</title>")
+    (site / "model" / "pretrained.npz").write_bytes(b"the site's model")
+    model = tmp_path / "candidate.npz"
+    model.write_bytes(b"the model under test")
+    with serve_with_model(site, model) as served:
+        with urllib.request.urlopen(served.base_url + "model/pretrained.npz") as response:
+            assert response.read() == b"the model under test"
+        with urllib.request.urlopen(served.base_url) as response:
+            assert b"<title>x</title>" in response.read()
