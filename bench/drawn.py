@@ -300,7 +300,7 @@ def write_report(path: Path, r: dict) -> None:
     lines += ["", "## Per class", "", "| set | " + " | ".join(str(d) for d in range(10)) + " |", "|---|" + "---|" * 10]
     for name, s in sets.items():
         lines.append(f"| {name} | " + " | ".join(class_cells(s)) + " |")
-    lines += ["", "## Style catalogue (REPORT split), per style", "",
+    lines += ["", f"## Style catalogue ({r['split'].upper()} split), per style", "",
               f"Each style: 2 authored variants x {len(PLACEMENTS)} placements ({'; '.join(p.name for p in PLACEMENTS)}).",
               "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers | unsteady hand, CPython |", "|---|---|---|---|---|---|"]
     page_styles = per_style(r["page"]) if r["page"] else {}
@@ -365,7 +365,8 @@ def main(argv=None) -> int:
     parser.add_argument("--page-limit", type=int, help="draw only the first N page drawings (a quick check, not a report)")
     parser.add_argument("--page-out", help="keep the page run's records here (a few MB, with the images it showed)")
     parser.add_argument("--split", default="report", choices=("report", "tune"),
-                        help="catalogue split: `tune` is for choosing designs and never writes bench/reports/")
+                        help="catalogue split: `tune` is for choosing designs: it measures the TUNE catalogue only "
+                             "(no test data) and never writes bench/reports/")
     parser.add_argument("--soft-pen-count", type=int, default=SOFT_PEN_COUNT)
     parser.add_argument("--out", help="report path (default bench/reports/drawn.md; with --split tune, /tmp/drawn-tune.md)")
     args = parser.parse_args(argv)
@@ -375,12 +376,13 @@ def main(argv=None) -> int:
 
     model_path = Path(args.model)
     model = load_model(model_path)
-    data = load_mnist()
-    test_x, test_y = data["test_x"], data["test_y"].astype(int)
+    evaluation = args.split == "report"  # a TUNE run sees no test data: not MNIST test, not UCI
     sets = {}
-
-    predicted, confidence, _ = model_answers(model, test_x / np.float32(255))
-    sets["MNIST test"] = summarise(predicted, confidence, test_y)
+    if evaluation:
+        data = load_mnist()
+        test_x, test_y = data["test_x"], data["test_y"].astype(int)
+        predicted, confidence, _ = model_answers(model, test_x / np.float32(255))
+        sets["MNIST test"] = summarise(predicted, confidence, test_y)
 
     items = (drawn_page.drawings() if args.split == "report" else [])[:args.page_limit]
     catalogue = catalogue_split(args.split, model)
@@ -404,12 +406,15 @@ def main(argv=None) -> int:
     sets[f"catalogue {args.split.upper()}, CPython path"] = records_summary(catalogue)
     shaky = catalogue_unsteady(args.split, model)
     sets[f"catalogue {args.split.upper()}, unsteady hand, CPython path"] = records_summary(shaky)
-    inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
-    predicted, confidence, _ = model_answers(model, inputs)
-    sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
-    uci_ink, uci_labels = uci_digits()
-    predicted, confidence, _ = model_answers(model, prepare(uci_ink))
-    sets["UCI digits"] = summarise(predicted, confidence, uci_labels)
+    uci_count = 0
+    if evaluation:
+        inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
+        predicted, confidence, _ = model_answers(model, inputs)
+        sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
+        uci_ink, uci_labels = uci_digits()
+        uci_count = len(uci_labels)
+        predicted, confidence, _ = model_answers(model, prepare(uci_ink))
+        sets["UCI digits"] = summarise(predicted, confidence, uci_labels)
     for name, s in sets.items():
         print(f"{name}: {percent(s['accuracy'])} of {s['n']}, ECE {percent(s['ece'])}, wrong at >= 90%: {s['wrong_confident']}")
 
@@ -417,10 +422,10 @@ def main(argv=None) -> int:
     command = "OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/drawn.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     report = {
         "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
-        "model_sizes": "-".join(str(s) for s in model.sizes), "command": command,
+        "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
         "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison,
-        "how": how_made(args.soft_pen_count, len(uci_labels)),
+        "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
                      *([f"# the page records in {args.page_json} were drawn by the same command with --page --page-out {args.page_json}"]
