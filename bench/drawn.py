@@ -1,30 +1,33 @@
-"""Drawn-digit benchmark: how well does a model read digits drawn on a canvas?
+"""Drawn-digit benchmark: how well does a model read digits it was not made for, and how honest is its confidence?
 
-Builds a drawn-digit set from the MNIST *test* images the way a person would draw them: each digit is
-thinned to its skeleton, and the skeleton is redrawn with a round pen of random width on a large canvas
-(280-560 px), at a random size and position, with hard or soft edges. Each drawing then goes through
-`mlp_core.preprocess.to_mnist` and the model. The simulation knows nothing of to_mnist's constants: the
-pen width is drawn relative to the drawing's size over a wide range, independent of PEN_WIDTH.
+Every set here comes from a source the preprocessing did not generate (nothing is drawn by thinning,
+which `mlp_core.preprocess.to_mnist` uses):
+- page: real mouse strokes on the real pad in headless Chromium (bench/drawn_page.py; `--page`);
+- style catalogue, REPORT split (bench/strokes/report.py): hand-authored strokes of the ways people
+  write digits that MNIST under-represents, rendered by a canvas-like NumPy pen (bench/pen.py, written
+  apart from mlp_core) at the page's pen width, then to_mnist + the model in CPython: the same drawings
+  the page run draws, so the two paths can be compared drawing by drawing;
+- MNIST test digits re-rendered with soft pens of many widths (no thinning: upsampled, thresholded,
+  grown by an octagonal pen, edges blurred, placed at random sizes and positions on a 280 px canvas);
+- the UCI optical digits (13 writers MNIST never saw; evaluation only, never trained or tuned on);
+- MNIST test itself.
+The catalogue's TUNE split is the only one a design may be chosen on (`--split tune` writes its numbers
+elsewhere); this report gives REPORT's.
 
-Reports, for the shipped model and for a baseline trained the same way without augmentation:
-accuracy on plain MNIST test, on the drawn set through a plain resize of the canvas, through
-to_mnist without stroke normalisation (crop, fit, centre), and through to_mnist; per-class accuracy;
-the cost of augmentation per 128-image batch next to a training step; to_mnist speed. And handwriting
-from another source: the UCI optical digits (13 writers MNIST never saw, 8x8 counts; fetched pinned and
-hash-checked, see buildlib/pins.UCI_DIGITS) through to_mnist, next to MNIST test digits put through the
-same 8x8 reduction, which shows what the reduction alone costs.
+    OPENBLAS_NUM_THREADS=1 python bench/drawn.py [--model dist/model/pretrained.npz] [--page] [--site dist]
 
-    OPENBLAS_NUM_THREADS=1 python bench/drawn.py [--model dist/model/pretrained.npz] [--baseline PATH]
-
-Needs numpy, mlp_core, and pip to fetch the UCI digits once (into the build's cache). Writes bench/reports/drawn.md.
+Writes bench/reports/drawn.md and drawn.json. `--page-json FILE` reuses a page run instead of drawing again.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
+import json
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -32,160 +35,133 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mlp_core import augment, preprocess  # noqa: E402
+from bench import pen  # noqa: E402
+from bench.strokes import PLACEMENTS, load, place  # noqa: E402
+from bench.strokes.shapes import unsteady  # noqa: E402
+from mlp_core import preprocess  # noqa: E402
 
-SEED = 20261127
-DRAWN_COUNT = 3000
-CANVAS_SIDES = (280, 560)  # canvas side, px, uniform
-DIGIT_FRACTION = (0.3, 0.85)  # skeleton's longest side / canvas side, uniform
-PEN_FRACTION = (0.02, 0.18)  # pen width / skeleton's longest side, log-uniform (thin pen to fat finger)
-MIN_PEN_PX = 2.0
-SOFT_EDGE_SHARE = 0.5  # share of drawings with a soft-edged pen (the rest are hard, binary)
-SKELETON_UPSAMPLE = 4  # the MNIST digit is upsampled this much (bilinear) before thinning
-# A second, harder set: what the simulation above leaves out of real handwriting. Rotation (degrees)
-# and slant (shear) are +-, stretch is a width factor up to x or 1/x, wobble an amplitude in MNIST
-# pixels, pressure the pen width's relative swing along the stroke.
-HARDER = {"rotation": 15.0, "slant": 0.3, "stretch": 1.25, "wobble": 0.5, "pressure": 0.35}
-HARDER_COUNT = 1500
-HARDER_SEED = SEED + 1
+SEED = 20261201
+ECE_BINS = 15
+CONFIDENT = 0.9  # "shown at >= 90%"
+CANVAS = 280  # the page's ink grid side (bench/pen.page_pen reads it from pad.js)
+# MNIST test digits re-rendered with soft pens (counts and ranges; px on the 280 px canvas).
+SOFT_PEN_COUNT = 2000
+UNSTEADY_COPIES = 2  # unsteady-hand copies of each catalogue drawing at each placement (CPython path)
+SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
 
 
-# ---- drawing simulation -------------------------------------------------------------------------
+# ---- measures ---------------------------------------------------------------------------------
 
-def _bilinear_matrix(n_in: int, factor: int) -> np.ndarray:
-    """(n_in * factor, n_in) linear-interpolation matrix (pixel centres aligned, edges clamped)."""
-    out = np.arange(n_in * factor)
-    src = np.clip((out + 0.5) / factor - 0.5, 0, n_in - 1)
-    low = np.floor(src).astype(int)
-    high = np.minimum(low + 1, n_in - 1)
-    frac = src - low
-    matrix = np.zeros((n_in * factor, n_in))
-    matrix[out, low] += 1 - frac
-    matrix[out, high] += frac
+def ece(confidence, correct, bins: int = ECE_BINS) -> float:
+    """Expected calibration error: |accuracy - mean confidence| per equal-width confidence bin, weighted by the bin's share."""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    if confidence.size == 0:
+        return float("nan")
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.sum() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total / confidence.size)
+
+
+def summarise(predicted, confidence, labels) -> dict:
+    """Accuracy overall and per class, ECE, and the wrong answers given with >= CONFIDENT confidence."""
+    predicted = np.array([-1 if p is None else p for p in predicted])
+    confidence = np.array([0.0 if c is None else c for c in confidence], dtype=np.float64)
+    labels = np.asarray(labels)
+    right = predicted == labels
+    classes = {d: (int(right[labels == d].sum()), int((labels == d).sum())) for d in range(10) if (labels == d).any()}
+    return {"n": int(labels.size), "accuracy": float(right.mean()), "per_class": classes,
+            "ece": ece(confidence, right), "wrong_confident": int((~right & (confidence >= CONFIDENT)).sum())}
+
+
+def model_answers(model, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(predicted digit, its probability, all probabilities) for model inputs (N, 784) in [0, 1]."""
+    probs = model.predict_proba(np.asarray(inputs, dtype=np.float32))
+    return probs.argmax(axis=1), probs.max(axis=1), probs
+
+
+def prepare(inks) -> np.ndarray:
+    """Drawings -> model inputs through today's to_mnist (an empty drawing becomes a blank image)."""
+    rows = []
+    for ink in inks:
+        image = preprocess.to_mnist(ink)
+        rows.append(np.zeros(784, np.float32) if image is None else image.ravel())
+    return np.array(rows, dtype=np.float32)
+
+
+# ---- MNIST test digits re-rendered with soft pens (no thinning) ----------------------------------
+
+def _placing_matrix(out_n: int, in_n: int, scale: float, offset: float) -> np.ndarray:
+    """(out_n, in_n) bilinear weights: canvas pixel o samples the image at (o + 0.5 - offset) / scale - 0.5."""
+    source = (np.arange(out_n) + 0.5 - offset) / scale - 0.5
+    low = np.floor(source).astype(int)
+    frac = source - low
+    matrix = np.zeros((out_n, in_n))
+    for index, weight in ((low, 1 - frac), (low + 1, frac)):
+        ok = (index >= 0) & (index < in_n)
+        matrix[np.flatnonzero(ok), index[ok]] += weight[ok]
     return matrix
 
 
-def skeleton_segments(image28: np.ndarray) -> np.ndarray:
-    """MNIST digit (28, 28) in [0, 1] -> (n, 2, 2) skeleton segments (start, end) in units of
-    MNIST pixels. Zero-length segments are isolated skeleton pixels (dots)."""
-    up = _bilinear_matrix(28, SKELETON_UPSAMPLE)
-    smooth = up @ image28 @ up.T
-    skeleton = preprocess.thin(smooth >= 0.5)
-    padded = np.pad(skeleton, 1)
-    height, width = skeleton.shape
-
-    def neighbour(dy, dx):
-        return padded[1 + dy:1 + dy + height, 1 + dx:1 + dx + width]
-
-    segments = []
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        linked = skeleton & neighbour(dy, dx)
-        if dy == 1 and dx != 0:
-            # A diagonal link is redundant when an orthogonal path joins the two pixels already.
-            linked &= ~neighbour(0, dx) & ~neighbour(1, 0)
-        ys, xs = np.nonzero(linked)
-        segments.append(np.stack([np.stack([ys, xs], 1), np.stack([ys + dy, xs + dx], 1)], 1))
-    has_link = np.zeros_like(skeleton)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                has_link |= neighbour(dy, dx)
-    ys, xs = np.nonzero(skeleton & ~has_link)
-    segments.append(np.stack([np.stack([ys, xs], 1)] * 2, 1))
-    points = np.concatenate(segments).astype(np.float64)
-    return (points + 0.5) / SKELETON_UPSAMPLE - 0.5
+def _grow(mask: np.ndarray, steps: int) -> np.ndarray:
+    """Dilate by an octagon of radius `steps`: square and cross 3x3 dilations in turn."""
+    for step in range(steps):
+        padded = np.pad(mask, 1)
+        grown = mask | padded[:-2, 1:-1] | padded[2:, 1:-1] | padded[1:-1, :-2] | padded[1:-1, 2:]
+        if step % 2 == 0:
+            grown |= padded[:-2, :-2] | padded[:-2, 2:] | padded[2:, :-2] | padded[2:, 2:]
+        mask = grown
+    return mask
 
 
-def distort(segments: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The harder set's changes to a skeleton (MNIST pixel units): rotation, slant, stretch and a
-    smooth wobble; plus a smooth pen-pressure factor per segment. Returns (segments, pressure)."""
-    centre = segments.reshape(-1, 2).mean(0)
-    angle = np.deg2rad(rng.uniform(-HARDER["rotation"], HARDER["rotation"]))
-    slant = rng.uniform(-HARDER["slant"], HARDER["slant"])
-    stretch = np.exp(rng.uniform(-1, 1) * np.log(HARDER["stretch"]))
-    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    matrix = rotate @ np.array([[1.0, 0.0], [slant, 1.0]]) @ np.diag([1.0, stretch])
-    moved = (segments - centre) @ matrix.T
-    phase = rng.uniform(0, 2 * np.pi, 4)
-    frequency = rng.uniform(0.2, 0.5, 2)
-    wobble = HARDER["wobble"] * np.stack([np.sin(moved[..., 1] * frequency[0] + phase[0]),
-                                          np.sin(moved[..., 0] * frequency[1] + phase[1])], axis=-1)
-    middle = moved.mean(axis=1)
-    pressure = 1 + HARDER["pressure"] * np.sin(middle[:, 0] * 0.3 + phase[2]) * np.cos(middle[:, 1] * 0.3 + phase[3])
-    return moved + wobble, pressure
+def _box_blur(image: np.ndarray, width: int) -> np.ndarray:
+    """Separable box blur of odd `width` (soft pen edges); the output has the input's shape."""
+    if width <= 1:
+        return image
+    half = width // 2
+    for axis in (0, 1):
+        padding = [(0, 0), (0, 0)]
+        padding[axis] = (half + 1, half)
+        summed = np.cumsum(np.pad(image, padding), axis=axis)
+        n = summed.shape[axis]
+        image = (np.take(summed, np.arange(width, n), axis=axis) - np.take(summed, np.arange(n - width), axis=axis)) / width
+    return image
 
 
-def draw(segments: np.ndarray, rng: np.random.Generator, harder: bool = False) -> tuple[np.ndarray, dict]:
-    """Redraw skeleton segments with a round pen on a random canvas. Returns (canvas, parameters)."""
-    pressure = np.ones(len(segments))
-    if harder:
-        segments, pressure = distort(segments, rng)
-    side = int(rng.integers(CANVAS_SIDES[0], CANVAS_SIDES[1] + 1))
-    low, high = segments.reshape(-1, 2).min(0), segments.reshape(-1, 2).max(0)
-    span = max(float((high - low).max()), 1.0)
-    size = rng.uniform(*DIGIT_FRACTION) * side
+def soft_pen_canvas(image28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One MNIST digit (28, 28) in [0, 1] redrawn on a CANVAS x CANVAS canvas with a random soft pen."""
+    rows, cols = np.nonzero(image28 > 0.1)
+    span = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    size = rng.uniform(*SOFT_PEN["size"]) * CANVAS
     scale = size / span
-    pen = max(MIN_PEN_PX, size * np.exp(rng.uniform(*np.log(PEN_FRACTION))))
-    radius = pen / 2.0
-    soft = rng.random() < SOFT_EDGE_SHARE
-    softness = rng.uniform(1.0, max(1.0, radius)) if soft else 0.0
-    reach = radius * pressure.max() + softness + 1.0
-    extent = (high - low) * scale
-    offset = np.array([rng.uniform(reach, max(reach, side - reach - e)) for e in extent])
-    points = (segments - low) * scale + offset
-
-    canvas = np.zeros((side, side))
-    for (start, end), squeeze in zip(points, pressure):
-        y0 = max(0, int(np.floor(min(start[0], end[0]) - reach)))
-        y1 = min(side, int(np.ceil(max(start[0], end[0]) + reach)) + 1)
-        x0 = max(0, int(np.floor(min(start[1], end[1]) - reach)))
-        x1 = min(side, int(np.ceil(max(start[1], end[1]) + reach)) + 1)
-        if y0 >= y1 or x0 >= x1:
-            continue
-        py = np.arange(y0, y1)[:, None] - start[0]
-        px = np.arange(x0, x1)[None, :] - start[1]
-        direction = end - start
-        length2 = float(direction @ direction)
-        t = 0.0 if length2 == 0 else np.clip((py * direction[0] + px * direction[1]) / length2, 0, 1)
-        distance = np.hypot(py - t * direction[0], px - t * direction[1])
-        pen_radius = radius * max(squeeze, MIN_PEN_PX / 2 / radius)
-        if soft:
-            ink = np.clip((pen_radius - distance) / softness + 0.5, 0.0, 1.0)
-        else:
-            ink = (distance <= pen_radius).astype(np.float64)
-        np.maximum(canvas[y0:y1, x0:x1], ink, out=canvas[y0:y1, x0:x1])
-    return canvas.astype(np.float32), {"side": side, "pen": pen, "size": size, "soft": soft}
+    grow = int(round(rng.uniform(*SOFT_PEN["grow"]) * size))
+    blur = int(rng.integers(SOFT_PEN["blur"][0] // 2, SOFT_PEN["blur"][1] // 2 + 1)) * 2 + 1
+    margin = grow + blur
+    top = rng.uniform(margin, max(margin, CANVAS - margin - size)) - rows.min() * scale
+    left = rng.uniform(margin, max(margin, CANVAS - margin - size)) - cols.min() * scale
+    gray = _placing_matrix(CANVAS, 28, scale, top) @ image28 @ _placing_matrix(CANVAS, 28, scale, left).T
+    mask = _grow(gray >= rng.uniform(*SOFT_PEN["threshold"]), grow)
+    return np.clip(_box_blur(mask.astype(np.float64), blur), 0, 1).astype(np.float32)
 
 
-def make_drawn_set(test_x: np.ndarray, test_y: np.ndarray, count: int, seed: int = SEED, harder: bool = False):
-    """Draw `count` randomly chosen MNIST test digits. Returns (indices, labels, prepared, params):
-    prepared maps a preprocessing name to (count, 784) float32 model inputs, params holds each
-    drawing's pen/size ratio and edge kind."""
+def soft_pen_set(test_x, test_y, count: int = SOFT_PEN_COUNT, seed: int = SEED):
     rng = np.random.default_rng(seed)
     indices = rng.permutation(len(test_x))[:count]
-    prepared = {"plain resize": [], "crop+fit+centre": [], "to_mnist": []}
-    pen_ratios, soft_edges = [], []
-    for index in indices:
-        canvas, params = draw(skeleton_segments(test_x[index].reshape(28, 28) / 255.0), rng, harder)
-        pen_ratios.append(params["pen"] / params["size"])
-        soft_edges.append(params["soft"])
-        prepared["plain resize"].append(preprocess.fit_longest_side(canvas, 28).ravel())
-        for name, normalise in (("crop+fit+centre", False), ("to_mnist", True)):
-            image = preprocess.to_mnist(canvas, normalise_stroke=normalise)
-            prepared[name].append(np.zeros(784, np.float32) if image is None else image.ravel())
-    prepared = {name: np.clip(np.array(rows, dtype=np.float32), 0, 1) for name, rows in prepared.items()}
-    params = {"pen_ratio": np.array(pen_ratios), "soft": np.array(soft_edges)}
-    return indices, test_y[indices], prepared, params
+    inks = (soft_pen_canvas(test_x[i].reshape(28, 28) / 255.0, rng) for i in indices)
+    return prepare(inks), test_y[indices].astype(int)
 
 
-# ---- handwriting from another source --------------------------------------------------------------
+# ---- handwriting from another source: the UCI optical digits --------------------------------------
 UCI_BLOCK = 8  # each 8x8 count is spread over a block this wide: a 64x64 drawing for to_mnist
-CONTROL_COUNT = 3000  # MNIST test digits put through UCI's own 8x8 reduction
 
 
 def uci_digits() -> tuple[np.ndarray, np.ndarray]:
-    """(ink (N, 64, 64) in [0, 1], labels) of the UCI optical digits: each 4x4-block count of the writer's
-    32x32 bitmap (0..16) becomes the ink coverage of its block."""
+    """(ink (N, 64, 64) in [0, 1], labels): each 4x4-block count (0..16) of a writer's 32x32 bitmap becomes
+    its block's ink coverage. Pinned and hash-checked (buildlib/pins.UCI_DIGITS)."""
     from buildlib.fetch import pip_file
     from buildlib.paths import cache_dir
     from buildlib.pins import UCI_DIGITS
@@ -196,315 +172,344 @@ def uci_digits() -> tuple[np.ndarray, np.ndarray]:
     return np.kron(counts, np.ones((1, UCI_BLOCK, UCI_BLOCK))), table[:, 64].astype(int)
 
 
-def uci_reduction(image28: np.ndarray) -> np.ndarray:
-    """An MNIST digit the way the UCI digits were made: binarised, its box fitted in 32x32 (aspect kept,
-    nearest neighbour, centred), 4x4-block counts; returned as coverage (8, 8) in [0, 1]."""
-    ink = image28 > 127
-    rows, cols = np.nonzero(ink)
-    ink = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    height, width = ink.shape
-    scale = 32 / max(height, width)
-    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
-    bitmap = np.zeros((32, 32))
-    top, left = (32 - new_h) // 2, (32 - new_w) // 2
-    bitmap[top:top + new_h, left:left + new_w] = ink[(np.arange(new_h) / scale).astype(int)][:, (np.arange(new_w) / scale).astype(int)]
-    return bitmap.reshape(8, 4, 8, 4).mean(axis=(1, 3))
+# ---- the catalogue and page drawings through the NumPy pen (CPython path) -------------------------
+
+def cpython_drawings(items: list[dict], model) -> list[dict]:
+    """Each page item rendered by the NumPy pen at the page's pen width, through to_mnist and the model."""
+    side, width = pen.page_pen()
+    inks = [pen.render(item["strokes"], side, width) for item in items]
+    inputs = prepare(inks)
+    predicted, confidence, _ = model_answers(model, inputs)
+    return [{k: v for k, v in item.items() if k != "strokes"} | {"digit": int(p), "shown_confidence": float(c), "image": x}
+            for item, p, c, x in zip(items, predicted, confidence, inputs)]
 
 
-def other_source_sets(test_x: np.ndarray, test_y: np.ndarray) -> dict:
-    """{name: (model inputs (N, 784), labels)}: the UCI digits, and the control of MNIST test digits
-    reduced the same way, both blown up to 64x64 and read through to_mnist."""
-    def prepare(inks):
-        return np.array([preprocess.to_mnist(ink).ravel() for ink in inks], dtype=np.float32)
-
-    uci_ink, uci_labels = uci_digits()
-    indices = np.random.default_rng(SEED + 2).permutation(len(test_x))[:CONTROL_COUNT]
-    control_ink = (np.kron(uci_reduction(test_x[i].reshape(28, 28)), np.ones((UCI_BLOCK, UCI_BLOCK))) for i in indices)
-    return {"UCI digits": (prepare(uci_ink), uci_labels),
-            "MNIST test, same 8x8 reduction": (prepare(control_ink), test_y[indices].astype(int))}
+def catalogue_split(split: str, model) -> list[dict]:
+    """Every drawing of a catalogue split at every placement, through the CPython path."""
+    items = [{"source": f"catalogue {split.upper()}", "style": d.style, "variant": d.variant, "label": d.label,
+              "placement": p.name, "strokes": place(d.strokes, p)} for d in load(split) for p in PLACEMENTS]
+    return cpython_drawings(items, model)
 
 
-# ---- measurements -------------------------------------------------------------------------------
-
-def per_class(predicted: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return np.array([(predicted[labels == d] == d).mean() for d in range(10)])
-
-
-def to_mnist_speed(test_x: np.ndarray, repeats: int = 30) -> dict:
-    """CPU milliseconds per to_mnist call for canvases of 280, 560 and 4000 px with thin to fat pens."""
-    segments = skeleton_segments(test_x[0].reshape(28, 28) / 255.0)
-    timings = {}
-    for label, side, pen in (("280x280, thin pen", 280, 4.0), ("280x280, fat finger", 280, 36.0),
-                             ("560x560, medium pen", 560, 16.0), ("4000x4000, medium pen", 4000, 60.0)):
-        canvas, _ = draw_fixed(segments, side, pen)
-        reps = repeats if side < 1000 else 3
-        start = time.process_time()  # CPU time: the machine is shared
-        for _ in range(reps):
-            preprocess.to_mnist(canvas)
-        timings[label] = (time.process_time() - start) / reps * 1000
-    return timings
+def catalogue_unsteady(split: str, model, copies: int = UNSTEADY_COPIES, seed: int = SEED) -> list[dict]:
+    """The split's drawings as an unsteady hand makes them (bench/strokes/shapes.unsteady), at every placement."""
+    rng = np.random.default_rng(seed)
+    items = [{"source": f"catalogue {split.upper()}, unsteady hand", "style": d.style, "variant": f"{d.variant}{copy}",
+              "label": d.label, "placement": p.name, "strokes": place(unsteady(d.strokes, rng), p)}
+             for d in load(split) for p in PLACEMENTS for copy in range(copies)]
+    return cpython_drawings(items, model)
 
 
-def draw_fixed(segments, side, pen):
-    """A centred drawing filling 70% of the canvas with the given pen width (speed measurements)."""
-    low, high = segments.reshape(-1, 2).min(0), segments.reshape(-1, 2).max(0)
-    scale = 0.7 * side / float((high - low).max())
-    yy, xx = np.ogrid[0:side, 0:side]
-    canvas = np.zeros((side, side), np.float32)
-    points = (segments - low) * scale + 0.15 * side
-    # Dense stamping along the segments is plenty for a timing input.
-    for start, end in points:
-        for t in np.linspace(0, 1, 4):
-            y, x = start + t * (end - start)
-            y0, y1 = int(max(0, y - pen)), int(min(side, y + pen + 1))
-            x0, x1 = int(max(0, x - pen)), int(min(side, x + pen + 1))
-            disk = (yy[y0:y1] - y) ** 2 + (xx[:, x0:x1] - x) ** 2 <= (pen / 2) ** 2
-            canvas[y0:y1, x0:x1] = np.maximum(canvas[y0:y1, x0:x1], disk)
-    return canvas, None
+def digit_records(records):
+    return [r for r in records if r["label"] is not None]
 
 
-def pen_calibration(train_x: np.ndarray, count: int = 1000) -> tuple[float, float]:
-    """Mean total ink of MNIST training digits vs of to_mnist(the same digit upsampled 10x):
-    PEN_WIDTH is chosen so that these match."""
-    images = train_x[:count].reshape(-1, 28, 28) / 255.0
-    redrawn = [preprocess.to_mnist(np.kron(image, np.ones((10, 10)))).sum() for image in images]
-    return float(images.sum(axis=(1, 2)).mean()), float(np.mean(redrawn))
+def records_summary(records) -> dict:
+    digits = digit_records(records)
+    summary = summarise([r["digit"] for r in digits], [r["shown_confidence"] for r in digits], [r["label"] for r in digits])
+    if digits and "unsure" in digits[0]:  # page records: an "unsure" answer counts as right only if its digit is
+        summary["unsure"] = sum(bool(r["unsure"]) for r in digits)
+    return summary
 
 
-def augmentation_cost(train_x: np.ndarray, train_y: np.ndarray, recipe, steps: int = 60) -> dict:
-    """Milliseconds per 128-image batch: augment_batch alone, and a Trainer step without and with it."""
-    from mlp_core.trainer import Trainer
-
-    batch = train_x[:128].astype(np.float32) / 255.0
-    rng = np.random.default_rng(0)
-    augment.augment_batch(batch, rng)
-    # CPU time, not wall time: the machine is shared, and other jobs stretch wall-clock numbers.
-    runs = []
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(20):
-            augment.augment_batch(batch, rng)
-        runs.append((time.process_time() - start) / 20 * 1000)
-    step_ms = {}
-    for label, flag in (("plain", False), ("augmented", True)):
-        trainer = Trainer(recipe.replace(augment=flag, epochs=1), train_x[:20_000], train_y[:20_000])
-        trainer.run(max_steps=5)  # warm-up
-        start = time.process_time()
-        trainer.run(max_steps=steps)
-        step_ms[label] = (time.process_time() - start) / steps * 1000
-    return {"augment_ms": float(np.median(runs)), "step_ms": step_ms["plain"], "augmented_step_ms": step_ms["augmented"]}
+def per_style(records) -> dict:
+    styles = defaultdict(list)
+    for r in digit_records(records):
+        styles[r["style"]].append(r["digit"] == r["label"])
+    return {style: (int(sum(v)), len(v)) for style, v in styles.items()}
 
 
-def train_baseline(recipe, train_x, train_y):
-    """The shipped recipe without augmentation: what augmentation buys, all else equal."""
-    from mlp_core.trainer import Trainer
-
-    trainer = Trainer(recipe.replace(name=recipe.name + "-no-augment", augment=False), train_x, train_y)
-    start = time.process_time()
-    while not trainer.run(max_seconds=30)["done"]:
-        pass
-    return trainer.model, time.process_time() - start
+def key(record) -> tuple:
+    return (record["source"], record["style"], record["variant"], record["placement"], record.get("speed"))
 
 
-def describe(model) -> str:
-    """Recipe name, augmentation, epochs and training time from a model's metadata."""
-    meta = model.metadata
-    recipe = meta.get("recipe") if isinstance(meta.get("recipe"), dict) else {}
-    return (f"recipe `{recipe.get('name', '?')}`, augment={recipe.get('augment', '?')}, "
-            f"{meta.get('epochs_completed', '?')} epochs on {meta.get('train_images', '?')} images, "
-            f"{meta.get('train_seconds', '?')} s of training wall time")
+def compare_paths(page: list[dict], cpython: list[dict], model) -> dict:
+    """Where the page and the CPython path disagree, and why: the page's own pad ink through CPython's to_mnist
+    + model tells a rendering difference (the two pens' pixels) from a pipeline one (worker vs CPython)."""
+    by_key = {key(r): r for r in cpython}
+    pairs = [(p, by_key[key(p)]) for p in page if key(p) in by_key]
+    differences = []
+    image_gap = []
+    for p, c in pairs:
+        if p.get("seen") is not None:
+            image_gap.append(float(np.abs(np.asarray(p["seen"], np.float32) - c["image"]).mean()))
+        if p["digit"] == c["digit"]:
+            continue
+        row = {"style": p["style"], "variant": p["variant"], "placement": p["placement"], "speed": p["speed"],
+               "label": p["label"], "page": p["digit"], "page_conf": p["shown_confidence"],
+               "cpython": c["digit"], "cpython_conf": c["shown_confidence"], "page_ink_in_cpython": None}
+        ink = p.get("pad_ink")
+        if ink:
+            alpha = np.asarray(ink["alpha"], np.float32).reshape(ink["height"], ink["width"]) / 255
+            digit, conf, _ = model_answers(model, prepare([alpha]))
+            row["page_ink_in_cpython"] = int(digit[0])
+            row["page_ink_conf"] = float(conf[0])
+            row["page_ink_from"] = ink.get("from", "visible pad")
+        differences.append(row)
+    return {"pairs": len(pairs), "agree": len(pairs) - len(differences), "differences": differences,
+            "image_gap_median": float(np.median(image_gap)) if image_gap else None,
+            "image_gap_max": float(np.max(image_gap)) if image_gap else None}
 
 
-def evaluate(model, test_x, test_y, labels, prepared) -> dict:
-    result = {"mnist": model.accuracy(test_x, test_y)}
-    for name, inputs in prepared.items():
-        predicted = model.predict(inputs)
-        result[name] = float((predicted == labels).mean())
-        result[name + " per class"] = per_class(predicted, labels)
-        result[name + " predicted"] = predicted
-    return result
+# ---- report -------------------------------------------------------------------------------------
+
+def percent(value) -> str:
+    return "–" if value is None or value != value else f"{100 * value:.1f}%"
 
 
-def percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def class_cells(summary) -> list[str]:
+    cells = []
+    for d in range(10):
+        right, n = summary["per_class"].get(d, (0, 0))
+        cells.append(f"{100 * right / n:.0f}% ({right}/{n})" if n else "–")
+    return cells
 
 
-def write_report(path: Path, context: dict) -> None:
-    c = context
-    names = list(c["prepared names"])
+def wrong_answers(records, style: str) -> str:
+    return "; ".join(f"{w['variant']} {w['placement']}{' ' + w['speed'] if w.get('speed') else ''}: "
+                     f"{'none' if w['digit'] is None else w['digit']} {percent(w['shown_confidence'])}"
+                     for w in records if w["style"] == style and w["digit"] != w["label"])
+
+
+def write_report(path: Path, r: dict) -> None:
+    sets = r["sets"]
     lines = [
         "# Drawn-digit benchmark",
         "",
-        f"Command: `{c['command']}` ({c['date']}, CPython, numpy {np.__version__}, "
-        f"OPENBLAS_NUM_THREADS={c['blas threads']}). Seed {SEED}.",
+        f"Model: `{r['model']}` (sha256 {r['model_sha256'][:12]}…, {r['model_sizes']}). Command: `{r['command']}` "
+        f"({r['date']}, CPython, numpy {np.__version__}). The machine was shared with other jobs; no timings are reported.",
         "",
-        f"{c['count']} MNIST *test* digits (random, seeded), each thinned to its skeleton (Zhang-Suen on the "
-        f"digit upsampled {SKELETON_UPSAMPLE}x) and redrawn with a round pen on a canvas of "
-        f"{CANVAS_SIDES[0]}-{CANVAS_SIDES[1]} px: skeleton's long side {DIGIT_FRACTION[0]:.0%}-{DIGIT_FRACTION[1]:.0%} "
-        f"of the canvas at a random position, pen width {PEN_FRACTION[0]:.0%}-{PEN_FRACTION[1]:.0%} of the "
-        f"skeleton's long side (log-uniform, at least {MIN_PEN_PX:.0f} px), {SOFT_EDGE_SHARE:.0%} soft edges "
-        "(linear falloff over 1 px to the pen radius), the rest hard (binary).",
+        "Every set below comes from a source the preprocessing did not generate; nothing is drawn with the thinning "
+        "`to_mnist` uses. The style catalogue's numbers are on its REPORT split only (bench/strokes/report.py); "
+        "its TUNE split (bench/strokes/tune.py, other authored shapes of the same styles) is the only one a design "
+        "may be chosen on.",
         "",
-        "## Accuracy",
+        "## Accuracy, calibration and confident mistakes",
         "",
-        "| model | MNIST test | " + " | ".join(f"drawn, {n}" for n in names)
-        + " | harder, crop+fit+centre | harder, to_mnist | harder, lowest class |",
-        "|---|---|" + "---|" * (len(names) + 3),
+        "Accuracy counts the digit shown (#prediction's data-digit on the page); ECE and \"wrong at >= 90%\" use the "
+        "confidence shown (#confidence's text on the page, the top probability in CPython). A wrong answer shown as "
+        "unsure still counts in \"wrong at >= 90%\" when its shown confidence is that high.",
+        "",
+        "| set | drawings | accuracy | lowest class | ECE (15 bins) | wrong at >= 90% | shown as unsure |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for label, result in c["results"].items():
-        lines.append(f"| {label} | {percent(result['mnist'])} | " + " | ".join(percent(result[n]) for n in names)
-                     + f" | {percent(result['harder, crop+fit+centre'])} | {percent(result['harder, to_mnist'])}"
-                     + f" | {percent(np.nanmin(result['harder, to_mnist per class']))} |")
-    lines += [
-        "",
-        "`plain resize`: the whole canvas area-averaged to 28x28. `crop+fit+centre`: `to_mnist(ink, "
-        "normalise_stroke=False)` (crop to the ink, fit 20x20 keeping the aspect ratio, centre of mass at "
-        "(14, 14)). `to_mnist`: the same plus stroke normalisation (skeleton redrawn with MNIST's pen).",
-        "",
-        f"`harder`: {c['harder count']} other drawings (seed {HARDER_SEED}) that add what the simulation above "
-        f"leaves out of real handwriting: rotation up to {HARDER['rotation']:.0f} degrees, slant up to "
-        f"{HARDER['slant']}, width stretched up to x{HARDER['stretch']} either way, a smooth wobble of "
-        f"{HARDER['wobble']} MNIST pixels, and pen pressure changing the width by up to "
-        f"{HARDER['pressure']:.0%} along the stroke. The issue's targets apply to the first set.",
-        "",
-        "## Per class, drawn digits through to_mnist",
-        "",
-        "| model | " + " | ".join(str(d) for d in range(10)) + " | lowest |",
-        "|---|" + "---|" * 11,
-    ]
-    for label, result in c["results"].items():
-        classes = result["to_mnist per class"]
-        lines.append(f"| {label} | " + " | ".join(percent(v) for v in classes) + f" | {percent(classes.min())} |")
-    pen_ratio, soft = c["params"]["pen_ratio"], c["params"]["soft"]
-    edges = np.quantile(pen_ratio, [0, 1 / 3, 2 / 3, 1])
-    lines += ["", "## By pen width and edge, drawn digits through to_mnist", "",
-              "| model | " + " | ".join(f"pen {edges[i]:.1%}-{edges[i + 1]:.1%}" for i in range(3)) + " | hard | soft |",
-              "|---|---|---|---|---|---|"]
-    for label, result in c["results"].items():
-        right = result["to_mnist predicted"] == c["labels"]
-        thirds = [right[(pen_ratio >= edges[i]) & (pen_ratio <= edges[i + 1])].mean() for i in range(3)]
-        lines.append(f"| {label} | " + " | ".join(percent(v) for v in thirds)
-                     + f" | {percent(right[~soft].mean())} | {percent(right[soft].mean())} |")
-    sizes = c["other sizes"]
-    lines += [
-        "", "## Handwriting from another source", "",
-        f"The UCI optical digits ({sizes['UCI digits']:,} digits, the copy scikit-learn ships): written on forms by 13 "
-        "people MNIST never saw, each a 32x32 bitmap reduced to 8x8 counts of 4x4 blocks. Each count becomes the ink "
-        f"coverage of a {UCI_BLOCK}x{UCI_BLOCK} block (a 64x64 drawing) and goes through `to_mnist`. The 8x8 reduction "
-        "throws away most of the shape, so the control puts "
-        f"{sizes['MNIST test, same 8x8 reduction']:,} MNIST test digits through the same reduction (binarised, fitted in "
-        "32x32 keeping the aspect ratio, 4x4 block counts): the gap between the two columns is what other writers "
-        "cost, the rest is the reduction. Nothing was tuned on these digits.",
-        "",
-        "| model | " + " | ".join(sizes) + " | UCI, lowest class |",
-        "|---|" + "---|" * (len(sizes) + 1),
-    ]
-    for label, accuracy in c["other accuracy"].items():
-        lowest = c["other per class"][label]["UCI digits"]
-        lines.append(f"| {label} | " + " | ".join(percent(accuracy[name]) for name in sizes)
-                     + f" | {percent(lowest.min())} (digit {int(lowest.argmin())}) |")
-    lines += ["", "Per class, UCI digits:", "",
-              "| model | " + " | ".join(str(d) for d in range(10)) + " |", "|---|" + "---|" * 10]
-    for label, classes in c["other per class"].items():
-        lines.append(f"| {label} | " + " | ".join(percent(v) for v in classes["UCI digits"]) + " |")
-    cost = c["augment cost"]
-    lines += [
-        "",
-        "## Cost",
-        "",
-        f"- Augmentation (`augment_batch`, defaults {augment.DEFAULT_STRENGTHS}): {cost['augment_ms']:.2f} ms per "
-        f"128-image batch; a Trainer step of the same recipe takes {cost['step_ms']:.2f} ms without it and "
-        f"{cost['augmented_step_ms']:.2f} ms with it (CPython, one BLAS thread).",
-        f"- Training: shipped model {c['shipped cpu']}; baseline {c['baseline cpu']}.",
-        "- `to_mnist` per call (CPython): " + ", ".join(f"{k} {v:.1f} ms" for k, v in c["to_mnist ms"].items()) + ".",
-        f"- Pen calibration: mean ink of the first 1000 MNIST training digits {c['calibration'][0]:.1f}, of "
-        f"`to_mnist` applied to the same digits upsampled 10x {c['calibration'][1]:.1f} (PEN_WIDTH = {preprocess.PEN_WIDTH} px).",
-        "",
-    ]
-    lines += [
-        "## Caveats",
-        "",
-        "- The drawings come from MNIST test skeletons, so their shapes are MNIST's; real handwriting also differs",
-        "  in shape, slant and stroke order. The simulated pen is uniform (no pressure or speed changes) and the",
-        "  strokes are smooth, which suits `to_mnist`'s skeleton-and-redraw stroke normalisation; the drawn pen",
-        "  widths are drawn from their own wide range, unrelated to `PEN_WIDTH`.",
-        "- Zhang-Suen thinning is used both here (to make the drawings) and inside `to_mnist` (to normalise",
-        "  them); here it runs on the 28x28 digit upsampled, there on the whole canvas.",
-        "",
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    for name, s in sets.items():
+        lowest = min(((right / n, d) for d, (right, n) in s["per_class"].items()), default=(None, None))
+        lines.append(f"| {name} | {s['n']} | {percent(s['accuracy'])} | "
+                     f"{percent(lowest[0])} (digit {lowest[1]}) | {percent(s['ece'])} | {s['wrong_confident']} | {s.get('unsure', '–')} |")
+    lines += ["", "## Per class", "", "| set | " + " | ".join(str(d) for d in range(10)) + " |", "|---|" + "---|" * 10]
+    for name, s in sets.items():
+        lines.append(f"| {name} | " + " | ".join(class_cells(s)) + " |")
+    lines += ["", f"## Style catalogue ({r['split'].upper()} split), per style", "",
+              f"Each style: 2 authored variants x {len(PLACEMENTS)} placements ({'; '.join(p.name for p in PLACEMENTS)}).",
+              "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers | unsteady hand, CPython |", "|---|---|---|---|---|---|"]
+    page_styles = per_style(r["page"]) if r["page"] else {}
+    unsteady_styles = per_style(r["unsteady"])
+    for style, (right, n) in per_style(r["catalogue"]).items():
+        page_cell, page_wrong = "–", ""
+        if style in page_styles:
+            page_cell = "{}/{}".format(*page_styles[style])
+            page_wrong = wrong_answers(r["page"], style)
+        lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
+                     + "{}/{} |".format(*unsteady_styles[style]))
+    lines += ["", "## Not digits: the answer shown", "",
+              "A drawing that is no digit should be shown as unsure, not as a confident digit.", "",
+              "| drawing | placement | CPython path | page | page shows unsure |", "|---|---|---|---|---|"]
+    page_by_key = {(x["style"], x["variant"], x["placement"]): x for x in r["page"] or [] if x["label"] is None}
+    for x in (c for c in r["catalogue"] if c["label"] is None):
+        shown = page_by_key.get((x["style"], x["variant"], x["placement"]))
+        page_cell = f"{shown['digit']} {percent(shown['shown_confidence'])}" if shown else "–"
+        unsure_cell = ("yes" if shown["unsure"] else "no") if shown else "–"
+        lines.append(f"| {x['style'][len('not a digit: '):]} ({x['variant']}) | {x['placement']} | "
+                     f"{x['digit']} {percent(x['shown_confidence'])} | {page_cell} | {unsure_cell} |")
+    if r["page"]:
+        unsure = sum(x["unsure"] for x in r["page"])
+        lines += ["", f"The page showed an \"unsure\" state on {unsure} of {len(r['page'])} drawings "
+                  "(read from a data attribute on #prediction/#confidence containing \"unsure\", or the words "
+                  "\"unsure\"/\"not sure\" in their text; today's page has no such state)."]
+    if r["page"]:
+        errors = r["page"][0].get("page_errors")
+        if errors is not None:
+            lines += ["", f"Errors the page logged during the run: {len(errors)}" + (": " + "; ".join(errors[:5]) if errors else ".")]
+    comparison = r["comparison"]
+    if comparison:
+        lines += ["", "## Page vs CPython path", "",
+                  f"The same {comparison['pairs']} drawings: the page (mouse events, pad.js's quadratic smoothing and canvas "
+                  f"rasteriser, the worker's Pyodide numpy) and the CPython path (the polyline rendered by bench/pen.py) give the same "
+                  f"digit on {comparison['agree']}. Mean absolute difference between the 28x28 image the page shows (#seen) and "
+                  f"CPython's: median {comparison['image_gap_median']:.3f}, max {comparison['image_gap_max']:.3f} (pixel values 0..1).",
+                  "", "| drawing | placement, speed | label | page | CPython | page's own pad ink through CPython |",
+                  "|---|---|---|---|---|---|"]
+        for d in comparison["differences"]:
+            own = "–" if d["page_ink_in_cpython"] is None else \
+                f"{d['page_ink_in_cpython']} {percent(d['page_ink_conf'])} ({d['page_ink_from']})"
+            lines.append(f"| {d['style']} ({d['variant']}) | {d['placement']}, {d['speed']} | {d['label']} | "
+                         f"{d['page']} {percent(d['page_conf'])} | {d['cpython']} {percent(d['cpython_conf'])} | {own} |")
+        lines += ["", r.get("comparison_note", "")]
+    lines += ["", "## How the sets were made", ""] + [f"- **{name}**: {text}" for name, text in r["how"].items()]
+    lines += ["", "## Commands", "", "```sh"] + r["commands"] + ["```", ""]
     path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None) -> int:
-    import os
-
-    from buildlib.paths import mnist_dir
     from mlp_core import load_model
+    from buildlib.paths import mnist_dir
     from mlp_core.data import load_mnist
-    from mlp_core.recipes import RECIPES
+
+    from bench import drawn_page
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default=str(REPO / "dist" / "model" / "pretrained.npz"), help="the shipped model")
-    parser.add_argument("--baseline", help="a model trained without augmentation (default: train one now)")
-    parser.add_argument("--count", type=int, default=DRAWN_COUNT, help="drawn digits")
-    parser.add_argument("--harder-count", type=int, default=HARDER_COUNT, help="drawn digits in the harder set")
-    parser.add_argument("--out", default=str(REPO / "bench" / "reports" / "drawn.md"))
+    parser.add_argument("--model", default=str(REPO / "dist" / "model" / "pretrained.npz"), help="the model to measure")
+    parser.add_argument("--page", action="store_true", help="also draw on the page in headless Chromium (a few minutes)")
+    parser.add_argument("--site", default=str(REPO / "dist"), help="the built site the page run serves")
+    parser.add_argument("--page-json", help="reuse the records of an earlier page run (--page-out, or bench/drawn_page.py --out)")
+    parser.add_argument("--page-limit", type=int, help="draw only the first N page drawings (a quick check, not a report)")
+    parser.add_argument("--page-out", help="keep the page run's records here (a few MB, with the images it showed)")
+    parser.add_argument("--split", default="report", choices=("report", "tune"),
+                        help="catalogue split: `tune` is for choosing designs: it measures the TUNE catalogue only "
+                             "(no test data) and never writes bench/reports/")
+    parser.add_argument("--soft-pen-count", type=int, default=SOFT_PEN_COUNT)
+    parser.add_argument("--out", help="report path (default bench/reports/drawn.md; with --split tune, /tmp/drawn-tune.md)")
     args = parser.parse_args(argv)
+    out = Path(args.out or (REPO / "bench" / "reports" / "drawn.md" if args.split == "report" else "/tmp/drawn-tune.md"))
+    if args.split == "tune" and out.resolve().parent == (REPO / "bench" / "reports").resolve():
+        parser.error("TUNE numbers are for choosing a design, not for the committed report: pick another --out")
 
-    data = load_mnist(os.environ.get("MNIST_DIR") or mnist_dir())
-    train_x, train_y, test_x, test_y = data["train_x"], data["train_y"], data["test_x"], data["test_y"]
-    shipped = load_model(args.model)
-    recipe = RECIPES["shipped"]
-    shipped_cpu = f"loaded from {args.model} ({describe(shipped)})"
-    if args.baseline:
-        baseline = load_model(args.baseline)
-        baseline_cpu = f"loaded from {args.baseline} ({describe(baseline)})"
-    else:
-        baseline, seconds = train_baseline(recipe, train_x, train_y)
-        baseline_cpu = f"trained here, recipe `shipped` with augment=False, {seconds:.0f} s of CPU"
+    model_path = Path(args.model)
+    model = load_model(model_path)
+    evaluation = args.split == "report"  # a TUNE run sees no test data: not MNIST test, not UCI
+    sets = {}
+    if evaluation:
+        data = load_mnist(mnist_dir())
+        test_x, test_y = data["test_x"], data["test_y"].astype(int)
+        predicted, confidence, _ = model_answers(model, test_x / np.float32(255))
+        sets["MNIST test"] = summarise(predicted, confidence, test_y)
 
-    start = time.perf_counter()
-    indices, labels, prepared, params = make_drawn_set(test_x, test_y, args.count)
-    print(f"drawn set: {len(indices)} digits in {time.perf_counter() - start:.0f} s")
-    _, harder_labels, harder_prepared, _ = make_drawn_set(test_x, test_y, args.harder_count, HARDER_SEED, harder=True)
-    harder_prepared = {name: harder_prepared[name] for name in ("crop+fit+centre", "to_mnist")}
-    results = {}
-    for label, model in (("shipped (augmented)", shipped), ("baseline (no augmentation)", baseline)):
-        results[label] = evaluate(model, test_x, test_y, labels, prepared)
-        harder = evaluate(model, test_x, test_y, harder_labels, harder_prepared)
-        results[label].update({"harder, " + k: v for k, v in harder.items() if k != "mnist"})
-    other_sets = other_source_sets(test_x, test_y)
-    other = {}  # model label -> set name -> predicted labels
-    for label, model in (("shipped (augmented)", shipped), ("baseline (no augmentation)", baseline)):
-        other[label] = {name: model.predict(inputs) for name, (inputs, _) in other_sets.items()}
-    other_accuracy = {label: {name: float((predicted == other_sets[name][1]).mean()) for name, predicted in sets.items()}
-                      for label, sets in other.items()}
-    for label, result in results.items():
-        print(label, {k: round(v, 4) for k, v in result.items() if isinstance(v, float)}, other_accuracy[label])
-    context = {
-        "command": "OPENBLAS_NUM_THREADS=1 python bench/drawn.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip(),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "blas threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
-        "count": len(indices),
-        "harder count": len(harder_labels),
-        "prepared names": list(prepared),
-        "results": results,
-        "labels": labels,
-        "params": params,
-        "augment cost": augmentation_cost(train_x, train_y, recipe),
-        "to_mnist ms": to_mnist_speed(test_x),
-        "calibration": pen_calibration(train_x),
-        "shipped cpu": shipped_cpu,
-        "baseline cpu": baseline_cpu,
-        "other per class": {label: {name: per_class(predicted, other_sets[name][1]) for name, predicted in sets.items()}
-                            for label, sets in other.items()},
-        "other accuracy": other_accuracy,
-        "other sizes": {name: len(truth) for name, (_, truth) in other_sets.items()},
+    items = (drawn_page.drawings() if args.split == "report" else [])[:args.page_limit]
+    catalogue = catalogue_split(args.split, model)
+    cpython_page_items = cpython_drawings(items, model) if items else []
+    page = None
+    if args.page_json:
+        page = json.loads(Path(args.page_json).read_text())
+    elif args.page:
+        expected = {key(c): c["digit"] for c in cpython_page_items}
+        for item in items:
+            item["capture_ink"] = expected[key(item)]
+        page = drawn_page.run(model_path, Path(args.site), items)
+        if args.page_out:
+            Path(args.page_out).write_text(json.dumps(page))
+    if page:
+        for name, records in (("page: catalogue REPORT", [p for p in page if p["source"] == "catalogue REPORT"]),
+                              ("page: e2e tests' strokes", [p for p in page if p["source"] == "e2e tests' strokes"]),
+                              ("page: all digits", page)):
+            if digit_records(records):
+                sets[name] = records_summary(records)
+    sets[f"catalogue {args.split.upper()}, CPython path"] = records_summary(catalogue)
+    shaky = catalogue_unsteady(args.split, model)
+    sets[f"catalogue {args.split.upper()}, unsteady hand, CPython path"] = records_summary(shaky)
+    uci_count = 0
+    if evaluation:
+        inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
+        predicted, confidence, _ = model_answers(model, inputs)
+        sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
+        uci_ink, uci_labels = uci_digits()
+        uci_count = len(uci_labels)
+        predicted, confidence, _ = model_answers(model, prepare(uci_ink))
+        sets["UCI digits"] = summarise(predicted, confidence, uci_labels)
+    for name, s in sets.items():
+        print(f"{name}: {percent(s['accuracy'])} of {s['n']}, ECE {percent(s['ece'])}, wrong at >= 90%: {s['wrong_confident']}")
+
+    comparison = compare_paths(page, cpython_page_items, model) if page else None
+    command = "OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/drawn.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    report = {
+        "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
+        "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison,
+        "how": how_made(args.soft_pen_count, uci_count),
+        "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
+                     command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
+                     *([f"# the page records in {args.page_json} were drawn by the same command with --page --page-out {args.page_json}"]
+                       if args.page_json else []),
+                     ".venv/bin/python -m bench.strokes.preview report /tmp/report.png  # look at the REPORT strokes"],
     }
-    write_report(Path(args.out), context)
-    print(f"wrote {args.out}")
+    if comparison:
+        report["comparison_note"] = comparison_note(comparison)
+    write_report(out, report)
+    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "page")}
+    slim["catalogue"] = [{k: v for k, v in c.items() if k != "image"} for c in catalogue]
+    slim["unsteady"] = [{k: v for k, v in c.items() if k != "image"} for c in shaky]
+    slim["page"] = [{k: v for k, v in p.items() if k not in ("seen", "pad_ink")} for p in page or []]
+    out.with_suffix(".json").write_text(json_lines(slim))
+    print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
+
+
+def json_lines(report: dict) -> str:
+    """The report as JSON with one top-level key, and one drawing record, per line (readable diffs, small file)."""
+    parts = []
+    for name, value in report.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            body = "[\n" + ",\n".join("  " + json.dumps(v, default=str) for v in value) + "\n ]"
+        else:
+            body = json.dumps(value, default=str)
+        parts.append(f" {json.dumps(name)}: {body}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def comparison_note(comparison: dict) -> str:
+    """What the disagreements say, counted from the rows (the captured ink decides, not a hunch)."""
+    rows = comparison["differences"]
+    if not rows:
+        return "The two paths never disagree on these drawings."
+    sent = [d for d in rows if d.get("page_ink_from") == "sent to the worker"]
+    rendering = [d for d in sent if d["page_ink_in_cpython"] == d["page"]]
+    pipeline = [d for d in sent if d["page_ink_in_cpython"] != d["page"]]
+    close = sum(max(d["page_conf"] or 0, d["cpython_conf"]) < 0.7 for d in rows)
+    text = (f"Why they disagree: the ink the page sent to its worker was captured for {len(sent)} of the {len(rows)} "
+            f"disagreements. On {len(rendering)} of them CPython's to_mnist + model read that ink exactly as the page did: "
+            "the difference lies in the pixels the two pens draw (pad.js smooths the pointer samples with quadratic curves "
+            "through their midpoints and the canvas rasterises them; bench/pen.py draws the authored polyline), not in "
+            "the worker's preprocessing or model.")
+    if pipeline:
+        text += (f" On {len(pipeline)} CPython read the page's own ink differently from the worker: there the page's "
+                 "Python (Pyodide's numpy) and CPython's give different answers on the same input.")
+    if len(sent) < len(rows):
+        text += f" For {len(rows) - len(sent)} only the visible pad (screen resolution) could be read."
+    return text + f" {close} of the {len(rows)} are near ties (neither path above 70% sure)."
+
+
+def how_made(soft_pen_count: int, uci_count: int) -> dict:
+    side, width = pen.page_pen()
+    return {
+        "page": "headless Chromium, the built site served by build.py's server with the model under test served as "
+                "model/pretrained.npz; Playwright mouse events (down, moves, up) along each stroke, "
+                f"{drawn_page_spacings()} between pointer events; answer read from #prediction[data-digit], "
+                "#confidence's text and #bars after the prediction count stopped changing; the pad is cleared between drawings.",
+        "catalogue REPORT, CPython path": f"the same placed strokes rendered by bench/pen.py (round caps and joins, one-pixel "
+                                          f"anti-aliased edge, source-over between strokes) on a {side}x{side} grid with the "
+                                          f"page's pen ({width:.1f} px), then to_mnist and the model in CPython.",
+        "catalogue REPORT, unsteady hand, CPython path": f"each REPORT drawing {UNSTEADY_COPIES} more times at every "
+                                                         "placement as an unsteady hand would make it (seed "
+                                                         f"{SEED}): turned up to 8 degrees, slanted up to 0.15, and "
+                                                         "each stroke wobbling smoothly by up to 3% of the drawing's "
+                                                         "size (bench/strokes/shapes.unsteady); then as above.",
+        "MNIST test, soft pens (no thinning)": f"{soft_pen_count} MNIST test digits (seed {SEED}): each bilinearly scaled "
+                                               f"so its ink spans {SOFT_PEN['size'][0]:.0%}-{SOFT_PEN['size'][1]:.0%} of a "
+                                               f"{CANVAS} px canvas at a random position, thresholded at "
+                                               f"{SOFT_PEN['threshold'][0]}-{SOFT_PEN['threshold'][1]}, grown by an octagonal "
+                                               f"pen of 0-{SOFT_PEN['grow'][1]:.0%} of its size, edges softened by a box blur "
+                                               f"of {SOFT_PEN['blur'][0]}-{SOFT_PEN['blur'][1]} px; then to_mnist.",
+        "UCI digits": f"{uci_count} digits of the UCI optical digits (the copy scikit-learn ships; 13 writers, 8x8 counts "
+                      f"of 4x4 blocks of a 32x32 bitmap), each count spread over a {UCI_BLOCK}x{UCI_BLOCK} block (a 64x64 "
+                      "drawing), then to_mnist. Evaluation only: never trained or tuned on.",
+        "MNIST test": "the 10,000 test images as they are (pixels / 255), no preprocessing.",
+    }
+
+
+def drawn_page_spacings() -> str:
+    from bench.drawn_page import SPACINGS
+    return " or ".join(f"{v:g} px ({k})" for k, v in SPACINGS.items())
 
 
 if __name__ == "__main__":

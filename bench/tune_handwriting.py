@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlp_core import load_model  # noqa: E402
 from mlp_core.confidence import expected_calibration_error, verdicts  # noqa: E402
-from mlp_core.data import find_mnist_dir, load_mnist  # noqa: E402
+from buildlib.paths import mnist_dir  # noqa: E402
+from mlp_core.data import load_mnist  # noqa: E402
 from mlp_core.preprocess import to_mnist  # noqa: E402
 
 PAD = 280
@@ -177,7 +178,7 @@ def train(out, settings):
         name, _, text = item.partition("=")
         overrides[name] = tuple(int(v) for v in text.split(",")) if name == "sizes" else ast.literal_eval(text)
     recipe = RECIPES["shipped"].replace(**overrides)
-    mnist = load_mnist(find_mnist_dir())
+    mnist = load_mnist(mnist_dir())
     train_x, train_y, held_x, held_y = training_sets(recipe, mnist)
     trainer = Trainer(recipe, train_x, train_y)
     started = time.process_time()
@@ -220,7 +221,7 @@ def main(argv=None):
           + ", ".join(sorted({f"{kinds[int(n.split('/')[0])]}->{v['digit']} {v['p']:.2f}"
                               for n, v, c in zip(onames, overdicts, caught) if not c})))
     if model.metadata.get("validation_size", 0) or model.metadata.get("recipe", {}).get("validation_size"):
-        mnist = load_mnist(find_mnist_dir())
+        mnist = load_mnist(mnist_dir())
         vx = mnist["train_x"][-5000:] / np.float32(255)
         vprobs, vpred = report(model, vx, mnist["train_y"][-5000:], "MNIST validation (last 5,000, held out)")
         v_unsure = np.array([v["unsure"] for v in verdicts(vprobs, vx, model.logits(vx), min_energy)])
