@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from buildlib.serve import SiteHandler
+from conftest import PageOpener, served
 from e2e_page import READY_TIMEOUT_MS, RUN_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
@@ -151,3 +153,29 @@ def test_the_lab_reads_well_on_a_phone(pages):
     assert "forward:" in run_cell(page, "dense")
     button = cell(page, "dense").locator(".py-editor-run-button").bounding_box()
     assert button["x"] + button["width"] <= 390 and button["width"] >= 24
+
+
+class NoIsolation(SiteHandler):
+    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP headers
+
+
+@pytest.fixture
+def plain_host(chromium, built_site):
+    with served(built_site, handler=NoIsolation) as site:
+        opener = PageOpener(chromium, site)
+        yield opener
+        opener.close_and_check()
+
+
+@pytest.mark.parametrize("service_workers", ["allow", "block"])
+def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, service_workers):
+    """Pictures come from printed lines, not from the worker touching the page, so the lab needs no shared
+    memory: it works whether or not the main page's service worker (web/coi-sw.js) isolates the site."""
+    page, _ = plain_host.open(service_workers=service_workers)
+    if service_workers == "allow":  # a visitor who came from the main page, which registers the worker
+        page.goto(plain_host.site.base_url)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+    open_lab(page, plain_host.site)
+    assert page.evaluate("crossOriginIsolated") is (service_workers == "allow")
+    assert "10000 training and 5000 test images" in run_cell(page, "data")
+    assert cell(page, "data").locator(".lab-figures canvas").count() == 16
