@@ -125,3 +125,31 @@ def test_built_site_has_the_lab_with_filled_cells_and_its_pinned_files():
     for member in PYSCRIPT_WHEELS["files"]:
         assert (dist / "pyodide" / member.rsplit("/", 1)[1]).is_file()
     assert json.loads((dist / "build-info.json").read_text())["pins"]["pyscript"]["version"] == PYSCRIPT["version"]
+
+
+def test_the_server_repeats_the_labs_own_csp_and_the_main_pages_stays_strict():
+    import http.client
+    import threading
+
+    from buildlib.serve import make_server
+
+    dist = dist_dir()
+    if not (dist / LAB_PAGE).is_file():
+        pytest.skip(f"no {dist / LAB_PAGE}: run `python3 build.py` first")
+    server = make_server(dist, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        policies = {}
+        for path in ("/lab.html", "/index.html"):
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            policies[path] = response.getheader("Content-Security-Policy")
+            connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f'content="{policies["/lab.html"]}"' in (dist / LAB_PAGE).read_text()
+    assert "'unsafe-eval'" in policies["/lab.html"] and "worker-src 'self' blob:" in policies["/lab.html"]
+    assert "'unsafe-eval'" not in policies["/index.html"] and "blob:" not in policies["/index.html"]
