@@ -61,7 +61,18 @@ function decorate(script) {
   figures.className = "lab-figures";
   target.prepend(tools);
   target.append(figures);
-  new MutationObserver(() => takeImages(output(script), figures)).observe(output(script), { childList: true, subtree: true, characterData: true });
+  new MutationObserver(() => {
+    untag(output(script));
+    takeImages(output(script), figures);
+  }).observe(output(script), { childList: true, subtree: true, characterData: true });
+}
+
+// PyScript inserts stderr as HTML, so a traceback's `File "<string>", line 5, in <module>` loses its
+// <string> and <module> to the parser as elements; put them back as the text they were.
+function untag(out) {
+  for (const element of out?.querySelectorAll("span *") ?? []) {
+    element.replaceWith(`<${element.localName}>`, ...element.childNodes);
+  }
 }
 
 // A run clears the cell's text output (PyScript) and its pictures (here).
