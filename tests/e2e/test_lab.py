@@ -7,8 +7,6 @@ import re
 
 import pytest
 
-from buildlib.serve import SiteHandler
-from conftest import PageOpener, served
 from e2e_page import READY_TIMEOUT_MS, RUN_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
@@ -154,18 +152,6 @@ def test_the_lab_reads_well_on_a_phone(pages):
     assert "forward:" in run_cell(page, "dense")
     button = cell(page, "dense").locator(".py-editor-run-button").bounding_box()
     assert button["x"] + button["width"] <= 390 and button["width"] >= 24
-
-
-class NoIsolation(SiteHandler):
-    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP headers
-
-
-@pytest.fixture
-def plain_host(chromium, built_site):
-    with served(built_site, handler=NoIsolation) as site:
-        opener = PageOpener(chromium, site)
-        yield opener
-        opener.close_and_check()
 
 
 @pytest.mark.parametrize("service_workers", ["allow", "block"])
