@@ -11,7 +11,10 @@ Measures, in the same run so the numbers can be compared:
   and next to a hand-written reference kernel (bench/reference_kernel.py) run in a bare Pyodide worker in
   the same browser;
 - wall time from pressing Train with the default settings to 97% accuracy;
-- prediction latency from the end of a stroke (pointerup) to updated bars, idle and while training.
+- prediction latency from the end of a stroke (pointerup) to updated bars, idle and while training;
+- the lab page's (lab.html) time to its first runnable cell, next to the same floor page.
+
+  python3 bench/browser.py --lab [--runs 3] measures the lab alone and rewrites only the report's lab section.
 """
 
 from __future__ import annotations
@@ -210,6 +213,29 @@ def open_page(browser, url: str):
     return context, page, ready_ms, finished
 
 
+def lab_ready_ms(browser, url: str) -> float:
+    """Cold load of the lab: performance.now() when every cell can run (lab.js stamps body[data-ready-ms])."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-lab=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+    ready = float(page.evaluate("document.body.dataset.readyMs"))
+    context.close()
+    return ready
+
+
+def measure_lab(browser, base_url: str, runs: int) -> dict:
+    """Alternate cold loads of the floor page and of the lab, as for the main page."""
+    floor_ms, lab_ms = [], []
+    for i in range(runs):
+        print(f"lab load {i + 1}/{runs}: floor, lab ...", flush=True)
+        context, _, ready, _ = open_page(browser, base_url.rstrip("/") + FLOOR_PATH)
+        floor_ms.append(ready)
+        context.close()
+        lab_ms.append(lab_ready_ms(browser, base_url + "lab.html"))
+    return {"lab_floor_ms": floor_ms, "lab_ms": lab_ms, "lab_load_average": os.getloadavg()[0]}
+
+
 def draw(page, digit: int, pause_before_up_ms: int = 0) -> None:
     """Like e2e_page.draw_with_mouse, but after each pen-up it waits for one new prediction only (not for
     them to settle), so the latency probes see each pen-up on its own."""
@@ -340,6 +366,7 @@ def run(runs: int) -> dict:
             if i < runs - 1:
                 context.close()
         results.update(floor_ms=floor_ms, page_ms=page_ms, downloads=downloads)
+        results.update(measure_lab(browser, base_url, runs))
 
         print("prediction latency, idle ...", flush=True)
         results["latency_idle_ms"] = measure_latencies(page, LATENCY_STROKES)
@@ -509,19 +536,70 @@ def write_report(r: dict, command: str) -> str:
         epochs,
         "",
     ]
-    text = "\n".join(lines)
+    text = "\n".join(lines) + lab_section(r, command)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text)
     return text
 
 
+LAB_HEADING = "## The lab page (lab.html)"
+
+
+def lab_section(r: dict, command: str) -> str:
+    floor, lab = statistics.median(r["lab_floor_ms"]) / 1000, statistics.median(r["lab_ms"]) / 1000
+    ratio = statistics.median(b / a for a, b in zip(r["lab_floor_ms"], r["lab_ms"]))
+    return "\n".join([
+        "", LAB_HEADING, "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, headless Chromium, {os.cpu_count()} "
+        f"shared cores, load average {r['lab_load_average']:.1f} when the loads ended (times are noisy; the ratio "
+        "is firmer).",
+        "",
+        f"- Time to the first runnable cell, over the floor page's time to Pyodide + numpy: **{ratio:.2f} x** (median "
+        f"of {len(r['lab_ms'])} load pairs); medians {lab:.2f} s (lab) and {floor:.2f} s (floor) on this machine at "
+        "this load, not what a visitor waits.",
+        "- Taken as `performance.now()` when `body[data-lab=ready]` appears (lab.js: PyScript has set up every "
+        "cell, after the setup cell's Python, numpy and files are ready), in a fresh browser context. The lab "
+        "loads more than the floor: PyScript and its code editor, and numpy through micropip (with micropip and "
+        f"packaging). Floor: {', '.join(f'{x / 1000:.2f}' for x in r['lab_floor_ms'])} s; lab: "
+        f"{', '.join(f'{x / 1000:.2f}' for x in r['lab_ms'])} s.",
+        "",
+    ])
+
+
+def rewrite_lab_section(r: dict, command: str) -> str:
+    """Replace (or add) only the lab section of the existing report."""
+    text = REPORT.read_text() if REPORT.is_file() else "# Browser benchmark\n"
+    text = text.split("\n" + LAB_HEADING + "\n")[0].rstrip("\n") + "\n" + lab_section(r, command)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(text)
+    return text
+
+
+def run_lab(runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server, base_url = start_server()
+    warm_server(base_url)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_executable())
+        results = measure_lab(browser, base_url, runs)
+        browser.close()
+    server.shutdown()
+    return results
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold loads of the floor and of the page (default 5)")
+    parser.add_argument("--lab", action="store_true", help="measure only the lab page; rewrite only its section")
     args = parser.parse_args(argv)
     if not (DIST / "index.html").is_file():
         print("dist/ is not built: run `python3 build.py` first.", file=sys.stderr)
         return 1
+    if args.lab:
+        command = "python3 bench/browser.py --lab" + (f" --runs {args.runs}" if args.runs != 5 else "")
+        print(rewrite_lab_section(run_lab(args.runs), command)[-1200:])
+        return 0
     results = run(args.runs)
     (REPORT.parent / "browser.json").write_text(json.dumps(results, indent=1) + "\n")
     print(write_report(results, "python3 bench/browser.py" + (f" --runs {args.runs}" if args.runs != 5 else "")))

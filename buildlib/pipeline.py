@@ -1,5 +1,6 @@
-"""The build, step by step: fetch and verify, copy the page and Pyodide, bundle mlp_core, pack MNIST,
-train (or reuse) the shipped model, write build-info.json, swap the finished site into dist/."""
+"""The build, step by step: fetch and verify, copy the pages, Pyodide and PyScript, fill the lab's cells,
+bundle mlp_core, pack MNIST, train (or reuse) the shipped model, write build-info.json, swap the finished
+site into dist/."""
 
 import json
 import platform
@@ -8,8 +9,9 @@ from pathlib import Path
 
 from . import site as site_lib
 from .fetch import fetch_all
+from .lab import write_lab
 from .model import pretrained_model
-from .paths import cache_dir, dist_dir
+from .paths import WEB_DIR, cache_dir, dist_dir
 from .pins import all_pins
 from .shards import cached_shards, print_shards
 from .sizes import format_report, size_report
@@ -26,7 +28,11 @@ def build(quick_model: bool = False) -> Path:
         site_lib.copy_page(stage)
         for name, path in fetched.pyodide_files.items():
             site_lib.copy_into(stage, f"pyodide/{name}", path)
-        site_lib.copy_into(stage, f"pyodide/{fetched.numpy_wheel.name}", fetched.numpy_wheel)
+        for wheel in [fetched.numpy_wheel, *fetched.pyscript_wheels]:
+            site_lib.copy_into(stage, f"pyodide/{wheel.name}", wheel)
+        for name, path in fetched.pyscript_files.items():
+            site_lib.copy_into(stage, f"pyscript/{name}", path)
+        write_lab(WEB_DIR, stage)
         bundled = site_lib.write_bundle(stage / "py" / "bundle.zip")
 
         mnist = load_mnist(fetched.mnist_dir)

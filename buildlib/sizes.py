@@ -1,6 +1,7 @@
 """The size report: bytes a visitor downloads before the first prediction.
 
-That is everything in the site except the lazily fetched data shards (data/) and build-info.json:
+That is everything in the site except the lazily fetched data shards (data/), build-info.json and the lab page's
+own files (lab.html, lab/, pyscript/ and the micropip + packaging wheels its PyScript installs numpy with):
 the page (HTML, CSS, JS, the worker), Pyodide's core files, the numpy wheel, py/bundle.zip and
 model/pretrained.npz. "gzip" is the file gzip-compressed at level 6, as a static host that compresses
 on the fly sends it; "sent" is what this project's server (and GitHub Pages) puts on the wire:
@@ -8,11 +9,13 @@ gzip for the types it compresses, raw for the rest.
 """
 
 import gzip
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from .pins import PYSCRIPT_WHEELS
 from .serve import COMPRESSIBLE
 
-NOT_BEFORE_FIRST_PREDICTION = ("data/", "build-info.json")
+LAB_ONLY = ("lab.html", "lab/", "pyscript/", *(f"pyodide/{PurePosixPath(m).name}" for m in PYSCRIPT_WHEELS["files"]))
+NOT_BEFORE_FIRST_PREDICTION = ("data/", "build-info.json", *LAB_ONLY)
 
 
 def first_prediction_files(site: Path) -> list:

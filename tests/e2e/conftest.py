@@ -19,7 +19,7 @@ import pytest
 
 from browser_launch import chromium_executable, launch_chromium
 from buildlib.paths import dist_dir
-from buildlib.serve import make_server
+from buildlib.serve import SiteHandler, make_server
 from buildlib.site import staleness
 
 # Files without which the page cannot work; their absence means the build did not run.
@@ -226,6 +226,19 @@ def module_pages(chromium, site):
     opener = PageOpener(chromium, site)
     yield opener
     opener.close_and_check()
+
+
+class NoIsolation(SiteHandler):
+    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP headers
+
+
+@pytest.fixture
+def plain_host(chromium, built_site):
+    """Like `pages`, on a server that sends no isolation headers (as GitHub Pages)."""
+    with served(built_site, handler=NoIsolation) as site:
+        opener = PageOpener(chromium, site)
+        yield opener
+        opener.close_and_check()
 
 
 @dataclass

@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from buildlib.serve import SiteHandler
-from conftest import PageOpener, served
 from e2e_page import open_ready, start_training, wait_state
 
 pytestmark = pytest.mark.browser
@@ -65,18 +63,6 @@ def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
     page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · 2nd stopped'", timeout=30_000)
     assert finish(page) > 0.95
     assert shared_steps(page) == 0
-
-
-class NoIsolation(SiteHandler):
-    isolation_headers = {}  # what GitHub Pages serves: no COOP/COEP headers
-
-
-@pytest.fixture
-def plain_host(chromium, built_site):
-    with served(built_site, handler=NoIsolation) as site:
-        opener = PageOpener(chromium, site)
-        yield opener
-        opener.close_and_check()
 
 
 def test_a_host_without_isolation_gets_it_from_a_service_worker(plain_host):

@@ -1,0 +1,168 @@
+"""The lab page (lab.html): PyScript cells on the site's own Pyodide, run in order, edited, broken, stopped.
+
+One page runs every cell with "Run all" once (module fixture); the tests after it edit cells on that page.
+"""
+
+import re
+
+import pytest
+
+from e2e_page import READY_TIMEOUT_MS, RUN_TIMEOUT_MS
+
+pytestmark = pytest.mark.browser
+
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+LEAKY_RELU = '''class ReLU(Module):
+    """Leaky: a small slope for negative inputs."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return self.infer(x)
+
+    def infer(self, x):
+        return np.where(x > 0, x, 0.01 * x)
+
+    def backward(self, grad, need_input_grad=True):
+        return grad * np.where(self.x > 0, 1.0, 0.01)
+
+
+print(ReLU().forward(np.array([-2.0, -0.5, 0.0, 1.5])))
+'''
+
+
+def cell(page, name: str):
+    """The editor PyScript put right after the cell's <script>."""
+    return page.locator(f'script[data-cell="{name}"] + py-editor')
+
+
+def output(page, name: str) -> str:
+    return cell(page, name).locator(".py-editor-output").inner_text()
+
+
+def open_lab(page, site) -> None:
+    page.goto(site.base_url + "lab.html")
+    page.wait_for_selector("body[data-lab=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+
+
+def run_cell(page, name: str) -> str:
+    """Press the cell's Run button and wait until PyScript gives the button back; returns the output."""
+    button = cell(page, name).locator(".py-editor-run-button")
+    button.click()
+    button.and_(page.locator(":not(.running)")).wait_for(timeout=RUN_TIMEOUT_MS)
+    return output(page, name)
+
+
+def set_code(page, name: str, code: str) -> None:
+    """Replace a cell's code through PyScript's own `code` property of the cell's script."""
+    page.evaluate("([name, code]) => { document.querySelector(`script[data-cell='${name}']`).code = code; }", [name, code])
+
+
+def code_of(page, name: str) -> str:
+    return page.evaluate("name => document.querySelector(`script[data-cell='${name}']`).code", name)
+
+
+@pytest.fixture(scope="module")
+def lab(module_pages):
+    """One lab page on which "Run all" ran every cell."""
+    page, watch = module_pages.open()
+    open_lab(page, module_pages.site)
+    page.click("#run-all")
+    page.wait_for_function("() => !document.body.dataset.running && /ran|stopped/.test(document.querySelector('#lab-status').textContent)",
+                           timeout=RUN_TIMEOUT_MS)
+    return page, watch
+
+
+def test_run_all_runs_every_cell_and_shows_its_results(lab):
+    page, watch = lab
+    assert page.inner_text("#lab-status") == "All cells ran."
+    assert page.locator(".py-editor-output span").count() == 0, "a cell wrote to stderr"
+    assert "10000 training and 5000 test images of 784 pixels" in output(page, "data")
+    assert cell(page, "data").locator(".lab-figures canvas").count() == 16
+    assert "gradient check passed" in output(page, "gradcheck")
+    losses = [float(x) for x in re.findall(r"mean training loss ([\d.]+)", output(page, "sgd"))]
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    accuracy = float(re.search(r"test accuracy: ([\d.]+)%", output(page, "evaluate")).group(1))
+    assert accuracy > 90, f"the short training run reached {accuracy}% on the test subset"
+    weights = cell(page, "weights").locator(".lab-figures canvas")
+    assert weights.count() == 40
+    assert weights.first.evaluate("c => { const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;"
+                                  " return new Set(d.filter((_, i) => i % 4 === 0)).size; }") > 20  # a picture, not a flat square
+    captions = cell(page, "answers").locator("figcaption").all_inner_texts()
+    assert len(captions) == 24 and all(re.fullmatch(r"\d( ✗ \(\d\))?", c) for c in captions)
+    assert "#lab-images" not in page.inner_text("main"), "a picture line was left as text"
+    watch.assert_clean()  # every request went to the site's own origin, no console error
+
+
+def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_back(lab):
+    page, _ = lab
+    original_relu = code_of(page, "relu")
+    loss_line = re.compile(r"loss of the small network: ([\d.]+)")
+    relu_loss = float(loss_line.search(output(page, "gradcheck")).group(1))
+
+    set_code(page, "relu", LEAKY_RELU)
+    assert run_cell(page, "relu").strip() == "[-0.02  -0.005  0.     1.5  ]"
+    checked = run_cell(page, "gradcheck")  # builds its network with Sequential.mlp, which uses the edited ReLU
+    assert "gradient check passed" in checked
+    assert float(loss_line.search(checked).group(1)) != relu_loss
+
+    cell(page, "relu").locator(".lab-restore").click()
+    assert code_of(page, "relu") == original_relu
+    assert run_cell(page, "relu").strip() == "[0.  0.  0.  1.5]"
+    assert float(loss_line.search(run_cell(page, "gradcheck")).group(1)) == relu_loss
+
+
+def test_an_error_shows_its_traceback_in_the_cell_and_later_cells_still_run(lab):
+    page, watch = lab
+    watch.allow_console_error("ZeroDivisionError|PythonError")
+    set_code(page, "loss", "def broken(x):\n    return x / 0\n\n\nbroken(1)\n")
+    shown = run_cell(page, "loss")
+    assert "Traceback" in shown and "ZeroDivisionError" in shown
+    assert 'line 2, in broken' in shown and 'in <module>' in shown  # the cell's own frames, as Python wrote them
+    assert cell(page, "loss").locator(".py-editor-output span").count() > 0  # PyScript's error style
+    assert "test accuracy" in run_cell(page, "evaluate")
+    cell(page, "loss").locator(".lab-restore").click()
+    assert "loss 0.4170" in run_cell(page, "loss")
+
+
+def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
+    page, _ = lab
+    set_code(page, "sgd", code_of(page, "sgd").replace("epochs = 4", "epochs = 1000"))
+    button = cell(page, "sgd").locator(".py-editor-run-button")
+    button.click()
+    cell(page, "sgd").locator(".py-editor-output", has_text="epoch 1:").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.once("dialog", lambda dialog: dialog.accept())  # PyScript asks "Stop evaluating this code?"
+    button.click()
+    # Stopping ends the worker and sets the cells up again on a new Python, keeping their edited code.
+    page.wait_for_function("() => document.querySelector(`script[data-cell='sgd']`).code?.includes('epochs = 1000')",
+                           timeout=READY_TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('script[data-cell]')].every(s => s.target?.querySelector('.py-editor-run-button'))",
+                           timeout=READY_TIMEOUT_MS)
+    assert "forward:" in run_cell(page, "dense")  # the new Python runs cells
+
+
+def test_the_lab_reads_well_on_a_phone(pages):
+    page, watch = pages.open(**PHONE)
+    open_lab(page, pages.site)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the lab is {overflow}px wider than the phone screen"
+    assert "forward:" in run_cell(page, "dense")
+    button = cell(page, "dense").locator(".py-editor-run-button").bounding_box()
+    assert button["x"] + button["width"] <= 390 and button["width"] >= 24
+
+
+@pytest.mark.parametrize("service_workers", ["allow", "block"])
+def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, service_workers):
+    """Pictures come from printed lines, not from the worker touching the page, so the lab needs no shared
+    memory: it works whether or not the main page's service worker (web/coi-sw.js) isolates the site."""
+    page, _ = plain_host.open(service_workers=service_workers)
+    if service_workers == "allow":  # a visitor who came from the main page, which registers the worker
+        page.goto(plain_host.site.base_url)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+    open_lab(page, plain_host.site)
+    assert page.evaluate("crossOriginIsolated") is (service_workers == "allow")
+    assert "10000 training and 5000 test images" in run_cell(page, "data")
+    assert cell(page, "data").locator(".lab-figures canvas").count() == 16
