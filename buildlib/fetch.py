@@ -191,8 +191,6 @@ def npm_files(pin: dict, cache: Path) -> dict:
 
 def fetch_all(cache: Path) -> Fetched:
     """Fetch (or reuse) and verify every pinned artifact. Raises BuildError with a readable message."""
-    from mlp_core.data import MNIST_FILES  # the MNIST hashes live next to the reader
-
     print(f"Fetching pinned artifacts into {cache}", flush=True)
     pyodide_files = npm_files(PYODIDE, cache)
     print(f"  pyodide@{PYODIDE['version']}: {len(pyodide_files)} core files, sha256 ok", flush=True)
