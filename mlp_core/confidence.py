@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import softmax
+from .nn import softmax
 
 # A verdict is "unsure" below this calibrated top probability (checked on bench/tune_handwriting.py's set).
 MIN_CONFIDENCE = 0.6
