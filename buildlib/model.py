@@ -49,7 +49,7 @@ def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool =
     if trained:
         print(f"Training the pretrained model, recipe {label}, on all 60,000 images...", flush=True)
         started = time.perf_counter()
-        # The page's AdamW (tested equal to nn.AdamW up to float rounding): the weights the page would train.
+        # FusedAdamW, as the page and the CLI train: `python -m mlp_core train --recipe shipped` gives these weights.
         trainer = Trainer(recipe, mnist["train_x"], mnist["train_y"], adamw=FusedAdamW)
         while True:
             progress = trainer.run(max_seconds=2)  # short calls: each epoch is printed as it ends
