@@ -4,11 +4,11 @@ can build into temporary folders without touching the real ones."""
 import os
 from pathlib import Path
 
+from .pins import MNIST
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB_DIR = ROOT / "web"
 MLP_CORE_DIR = ROOT / "mlp_core"
-
-
 CACHE_DIR_ENV = "MLP_CACHE_DIR"
 
 
@@ -22,10 +22,8 @@ def npm_dir(pin: dict, cache: Path) -> Path:
     return cache / "npm" / f"{pin['name'].lstrip('@').replace('/', '-')}-{pin['version']}"
 
 
-def mnist_dir(cache: Path = None) -> Path:
+def mnist_dir(cache: Path | None = None) -> Path:
     """The fetched MNIST IDX files (`python3 build.py fetch` puts them there; `build.py mnist-dir` prints it)."""
-    from .pins import MNIST
-
     return npm_dir(MNIST, cache or cache_dir()) / "package" / MNIST["data_dir"]
 
 
