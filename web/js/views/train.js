@@ -176,10 +176,10 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       lossChart.add("loss", trace.steps / run.plan.steps_per_epoch, trace.smoother.push(loss));
     }
     const total = run.plan.total_samples;
-    const split = { value: Math.min(1, p.samples_seen / total), coresText: coresText(p.split), cores: p.split ? "2" : "1", sharedSteps: p.shared_steps };
+    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(p.split), cores: p.split ? "2" : "1", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
-      return show({ ...split, text: `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…` });
+      return show({ ...numbers, text: `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…` });
     }
     const now = performance.now() / 1000;
     trace.samples.push([now, p.samples_seen]);
@@ -188,7 +188,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     const rate = now > t0 ? (p.samples_seen - s0) / (now - t0) : 0;
     const text = p.done ? "Measuring test accuracy…" : `Epoch ${p.epoch} of ${p.epochs} · ${Math.round(100 * p.samples_seen / total)}%`;
     const measured = rate > 0 && now - t0 > 0.5 ? { throughput: count(Math.round(rate)), eta: formatDuration((total - p.samples_seen) / rate) } : {};
-    show({ ...split, text, ...measured });
+    show({ ...numbers, text, ...measured });
   }
 
   function onEpoch({ epoch, loss, train_acc: trainAcc, val_acc: valAcc, seconds, model, model_bytes: bytes }) {
