@@ -552,8 +552,8 @@ function showPrediction(reply) {
   ui.prediction.textContent = digit === null ? "–" : unsure ? "?" : String(digit);
   ui.confidence.textContent = digit === null ? ""
     : !unsure ? `${(100 * reply.probs[digit]).toFixed(1)}% sure`
-    : reply.reason === "flat" ? `Not like a digit; closest ${sure(digit)} or ${sure(reply.runner_up)}`
-    : `Unsure: ${sure(digit)} or ${sure(reply.runner_up)}?`;
+    : reply.reason === "low confidence" ? `Unsure: ${sure(digit)} or ${sure(reply.runner_up)}?`
+    : `Not like a digit; closest ${sure(digit)} or ${sure(reply.runner_up)}`;
   views.showBars(ui.bars, digit === null ? null : reply.probs, digit);
   views.showSeen(ui.seen, digit === null ? null : reply.image);
 }
