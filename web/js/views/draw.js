@@ -70,6 +70,6 @@ function confidenceText(p) {
   if (!p) return "";
   if (!p.unsure) return `${(100 * p.probs[p.digit]).toFixed(1)}% sure`;
   const option = (d) => `${d} (${(100 * p.probs[d]).toFixed(0)}%)`;
-  if (p.reason === "flat") return `Not like a digit; closest ${option(p.digit)} or ${option(p.runnerUp)}`;
-  return `Unsure: ${option(p.digit)} or ${option(p.runnerUp)}?`;
+  if (p.reason === "low confidence") return `Unsure: ${option(p.digit)} or ${option(p.runnerUp)}?`;
+  return `Not like a digit; closest ${option(p.digit)} or ${option(p.runnerUp)}`;
 }
