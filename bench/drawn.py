@@ -277,7 +277,8 @@ def write_report(path: Path, r: dict) -> None:
         "# Drawn-digit benchmark",
         "",
         f"Model: `{r['model']}` (sha256 {r['model_sha256'][:12]}…, {r['model_sizes']}). Command: `{r['command']}` "
-        f"({r['date']}, CPython, numpy {np.__version__}). The machine was shared with other jobs; no timings are reported.",
+        f"({r['date']}, code at commit {r['commit']}, CPython, numpy {np.__version__}). The machine was shared with other "
+        "jobs; no timings are reported.",
         "",
         "Every set below comes from a source the preprocessing did not generate; nothing is drawn with the thinning "
         "`to_mnist` uses. The style catalogue's numbers are on its REPORT split only (bench/strokes/report.py); "
@@ -338,7 +339,7 @@ def write_report(path: Path, r: dict) -> None:
                   f"rasteriser, the worker's Pyodide numpy) and the CPython path (the polyline rendered by bench/pen.py) give the same "
                   f"digit on {comparison['agree']}. Mean absolute difference between the 28x28 image the page shows (#seen) and "
                   f"CPython's: median {comparison['image_gap_median']:.3f}, max {comparison['image_gap_max']:.3f} (pixel values 0..1).",
-                  "", "| drawing | placement, speed | label | page | CPython | page's own pad ink through CPython |",
+                  "", "| drawing | placement, speed | label | page | CPython | the ink the page sent, through CPython |",
                   "|---|---|---|---|---|---|"]
         for d in comparison["differences"]:
             own = "–" if d["page_ink_in_cpython"] is None else \
@@ -423,6 +424,7 @@ def main(argv=None) -> int:
     report = {
         "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
+        "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
         "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison,
         "how": how_made(args.soft_pen_count, uci_count),
@@ -442,6 +444,17 @@ def main(argv=None) -> int:
     out.with_suffix(".json").write_text(json_lines(slim))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
+
+
+def checkout_commit() -> str:
+    """The commit the benchmark ran at, with "+changes" when the checkout differs from it."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no", "--", "mlp_core", "web", "bench") else "")
 
 
 def json_lines(report: dict) -> str:
