@@ -422,7 +422,7 @@ def main(argv=None) -> int:
     comparison = compare_paths(page, cpython_page_items, model) if page else None
     command = "OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/drawn.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     report = {
-        "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "model": shown_path(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
         "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
@@ -430,7 +430,8 @@ def main(argv=None) -> int:
         "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
-                     *([f"# the page records in {args.page_json} were drawn by the same command with --page --page-out {args.page_json}"]
+                     *([f"# {args.page_json} holds the records of a page run by this command with --page --page-out "
+                        f"{args.page_json} instead of --page-json (the same drawings, drawn again: the page's answers are deterministic)"]
                        if args.page_json else []),
                      ".venv/bin/python -m bench.strokes.preview report /tmp/report.png  # look at the REPORT strokes"],
     }
@@ -446,6 +447,14 @@ def main(argv=None) -> int:
     return 0
 
 
+def shown_path(path: Path) -> str:
+    """A path as the report shows it: relative to the checkout when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 def checkout_commit() -> str:
     """The commit the benchmark ran at, with "+changes" when the checkout differs from it."""
     import subprocess
@@ -454,7 +463,8 @@ def checkout_commit() -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no", "--", "mlp_core", "web", "bench") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "mlp_core", "web", "bench", ":(exclude)bench/reports")
+    return commit + ("+changes" if changed else "")
 
 
 def json_lines(report: dict) -> str:
