@@ -347,6 +347,14 @@ def write_report(path: Path, r: dict) -> None:
             lines.append(f"| {d['style']} ({d['variant']}) | {d['placement']}, {d['speed']} | {d['label']} | "
                          f"{d['page']} {percent(d['page_conf'])} | {d['cpython']} {percent(d['cpython_conf'])} | {own} |")
         lines += ["", r.get("comparison_note", "")]
+    lines += ["", "## Caveats", "",
+              "- The catalogue is one author's idea of each style: smooth lines and elliptic arcs in a unit box, 2 variants per "
+              "style and split, so a style's figure moves by 12.5 points per drawing on the page. The unsteady-hand set adds "
+              "wobble, slant and turn, but neither is a crowd of real writers; the UCI digits are, at 8x8.",
+              "- The page run draws each stroke with a mouse at a fixed spacing of pointer events; a finger or pen on a phone "
+              "sends its own events (the pad and the pipeline are the same).",
+              "- The soft-pen MNIST set keeps MNIST's shapes; it measures pens, sizes and positions, not styles.",
+              "- Per-class rows with few drawings (the page's e2e strokes: 4 per digit) say little about a class."]
     lines += ["", "## How the sets were made", ""] + [f"- **{name}**: {text}" for name, text in r["how"].items()]
     lines += ["", "## Commands", "", "```sh"] + r["commands"] + ["```", ""]
     path.write_text("\n".join(lines) + "\n")
