@@ -11,8 +11,8 @@ which `mlp_core.preprocess.to_mnist` uses):
   grown by an octagonal pen, edges blurred, placed at random sizes and positions on a 280 px canvas);
 - the UCI optical digits (13 writers MNIST never saw; evaluation only, never trained or tuned on);
 - MNIST test itself.
-The catalogue's TUNE split is the only one a design may be chosen on (`--split tune` writes its numbers
-elsewhere); this report gives REPORT's.
+The catalogue's TUNE split is the only one a design may be chosen on (`--split tune --out FILE` measures
+it alone, with no test data, and never into bench/reports/); this report gives REPORT's.
 
     OPENBLAS_NUM_THREADS=1 python bench/drawn.py [--model dist/model/pretrained.npz] [--page] [--site dist]
 
@@ -43,10 +43,10 @@ from mlp_core import preprocess  # noqa: E402
 SEED = 20261201
 ECE_BINS = 15
 CONFIDENT = 0.9  # "shown at >= 90%"
-CANVAS = 280  # the page's ink grid side (bench/pen.page_pen reads it from pad.js)
-# MNIST test digits re-rendered with soft pens (counts and ranges; px on the 280 px canvas).
-SOFT_PEN_COUNT = 2000
 UNSTEADY_COPIES = 2  # unsteady-hand copies of each catalogue drawing at each placement (CPython path)
+CANVAS = pen.page_pen()[0]  # the page's ink grid side, read from pad.js
+# MNIST test digits re-rendered with soft pens (count, and ranges: shares of the canvas, threshold, px).
+SOFT_PEN_COUNT = 2000
 SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
 
 
