@@ -11,8 +11,8 @@ which `mlp_core.preprocess.to_mnist` uses):
   grown by an octagonal pen, edges blurred, placed at random sizes and positions on a 280 px canvas);
 - the UCI optical digits (13 writers MNIST never saw; evaluation only, never trained or tuned on);
 - MNIST test itself.
-The catalogue's TUNE split is the only one a design may be chosen on (`--split tune` writes its numbers
-elsewhere); this report gives REPORT's.
+The catalogue's TUNE split is the only one a design may be chosen on (`--split tune --out FILE` measures
+it alone, with no test data, and never into bench/reports/); this report gives REPORT's.
 
     OPENBLAS_NUM_THREADS=1 python bench/drawn.py [--model dist/model/pretrained.npz] [--page] [--site dist]
 
@@ -43,10 +43,10 @@ from mlp_core import preprocess  # noqa: E402
 SEED = 20261201
 ECE_BINS = 15
 CONFIDENT = 0.9  # "shown at >= 90%"
-CANVAS = 280  # the page's ink grid side (bench/pen.page_pen reads it from pad.js)
-# MNIST test digits re-rendered with soft pens (counts and ranges; px on the 280 px canvas).
-SOFT_PEN_COUNT = 2000
 UNSTEADY_COPIES = 2  # unsteady-hand copies of each catalogue drawing at each placement (CPython path)
+CANVAS = pen.page_pen()[0]  # the page's ink grid side, read from pad.js
+# MNIST test digits re-rendered with soft pens (count, and ranges: shares of the canvas, threshold, px).
+SOFT_PEN_COUNT = 2000
 SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
 
 
@@ -277,7 +277,8 @@ def write_report(path: Path, r: dict) -> None:
         "# Drawn-digit benchmark",
         "",
         f"Model: `{r['model']}` (sha256 {r['model_sha256'][:12]}…, {r['model_sizes']}). Command: `{r['command']}` "
-        f"({r['date']}, CPython, numpy {np.__version__}). The machine was shared with other jobs; no timings are reported.",
+        f"({r['date']}, code at commit {r['commit']}, CPython, numpy {np.__version__}). The machine was shared with other "
+        "jobs; no timings are reported.",
         "",
         "Every set below comes from a source the preprocessing did not generate; nothing is drawn with the thinning "
         "`to_mnist` uses. The style catalogue's numbers are on its REPORT split only (bench/strokes/report.py); "
@@ -338,7 +339,7 @@ def write_report(path: Path, r: dict) -> None:
                   f"rasteriser, the worker's Pyodide numpy) and the CPython path (the polyline rendered by bench/pen.py) give the same "
                   f"digit on {comparison['agree']}. Mean absolute difference between the 28x28 image the page shows (#seen) and "
                   f"CPython's: median {comparison['image_gap_median']:.3f}, max {comparison['image_gap_max']:.3f} (pixel values 0..1).",
-                  "", "| drawing | placement, speed | label | page | CPython | page's own pad ink through CPython |",
+                  "", "| drawing | placement, speed | label | page | CPython | the ink the page sent, through CPython |",
                   "|---|---|---|---|---|---|"]
         for d in comparison["differences"]:
             own = "–" if d["page_ink_in_cpython"] is None else \
@@ -346,6 +347,14 @@ def write_report(path: Path, r: dict) -> None:
             lines.append(f"| {d['style']} ({d['variant']}) | {d['placement']}, {d['speed']} | {d['label']} | "
                          f"{d['page']} {percent(d['page_conf'])} | {d['cpython']} {percent(d['cpython_conf'])} | {own} |")
         lines += ["", r.get("comparison_note", "")]
+    lines += ["", "## Caveats", "",
+              "- The catalogue is one author's idea of each style: smooth lines and elliptic arcs in a unit box, 2 variants per "
+              "style and split, so a style's figure moves by 12.5 points per drawing on the page. The unsteady-hand set adds "
+              "wobble, slant and turn, but neither is a crowd of real writers; the UCI digits are, at 8x8.",
+              "- The page run draws each stroke with a mouse at a fixed spacing of pointer events; a finger or pen on a phone "
+              "sends its own events (the pad and the pipeline are the same).",
+              "- The soft-pen MNIST set keeps MNIST's shapes; it measures pens, sizes and positions, not styles.",
+              "- Per-class rows with few drawings (the page's e2e strokes: 4 per digit) say little about a class."]
     lines += ["", "## How the sets were made", ""] + [f"- **{name}**: {text}" for name, text in r["how"].items()]
     lines += ["", "## Commands", "", "```sh"] + r["commands"] + ["```", ""]
     path.write_text("\n".join(lines) + "\n")
@@ -422,14 +431,16 @@ def main(argv=None) -> int:
     comparison = compare_paths(page, cpython_page_items, model) if page else None
     command = "OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/drawn.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     report = {
-        "model": str(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "model": shown_path(model_path), "model_sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
+        "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
         "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison,
         "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
-                     *([f"# the page records in {args.page_json} were drawn by the same command with --page --page-out {args.page_json}"]
+                     *([f"# {args.page_json} holds the records of a page run by this command with --page --page-out "
+                        f"{args.page_json} instead of --page-json (the same drawings, drawn again: the page's answers are deterministic)"]
                        if args.page_json else []),
                      ".venv/bin/python -m bench.strokes.preview report /tmp/report.png  # look at the REPORT strokes"],
     }
@@ -443,6 +454,26 @@ def main(argv=None) -> int:
     out.with_suffix(".json").write_text(json_lines(slim))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
+
+
+def shown_path(path: Path) -> str:
+    """A path as the report shows it: relative to the checkout when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def checkout_commit() -> str:
+    """The commit the benchmark ran at, with "+changes" when the checkout differs from it."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "mlp_core", "web", "bench", ":(exclude)bench/reports")
+    return commit + ("+changes" if changed else "")
 
 
 def json_lines(report: dict) -> str:
