@@ -49,6 +49,7 @@ class Dense(Module):
         return x @ self.weights + self.biases
 
     def backward(self, grad, need_input_grad=True):
+        # grads are filled in place ([...] =): the optimizer holds these very arrays.
         self.grads["weights"][...] = self.x.T @ grad  # dL/dW
         self.grads["biases"][...] = grad.sum(axis=0)  # dL/db
         # dL/dx; the first layer's is never used, and skipping it saves a quarter of a step's arithmetic.
