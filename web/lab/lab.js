@@ -33,8 +33,8 @@ document.addEventListener("py-editor", (event) => {
 }, true);
 
 function ready() {
-  if (document.body.dataset.lab !== "ready") {
-    document.body.dataset.readyMs = String(Math.round(performance.now()));  // time to the first runnable cell
+  if (!document.body.dataset.readyMs) {  // the first time only: the time to the first runnable cell
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
   }
   document.body.dataset.lab = "ready";
   runAll.disabled = false;
