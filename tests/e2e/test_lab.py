@@ -137,6 +137,9 @@ def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
     page.once("dialog", lambda dialog: dialog.accept())  # PyScript asks "Stop evaluating this code?"
     button.click()
     # Stopping ends the worker and sets the cells up again on a new Python, keeping their edited code.
+    page.wait_for_selector("body[data-lab=loading]", state="attached")
+    assert page.is_disabled("#run-all")
+    page.wait_for_selector("body[data-lab=ready]", state="attached", timeout=READY_TIMEOUT_MS)
     page.wait_for_function("() => document.querySelector(`script[data-cell='sgd']`).code?.includes('epochs = 1000')",
                            timeout=READY_TIMEOUT_MS)
     page.wait_for_function("() => [...document.querySelectorAll('script[data-cell]')].every(s => s.target?.querySelector('.py-editor-run-button'))",

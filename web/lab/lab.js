@@ -33,8 +33,8 @@ document.addEventListener("py-editor", (event) => {
 }, true);
 
 function ready() {
-  if (document.body.dataset.lab !== "ready") {
-    document.body.dataset.readyMs = String(Math.round(performance.now()));  // time to the first runnable cell
+  if (!document.body.dataset.readyMs) {  // the first time only: the time to the first runnable cell
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
   }
   document.body.dataset.lab = "ready";
   runAll.disabled = false;
@@ -75,12 +75,21 @@ function untag(out) {
   }
 }
 
-// A run clears the cell's text output (PyScript) and its pictures (here).
+// A run clears the cell's text output (PyScript) and its pictures (here). A Stop that was confirmed has
+// removed the cells by the time the click is handled: Python restarts, and "ready" comes again.
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.(".py-editor-run-button");
-  if (button && !button.classList.contains("running")) {
+  if (!button) return;
+  if (!button.classList.contains("running")) {
     button.closest("py-editor")?.querySelector(".lab-figures")?.replaceChildren();
+    return;
   }
+  setTimeout(() => {
+    if (button.isConnected) return;  // the Stop was cancelled
+    document.body.dataset.lab = "loading";
+    runAll.disabled = true;
+    status.textContent = "Restarting Python… then run the cells above the one you stopped again.";
+  });
 }, true);
 
 // PyScript appends printed lines as text nodes; a line carrying pictures is replaced by the pictures,
@@ -144,6 +153,7 @@ runAll.addEventListener("click", async () => {
   let stoppedAt = null;
   for (const [i, script] of cells.entries()) {
     status.textContent = `Running cell ${i + 1} of ${cells.length}…`;
+    if (!runButton(script)) { stoppedAt = i + 1; break; }  // Python is restarting
     const doneRunning = finished(script);
     runButton(script).click();
     if (!(await doneRunning) || failed(script)) { stoppedAt = i + 1; break; }
