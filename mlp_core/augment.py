@@ -2,8 +2,7 @@
 
 One random affine warp per image, sampled bilinearly with one batched gather, and one blend per image
 towards the max (thicker) or min (thinner) of the four pixels around each sample point. Everything is
-vectorised across the batch: the page may run this in Pyodide, where NumPy has no BLAS or SIMD
-(bench/drawn.py reports its cost per batch next to a training step).
+vectorised across the batch: the page may run this in Pyodide, where NumPy has no BLAS or SIMD.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import numpy as np
 from .mnist import IMAGE_SIDE
 
 SIDE = IMAGE_SIDE
-CENTRE = (SIDE - 1) / 2.0
+PIVOT = (SIDE - 1) / 2.0  # the image's middle (13.5), which warps turn and scale about
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def _random_affine(rng, strengths, count):
 
 
 # Output pixel coordinates relative to the centre, shared by every batch.
-_GRID_ROWS, _GRID_COLS = (np.mgrid[0:SIDE, 0:SIDE].reshape(2, -1).astype(np.float32) - np.float32(CENTRE))
+_GRID_ROWS, _GRID_COLS = (np.mgrid[0:SIDE, 0:SIDE].reshape(2, -1).astype(np.float32) - np.float32(PIVOT))
 _STRIDE = SIDE + 3  # padded image side: a zero border of one pixel before and two after
 
 
@@ -100,7 +99,7 @@ def _warp(images, inverse, shift, thickness):
     count = images.shape[0]
     # Output pixel p samples the source at inverse @ (p - centre - shift) + centre; the +1 moves
     # coordinates into the padded frame.
-    offset = np.float32(CENTRE + 1.0) - np.einsum("bij,bj->bi", inverse, shift)
+    offset = np.float32(PIVOT + 1.0) - np.einsum("bij,bj->bi", inverse, shift)
     src_r = inverse[:, 0, 0:1] * _GRID_ROWS
     src_r += inverse[:, 0, 1:2] * _GRID_COLS
     src_r += offset[:, 0:1]

@@ -24,10 +24,9 @@ MIN_TOTAL_INK = 2.0
 SIZE = IMAGE_SIDE
 FIT_BOX = 20
 # Where the centre of mass lands, in pixel-index coordinates (MNIST's own mean is about (14, 14)).
-CENTRE = 14.0
-# Pen width, in output pixels, of the redrawn stroke. Calibrated on MNIST itself (bench/drawn.py
-# reports the calibration): at this width the average ink of to_mnist(upsampled MNIST digit)
-# matches the average ink of MNIST digits.
+CENTRE = 14.0  # MNIST's mean centre of mass, not the image's middle (13.5)
+# Pen width, in output pixels, of the redrawn stroke (normalise_stroke=True only): at this width the
+# average ink of to_mnist(upsampled MNIST digit) matches the average ink of MNIST digits.
 PEN_WIDTH = 2.3
 # The stroke is redrawn SUPERSAMPLE times finer than the output and then area-averaged (anti-aliasing).
 SUPERSAMPLE = 4
