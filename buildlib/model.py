@@ -99,11 +99,39 @@ def calibrate(model, recipe, held_x, held_y, test_x, test_y) -> dict:
     }
 
 
+def train_shipped(recipe, mnist: dict, label: str):
+    """The shipped model of ``recipe``, trained and calibrated as the build does it (bench/claims.py trains
+    other seeds through here, so its figures are of what the build ships)."""
+    from mlp_core.fast import FusedAdamW
+    from mlp_core.trainer import Trainer
+
+    train_x, train_y, held_x, held_y = training_sets(recipe, mnist)
+    print(f"Training the pretrained model, recipe {label}, {recipe.sizes}, on {len(train_x):,} images "
+          f"({recipe.synthetic_styles:,} synthetic; {len(held_y):,} MNIST images held out)...", flush=True)
+    started = time.perf_counter()
+    # The page's AdamW (tested equal to nn.AdamW up to float rounding): the weights the page would train.
+    trainer = Trainer(recipe, train_x, train_y, adamw=FusedAdamW)
+    while True:
+        progress = trainer.run(max_seconds=2)  # short calls: each epoch is printed as it ends
+        for result in progress["epoch_results"]:
+            print(f"  epoch {result['epoch']}/{progress['epochs']}: loss {result['loss']:.4f}, "
+                  f"train acc {result['train_acc']:.4f} ({time.perf_counter() - started:.0f} s)", flush=True)
+        if progress["diverged"]:
+            raise BuildError(f"training the pretrained model diverged: {progress['diverged']}")
+        if progress["done"]:
+            break
+    model = trainer.model
+    accuracy = model.accuracy(mnist["test_x"], mnist["test_y"])
+    # The trainer already wrote the recipe and per-epoch results into the metadata.
+    model.metadata.update({"name": "pretrained", "test_accuracy": accuracy})
+    if held_y is not None:
+        model.metadata.update(calibrate(model, recipe, held_x, held_y, mnist["test_x"], mnist["test_y"]))
+    return model
+
+
 def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool = False) -> dict:
     """Train (or reuse) the shipped model. Returns {path, key, recipe, test_accuracy, quick, trained}."""
     from mlp_core import load_model, save_model
-    from mlp_core.fast import FusedAdamW
-    from mlp_core.trainer import Trainer
 
     recipe = shipped_recipe(quick)
     key = model_key(recipe, mnist_hashes)
@@ -111,27 +139,9 @@ def pretrained_model(mnist: dict, mnist_hashes: dict, cache: Path, quick: bool =
     label = f"'{SHIPPED_RECIPE}'" + (f" (quick: {QUICK_EPOCHS} epoch)" if quick else "")
     trained = not path.is_file()
     if trained:
-        train_x, train_y, held_x, held_y = training_sets(recipe, mnist)
-        print(f"Training the pretrained model, recipe {label}, {recipe.sizes}, on {len(train_x):,} images "
-              f"({recipe.synthetic_styles:,} synthetic; {len(held_y):,} MNIST images held out)...", flush=True)
         started = time.perf_counter()
-        # The page's AdamW (tested equal to nn.AdamW up to float rounding): the weights the page would train.
-        trainer = Trainer(recipe, train_x, train_y, adamw=FusedAdamW)
-        while True:
-            progress = trainer.run(max_seconds=2)  # short calls: each epoch is printed as it ends
-            for result in progress["epoch_results"]:
-                print(f"  epoch {result['epoch']}/{progress['epochs']}: loss {result['loss']:.4f}, "
-                      f"train acc {result['train_acc']:.4f} ({time.perf_counter() - started:.0f} s)", flush=True)
-            if progress["diverged"]:
-                raise BuildError(f"training the pretrained model diverged: {progress['diverged']}")
-            if progress["done"]:
-                break
-        model = trainer.model
-        accuracy = model.accuracy(mnist["test_x"], mnist["test_y"])
-        # The trainer already wrote the recipe and per-epoch results into the metadata.
-        model.metadata.update({"name": "pretrained", "test_accuracy": accuracy, "quick_build": quick})
-        if held_y is not None:
-            model.metadata.update(calibrate(model, recipe, held_x, held_y, mnist["test_x"], mnist["test_y"]))
+        model = train_shipped(recipe, mnist, label)
+        model.metadata["quick_build"] = quick
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{key}.tmp-{os.getpid()}.npz")
         save_model(model, tmp)
