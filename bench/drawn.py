@@ -327,7 +327,7 @@ def write_report(path: Path, r: dict) -> None:
         unsure = sum(x["unsure"] for x in r["page"])
         lines += ["", f"The page showed an \"unsure\" state on {unsure} of {len(r['page'])} drawings "
                   "(read from a data attribute on #prediction/#confidence containing \"unsure\", or the words "
-                  "\"unsure\"/\"not sure\" in their text; today's page has no such state)."]
+                  "\"unsure\"/\"not sure\" in their text)."]
     if r["page"]:
         errors = r["page"][0].get("page_errors")
         if errors is not None:
