@@ -14,6 +14,7 @@ export const COMMANDS = {
   reset: { ask: [], reply: ["state", "model"] },
   export_model: { ask: [], reply: ["bytes", "model"] },
   import_model: { ask: ["bytes", "source"], reply: ["model"] },
+  measure: { ask: [], reply: ["model"] },
   ping: { ask: [], reply: ["state"] },
 };
 

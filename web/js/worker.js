@@ -343,6 +343,12 @@ function importModel(id, { bytes, source }) {
   reply(id, "import_model", call("import_model", { data: new Uint8Array(bytes), source: source || {} }));
 }
 
+// An uploaded model's accuracy, measured here on MNIST test rather than taken from its file.
+async function measure(id) {
+  await ensureData({ purpose: "inspect" });
+  reply(id, "measure", call("measure"));
+}
+
 async function inspect(id, { count }) {
   await ensureData({ purpose: "inspect" });
   const result = call("inspect", { count: count || 48 });
@@ -358,6 +364,7 @@ const handlers = {
   pause, resume, stop, reset,
   export_model: exportModel,
   import_model: importModel,
+  measure,
   ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),
 };
 
