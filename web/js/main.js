@@ -12,6 +12,8 @@ import { mountDraw } from "./views/draw.js";
 import { mountTrain } from "./views/train.js";
 import { mountInspect } from "./views/inspect.js";
 import { mountFiles } from "./views/files.js";
+import { mountOffline } from "./views/offline.js";
+import { keepFocus } from "./views/focus.js";
 
 const store = createStore();
 const client = new WorkerClient({ onEvent, onDead: workerDied });
@@ -54,6 +56,8 @@ mountDraw(page);
 const train = mountTrain(page);
 mountInspect(page);
 mountFiles(page);
+const offline = mountOffline(page);
+keepFocus(store);
 
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
@@ -85,6 +89,7 @@ async function boot() {
     say("Python is ready. Draw a digit, or train your own network.");
     await restoreSavedModel();
     markReady();
+    offline.start();
   } catch (error) {
     failedToStart(error);
   }

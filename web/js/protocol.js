@@ -15,6 +15,7 @@ export const COMMANDS = {
   export_model: { ask: [], reply: ["bytes", "model"] },
   import_model: { ask: ["bytes", "source"], reply: ["model"] },
   measure: { ask: [], reply: ["model"] },
+  offline_sizes: { ask: ["config"], reply: ["train_sizes"] },
   ping: { ask: [], reply: ["state"] },
 };
 

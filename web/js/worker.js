@@ -349,6 +349,16 @@ async function measure(id) {
   reply(id, "measure", call("measure"));
 }
 
+// Which training-set sizes a run of `config` could use offline: its shards are in the service worker's cache.
+async function offlineSizes(id, { config }) {
+  const index = await getManifest();
+  const cached = [];
+  for (const shard of index.shards) {
+    if (self.caches && await caches.match(new URL(`data/${shard.file}`, base).href)) cached.push(shard.file);
+  }
+  reply(id, "offline_sizes", call("offline_sizes", { manifest: index, config, cached }));
+}
+
 async function inspect(id, { count }) {
   await ensureData({ purpose: "inspect" });
   const result = call("inspect", { count: count || 48 });
@@ -365,6 +375,7 @@ const handlers = {
   export_model: exportModel,
   import_model: importModel,
   measure,
+  offline_sizes: offlineSizes,
   ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),
 };
 

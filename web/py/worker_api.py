@@ -50,6 +50,7 @@ COMMANDS = {
     "export_model": {"ask": [], "reply": ["bytes", "model"]},
     "import_model": {"ask": ["bytes", "source"], "reply": ["model"]},
     "measure": {"ask": [], "reply": ["model"]},
+    "offline_sizes": {"ask": ["config"], "reply": ["train_sizes"]},
     "ping": {"ask": [], "reply": ["state"]},
 }
 # Worker -> page events and their fields (web/js/protocol.js EVENTS).
@@ -258,15 +259,35 @@ def _ranges_for(request):
     return [train, test] + ([validation] if validation else [])
 
 
-def shards_needed(manifest, request):
-    """Files of the manifest that cover the request and are not loaded yet."""
+def _files_for(manifest, request):
+    """Files of the manifest that cover the request, in manifest order."""
     wanted = []
     for split, start, stop in _ranges_for(request):
         for shard in manifest["shards"]:
             overlaps = shard["split"] == split and shard["start"] < stop and shard["start"] + shard["count"] > start
-            if overlaps and shard["file"] not in _session.shards and shard["file"] not in wanted:
+            if overlaps and shard["file"] not in wanted:
                 wanted.append(shard["file"])
-    return {"files": wanted}
+    return wanted
+
+
+def shards_needed(manifest, request):
+    """Files of the manifest that cover the request and are not loaded yet."""
+    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards]}
+
+
+def offline_sizes(manifest, config, cached):
+    """The form's training-set sizes a run of `config` can use with no network: every shard it needs
+    (training, validation, test) is loaded already or among `cached` (the service worker's cache)."""
+    have = set(cached) | set(_session.shards)
+    sizes = []
+    for size in recipes()["train_sizes"]:
+        try:
+            files = _files_for(manifest, {**config, "purpose": "train", "train_size": size})
+        except ValueError:  # a size this config cannot train on
+            continue
+        if have.issuperset(files):
+            sizes.append(size)
+    return {"train_sizes": sizes}
 
 
 def add_shard(shard, data):
@@ -426,7 +447,7 @@ def inspect(count):
 # The functions worker.js calls by name (use_helper aside, see there).
 CALLS = {fn.__name__: fn for fn in (
     set_manifest, recipes, model_info, load_pretrained, import_model, measure, export_model, abandon_run, reset_model,
-    predict, shards_needed, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
+    predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
 
 
 def call(name, fields=None):
