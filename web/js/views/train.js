@@ -3,6 +3,7 @@
 
 import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
+import { newId } from "../saved-model.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
 // The run's charts and numbers are drawn at most a few times a second, though progress arrives 20
@@ -12,7 +13,7 @@ const RENDER_INTERVAL_MS = 250;
 // What the rate and time-left show when nothing runs (stopped, finished, failed, reset): the placeholder.
 const NOT_RUNNING = { throughput: undefined, eta: undefined };
 
-export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel }) {
+export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, choosePretrained }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = {
     form: $("#train-form"), settings: $("#settings"), hidden: $("#hidden"), optimizer: $("#optimizer"), lr: $("#lr"),
@@ -119,7 +120,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }
     clearRun();
     trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
-    store.update({ run: { config, plan: null, savedEpoch: 0 }, phase: "training", shown: { text: "Preparing data…" } });
+    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" } });
     client.watchTraining(true);
     say("Downloading the training images you chose…");
     try {
@@ -289,11 +290,11 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
   ui.reset.addEventListener("click", () => guarded(async () => {
     const reply = await client.request("reset");
     client.watchTraining(false);
-    await forgetSavedModel();
+    choosePretrained();
     clearRun();
     store.update({ run: null, phase: "idle" });
     setModel(reply.model, "pretrained", null);
-    say("Back to the pretrained model. Your trained model was removed from this browser.");
+    say("Back to the pretrained model. Your saved models stay in “Your models” below.");
   }));
 
   // ---- drawing from the store ------------------------------------------------------------------
