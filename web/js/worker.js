@@ -161,13 +161,24 @@ function getManifest() {
   return manifest;
 }
 
+// A bad copy must not stay in the service worker's cache (coi-sw.js), where every retry would find it again.
+async function forgetCached(url) {
+  if (!self.caches) return;
+  for (const name of await caches.keys()) await (await caches.open(name)).delete(url.href);
+}
+
 // Download, verify and unpack one shard; retries on network errors, truncation and hash mismatch.
 function fetchShard(shard, onBytes) {
   return withRetries(async () => {
-    const bytes = await fetchBytes(new URL(`data/${shard.file}`, base), onBytes);
-    if (shard.bytes && bytes.byteLength !== shard.bytes) throw new Error(`${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`);
-    const hash = await sha256Hex(bytes);
-    if (hash !== shard.sha256) throw new Error(`${shard.file} failed its sha256 check`);
+    const url = new URL(`data/${shard.file}`, base);
+    const bytes = await fetchBytes(url, onBytes);
+    let problem = null;
+    if (shard.bytes && bytes.byteLength !== shard.bytes) problem = `${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`;
+    else if (await sha256Hex(bytes) !== shard.sha256) problem = `${shard.file} failed its sha256 check`;
+    if (problem) {
+      await forgetCached(url);
+      throw new Error(problem);
+    }
     return gunzip(bytes);
   });
 }
