@@ -1,7 +1,8 @@
 import { register } from "./offline.js";
 
-// Cross-origin isolation where the host cannot send the headers (GitHub Pages): register coi-sw.js
-// (also the offline service worker, offline.js), which adds them to every response of this origin, and reload once so the page loads under it.
+// Cross-origin isolation where the host cannot send the headers (GitHub Pages): register coi-sw.js (the
+// site's one service worker, see offline.js), which adds them to every response of this origin, and reload
+// once so the page loads under it.
 // Where it cannot work (no service workers, or the browser ignores the worker's headers) the page
 // goes on without isolation, on one core; a session flag keeps it from reloading twice.
 

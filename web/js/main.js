@@ -112,10 +112,9 @@ function failedToStart(error) {
 }
 
 async function restoreSavedModel() {
-  const interrupted = interruptedRun;
   // A reload in the middle of a run: say what became of it (a run keeps its model from its first epoch on).
-  const before = !interrupted ? "" : interrupted.savedEpoch > 0
-    ? `The page was reloaded during a training run: the run stopped, its model after epoch ${interrupted.savedEpoch} was kept. `
+  const before = !interruptedRun ? "" : interruptedRun.savedEpoch > 0
+    ? `The page was reloaded during a training run: the run stopped, its model after epoch ${interruptedRun.savedEpoch} was kept. `
     : "The page was reloaded during a training run, before its first epoch ended: that run was lost (nothing of it had been saved). ";
   let model = null;
   try {
