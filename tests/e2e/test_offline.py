@@ -84,3 +84,13 @@ def test_after_one_visit_the_page_loads_predicts_and_trains_offline_and_says_whe
         watch.allow_console_error(r"Failed to (fetch|load resource)|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED")
     finally:
         opener.close_and_check()
+
+
+def test_the_site_is_installable(pages):
+    page, _ = pages.open()
+    page.goto(pages.site.base_url)
+    saved_offline(page)
+    cdp = page.context.new_cdp_session(page)
+    assert cdp.send("Page.getAppManifest").get("errors") == []
+    errors = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    assert set(errors) <= {"in-incognito"}, errors  # Playwright's contexts are incognito: nothing else may be missing
