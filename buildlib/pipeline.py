@@ -1,12 +1,13 @@
-"""The build, step by step: fetch and verify, copy the pages, Pyodide and PyScript, fill the lab's cells,
-bundle mlp_core, pack MNIST, train (or reuse) the shipped model, write build-info.json, swap the finished
-site into dist/."""
+"""The build, step by step: fetch and verify, copy the pages, Pyodide, PyScript and the browser libraries,
+fill the lab's cells, bundle mlp_core, pack MNIST, train (or reuse) the shipped model, make the icons and the
+service worker's precache list, write build-info.json, swap the finished site into dist/."""
 
 import json
 import platform
 import shutil
 from pathlib import Path
 
+from . import offline
 from . import site as site_lib
 from .fetch import fetch_all
 from .lab import write_lab
@@ -26,6 +27,8 @@ def build(quick_model: bool = False) -> Path:
         from mlp_core.data import MNIST_FILES, load_mnist
 
         site_lib.copy_page(stage)
+        for relative, path in fetched.site_libraries.items():
+            site_lib.copy_into(stage, relative, path)
         for name, path in fetched.pyodide_files.items():
             site_lib.copy_into(stage, f"pyodide/{name}", path)
         for wheel in [fetched.numpy_wheel, *fetched.pyscript_wheels]:
@@ -42,6 +45,8 @@ def build(quick_model: bool = False) -> Path:
 
         model = pretrained_model(mnist, MNIST_FILES, cache, quick=quick_model)
         site_lib.copy_into(stage, "model/pretrained.npz", model["path"])
+        offline.write_icons(stage)
+        precached = offline.write_service_worker(stage)  # last file of the site: it lists all the others
 
         report = size_report(stage)
         info = {
@@ -51,6 +56,7 @@ def build(quick_model: bool = False) -> Path:
             "mnist_sha256": MNIST_FILES,
             "bundle": bundled,
             "model": {name: value for name, value in model.items() if name != "path"},
+            "precached": len(precached),
             "shards": {"count": len(manifest["shards"]), "bytes": sum(s["bytes"] for s in manifest["shards"])},
             "first_prediction_download": report,
         }

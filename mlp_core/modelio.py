@@ -40,7 +40,8 @@ def _array_names(layer_count):
 
 
 def model_to_bytes(model):
-    """The .npz bytes of ``model``."""
+    """The .npz bytes of ``model``; a model whose outputs can be NaN or infinite is never written."""
+    check_outputs(model, "this model")
     header = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -119,7 +120,43 @@ def _parse(data, source):
             if i > 0:
                 layers.append(ReLU())
             layers.append(Dense(weights, biases))
-    return Model(Sequential(layers), header["input_mean"], header["input_std"], header["metadata"])
+    return check_outputs(Model(Sequential(layers), header["input_mean"], header["input_std"], header["metadata"]), source)
+
+
+PROBE_SEED = 0
+PROBE_ROWS = 16
+OUTPUT_HEADROOM = 1e3  # a layer's bound must stay this far below the dtype's largest float (rounding, sums)
+
+
+def output_bound(model):
+    """An upper bound (float64) on |value| of every layer's output for any input in [0, 1], by interval
+    arithmetic: |x @ W + b| <= |x| @ |W| + |b| elementwise; ReLU only shrinks values."""
+    low, high = (0.0 - model.input_mean) / model.input_std, (1.0 - model.input_mean) / model.input_std
+    bound = np.full(model.sizes[0], max(abs(low), abs(high)))
+    worst = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in model.network.dense_layers():
+            bound = bound @ np.abs(layer.weights.astype(np.float64)) + np.abs(layer.biases.astype(np.float64))
+            worst = max(worst, float(bound.max()))
+    return worst if math.isfinite(worst) else math.inf
+
+
+def check_outputs(model, source):
+    """``model`` back if its outputs are finite for every input in [0, 1] (the bound) and on a probe batch
+    (blank, full and random images); else ModelFileError: such a model would answer NaN."""
+    limit = float(np.finfo(model.dtype).max) / OUTPUT_HEADROOM
+    bound = output_bound(model)
+    if not bound < limit:
+        raise ModelFileError(f"{source} is refused: its weights are so large that its outputs can overflow "
+                             f"(a layer can reach {bound:.3g}, the limit for {model.dtype} is {limit:.3g}); "
+                             "it would answer NaN")
+    rng = np.random.default_rng(PROBE_SEED)
+    probe = np.concatenate([np.zeros((1, INPUT_SIZE)), np.ones((1, INPUT_SIZE)), rng.random((PROBE_ROWS - 2, INPUT_SIZE))])
+    with np.errstate(all="ignore"):
+        probs = model.predict_proba(probe.astype(model.dtype))
+    if not np.all(np.isfinite(probs)):
+        raise ModelFileError(f"{source} is refused: it answers NaN or infinite probabilities on test images")
+    return model
 
 
 def _read_header(array, source):

@@ -87,6 +87,8 @@ def bad_files():
         "wrong dtype": (replaced(good, weights_0=weights.astype(np.float64)), "float32"),
         "nan weights": (replaced(good, weights_0=nan_weights), "NaN"),
         "inf biases": (replaced(good, biases_1=inf_biases), "NaN or infinite"),
+        "finite but huge weights": (replaced(good, weights_0=np.full_like(weights, 3e38)), "can overflow"),
+        "huge last layer": (replaced(good, weights_1=arrays_of(good)["weights_1"] * np.float32(1e37)), "can overflow"),
         "pickled object array": (pickled.getvalue(), "damaged"),
         "missing array": (replaced(good, biases_1=None), "missing"),
         "extra array": (replaced(good, extra=np.zeros(3)), "unexpected"),
@@ -158,3 +160,15 @@ def test_fuzz_mutated_model_only_raises_model_file_error(mutations, keep):
     # A mutation the format cannot notice (e.g. in zip padding) must still give a working model.
     probs = model.predict_proba(np.full((2, 784), 0.5))
     assert probs.shape == (2, 10) and np.all(np.isfinite(probs))
+
+
+def test_output_bound_holds_and_a_model_that_would_answer_nan_is_never_written():
+    from mlp_core.modelio import check_outputs, output_bound
+
+    model = make_model()
+    x = np.random.default_rng(1).random((64, model.sizes[0])).astype(model.dtype)
+    assert np.abs(model.logits(x)).max() <= output_bound(model)
+    assert check_outputs(model, "m") is model
+    model.network.dense_layers()[0].weights[:] = 3e38  # finite, yet every output overflows to inf / NaN
+    with pytest.raises(ModelFileError, match="can overflow"):
+        model_to_bytes(model)

@@ -95,6 +95,27 @@ def test_shards_needed_covers_the_training_range_the_test_split_and_validation(s
     assert "train-01.bin.gz" not in files  # images 2,000-3,999 are neither trained on nor held out
 
 
+def test_offline_sizes_are_those_whose_every_shard_is_cached_or_loaded(session):
+    sizes = worker_api.recipes()["train_sizes"]
+    assert worker_api.offline_sizes(session, _config(), [])["train_sizes"] == []
+    everything = [s["file"] for s in session["shards"]]
+    assert worker_api.offline_sizes(session, _config(), everything)["train_sizes"] == sizes
+    # The first training shard, the validation and the test set: the sizes that fit in one shard only.
+    first = worker_api.shards_needed(session, {"purpose": "train", **_config(train_size=SHARD)})["files"]
+    assert worker_api.offline_sizes(session, _config(), first)["train_sizes"] == [n for n in sizes if n <= SHARD]
+
+
+def test_an_uploaded_files_accuracy_is_its_claim_until_measured(session):
+    _load_all_shards(session)
+    network = Sequential.mlp((INPUT_SIZE, 16, 10), "he", np.random.default_rng(0), "float32")
+    data = modelio.model_to_bytes(Model(network, metadata={"test_accuracy": 1.0}))
+    info = worker_api.import_model(data, {"kind": "uploaded", "name": "x.npz"})["model"]
+    assert info["metadata"]["claimed_test_accuracy"] == 1.0 and "test_accuracy" not in info["metadata"]
+    measured = worker_api.measure()["model"]["metadata"]["test_accuracy"]
+    x, y = worker_api._images("test", 0, TEST_COUNT)
+    assert measured == Model(network).accuracy(x, y) < 0.5  # an untrained network, whatever its file says
+
+
 def test_plan_comes_from_the_trainer_even_when_the_batch_exceeds_the_training_set(session):
     _load_all_shards(session)
     plan = worker_api.start_run(_config(train_size=200, batch=4096))

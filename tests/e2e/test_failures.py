@@ -39,7 +39,7 @@ def answer_tampered(route):
 
 @pytest.mark.parametrize("fault, reason", [(answer_404, "404"), (answer_tampered, "sha256")], ids=["missing", "tampered"])
 def test_bad_data_shard_gives_a_clear_error_and_a_retry_works(pages, fault, reason):
-    page, watch = pages.open()
+    page, watch = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
     watch.allow_console_error(r"Failed to load resource|shard|sha-?256|hash|corrupt|gzip|404")
     page.route(TRAIN_SHARDS, fault)
     open_ready(page, pages.site)
@@ -129,7 +129,7 @@ def abort_late(route):
 
 @pytest.mark.parametrize("fault", [lambda route: route.abort("connectionfailed"), abort_late], ids=["at-once", "late"])
 def test_worker_that_cannot_load_is_reported_and_restart_brings_it_back(pages, fault):
-    page, watch = pages.open()
+    page, watch = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
     watch.allow_console_error(r".")  # the failed fetch and the worker's own report
     page.route("**/pyodide.asm.wasm", fault)
     page.goto(pages.site.base_url)

@@ -1,6 +1,7 @@
 """Keeping work: download the model, upload it back, refuse bad files, survive a reload."""
 
 import io
+import json
 import re
 
 import numpy as np
@@ -60,6 +61,18 @@ def with_nan_weight(arrays: dict) -> bytes:
     return npz_bytes({**arrays, name: poisoned})
 
 
+def with_huge_weights(arrays: dict) -> bytes:
+    """Finite weights so large (3e38) that every output overflows: the page must refuse the file."""
+    name = largest_float_array(arrays)
+    return npz_bytes({**arrays, name: np.full_like(arrays[name], 3e38)})
+
+
+def with_header(arrays: dict, **metadata) -> dict:
+    header = json.loads(arrays["model_json"].tobytes())
+    header["metadata"].update(metadata)
+    return {**arrays, "model_json": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+
+
 def with_pickled_array(arrays: dict) -> bytes:
     """A model whose largest array is stored as an object array (np.savez pickles it)."""
     name = largest_float_array(arrays)
@@ -83,9 +96,12 @@ def model_page(module_pages):
 
 
 def upload_and_wait_for_message(page, name: str, data: bytes) -> tuple[str, str]:
+    """Upload, then wait for the page's last word on it (a loaded file is measured on MNIST test first)."""
     before = page.evaluate("window.__messages")
     upload(page, name, data)
     page.wait_for_function("n => window.__messages > n", arg=before, timeout=60_000)  # text and kind are set together
+    page.wait_for_function("() => !document.querySelector('#message').textContent.includes('Measuring')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled")  # the upload's work is done
     return message(page)
 
 
@@ -107,6 +123,7 @@ BAD_FILES = {
     "garbage": lambda arrays: bytes(range(256)) * 40,
     "pickled": with_pickled_array,
     "nan-weights": with_nan_weight,
+    "huge-weights": with_huge_weights,
 }
 
 
@@ -121,6 +138,19 @@ def test_bad_upload_is_refused_and_changes_nothing(model_page, tmp_path, kind):
     assert message_kind == "error" and text, f"{kind}: the page should refuse the file, it said {text!r}"
     assert active_model(page) == shown_before
     np.testing.assert_allclose(probs_of(page, 3), before, atol=1e-6)
+
+
+def test_an_uploaded_files_accuracy_is_measured_not_taken_from_the_file(model_page, tmp_path):
+    page = model_page
+    arrays = model_arrays(download_model(page, tmp_path))
+    scrambled = np.random.default_rng(0).permutation(arrays["weights_0"])  # finite, but reads digits badly
+    data = npz_bytes(with_header({**arrays, "weights_0": scrambled}, test_accuracy=1.0))
+    kind, text = upload_and_wait_for_message(page, "claims-100.npz", data)
+    assert kind != "error", text
+    shown = active_model(page)
+    measured = re.search(r"([\d.]+)% test", shown)
+    assert measured and float(measured.group(1)) < 50, f"the header must show the measured accuracy: {shown!r}"
+    assert "100.0%" not in shown
 
 
 def test_reload_keeps_the_last_trained_model(pages):
@@ -152,3 +182,36 @@ def test_reload_during_training_restores_the_model_of_the_last_completed_epoch(p
     assert epoch and 1 <= int(epoch.group(1)) < 20, f"expected the model of a completed epoch, the page said {restored!r}"
     assert active_model(page) != shipped
     assert page.get_attribute("body", "data-state") == "idle"  # the interrupted run is not resumed behind the user's back
+    assert "reloaded during a training run" in restored, restored
+
+
+def test_a_reload_before_the_first_epoch_ends_says_the_run_was_lost(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    start_training(page, train_size=50000, epochs=20)  # the first epoch takes far longer than this test
+    page.reload()
+    wait_ready(page)
+    text = message(page)[1]
+    assert "before its first epoch" in text and "lost" in text, text
+    assert active_model(page).startswith("pretrained"), active_model(page)
+
+
+def test_two_tabs_keep_each_others_models_and_a_reset_deletes_nothing(pages):
+    first, _ = pages.open()
+    second = first.context.new_page()  # same browser storage, as two tabs are
+    for page, hidden in ((first, "32"), (second, "48")):  # two architectures: the list tells them apart
+        open_ready(page, pages.site)
+        train_to_end(page, train_size=5000, epochs=1, hidden=hidden)
+    second_model = active_model(second)
+    first.click("#reset")
+    first.wait_for_function("() => document.querySelector('#message').textContent.includes('pretrained')")
+    for page in (first, second):
+        page.wait_for_function("() => document.querySelector('#saved-models').dataset.count === '2'")
+        details = page.inner_text("#saved-models")
+        assert "784-32-10" in details and "784-48-10" in details and "% test" in details, details
+    second.reload()
+    wait_ready(second)
+    assert active_model(second) == second_model.replace("trained here", "your saved model, a finished run"), active_model(second)
+
+    first.click("#saved-models li:last-child [data-action=delete]")
+    second.wait_for_function("() => document.querySelector('#saved-models').dataset.count === '1'")

@@ -54,7 +54,7 @@ def test_the_helper_computes_part_of_the_batches(pages):
 
 
 def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
-    page, watch = pages.open()
+    page, watch = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
     watch.allow_console_error(r"Failed to load resource|404")
     open_ready(page, pages.site)
     page.route("**/py/bundle.zip", lambda route: route.fulfill(status=404, body="not found"))  # only the helper asks now

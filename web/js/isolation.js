@@ -1,5 +1,8 @@
-// Cross-origin isolation where the host cannot send the headers (GitHub Pages): register coi-sw.js,
-// which adds them to every response of this origin, and reload once so the page loads under it.
+import { register } from "./offline.js";
+
+// Cross-origin isolation where the host cannot send the headers (GitHub Pages): register coi-sw.js (the
+// site's one service worker, see offline.js), which adds them to every response of this origin, and reload
+// once so the page loads under it.
 // Where it cannot work (no service workers, or the browser ignores the worker's headers) the page
 // goes on without isolation, on one core; a session flag keeps it from reloading twice.
 
@@ -18,7 +21,7 @@ export async function reloadIsolated() {
     // A browser may block service workers without saying so: then `ready` never comes.
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("the service worker did not start")), ACTIVATION_TIMEOUT_MS));
     await Promise.race([
-      navigator.serviceWorker.register(new URL("../coi-sw.js", import.meta.url), { scope: "./" }).then(() => navigator.serviceWorker.ready),
+      register().then(() => navigator.serviceWorker.ready),
       timeout,
     ]);
     sessionStorage.setItem(RELOADED, "1");

@@ -12,8 +12,12 @@ import { mountDraw } from "./views/draw.js";
 import { mountTrain } from "./views/train.js";
 import { mountInspect } from "./views/inspect.js";
 import { mountFiles } from "./views/files.js";
+import { mountOffline } from "./views/offline.js";
+import { mountModels } from "./views/models.js";
+import { keepFocus } from "./views/focus.js";
 
 const store = createStore();
+const interruptedRun = saved.interruptedRun();  // read before anything marks this visit's own runs
 const client = new WorkerClient({ onEvent, onDead: workerDied });
 
 // ---- what every card may do ------------------------------------------------------------------
@@ -40,20 +44,30 @@ function setModel(model, label, bytes = undefined) {
   store.update({ model, modelLabel: label, ...(bytes !== undefined ? { modelBytes: bytes } : {}) });
 }
 
-// Keep a model in IndexedDB for the next visit; a failure is said, the model still answers.
+// Keep the model that answers now in IndexedDB, under its run's id (a new one for an upload), for the next
+// visit and the "Your models" list; a failure is said, the model still answers.
 function saveInBrowser(bytes, label, failed = "Could not save the model in this browser") {
-  return saved.saveModel(bytes, label).catch((error) => say(`${failed}: ${error.message}`, "error"));
+  const id = store.state.run ? store.state.run.id : saved.newId();
+  return saved.saveModel(id, bytes, label, store.state.model).then(() => models.refresh())
+    .catch((error) => say(`${failed}: ${error.message}`, "error"));
 }
 
-const forgetSavedModel = () => saved.forgetModel().catch(() => {});
+// After Reset a reload restores the pretrained model; the saved models stay in the list.
+const choosePretrained = () => saved.choose("pretrained");
 
-const page = { store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel, restartPython };
+const page = { store, client, say, guarded, setModel, saveInBrowser, choosePretrained, restartPython };
 mountPage(store);
 const loading = mountLoading();
 mountDraw(page);
 const train = mountTrain(page);
 mountInspect(page);
 mountFiles(page);
+const offline = mountOffline(page);
+const models = mountModels(page);
+store.subscribe((state, previous) => {  // the run in progress, so that a reload can say it interrupted it
+  if (!previous || previous.run !== state.run) saved.markRun(state.run);
+});
+keepFocus(store);
 
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
@@ -85,6 +99,7 @@ async function boot() {
     say("Python is ready. Draw a digit, or train your own network.");
     await restoreSavedModel();
     markReady();
+    offline.start();
   } catch (error) {
     failedToStart(error);
   }
@@ -97,21 +112,26 @@ function failedToStart(error) {
 }
 
 async function restoreSavedModel() {
+  // A reload in the middle of a run: say what became of it (a run keeps its model from its first epoch on).
+  const before = !interruptedRun ? "" : interruptedRun.savedEpoch > 0
+    ? `The page was reloaded during a training run: the run stopped, its model after epoch ${interruptedRun.savedEpoch} was kept. `
+    : "The page was reloaded during a training run, before its first epoch ended: that run was lost (nothing of it had been saved). ";
   let model = null;
   try {
-    model = await saved.loadModel();
+    model = await saved.loadChosen();
+    await models.refresh();
   } catch (error) {
-    return say(`Saved models are not available in this browser (${error.message}).`, "info");
+    return say(`${before}Saved models are not available in this browser (${error.message}).`, "info");
   }
-  if (!model) return;
+  if (!model) return before && say(`${before}The pretrained model answers.`);
   try {
     const reply = await client.request("import_model", { bytes: model.bytes.slice(0), source: { kind: "restored" } });
     setModel(reply.model, `your saved model, ${model.label}`, model.bytes);
-    say(`Restored your last model from this browser (${model.label}, saved ${new Date(model.savedAt).toLocaleString()}).`);
+    say(`${before}Restored your model from this browser (${model.label}, saved ${new Date(model.savedAt).toLocaleString()}).`);
   } catch (error) {
-    // Kept, not deleted: the next trained or uploaded model replaces it, and Reset removes it.
-    say(`Your saved model (${model.label}) could not be loaded, so the pretrained model answers: ${error.message}. `
-      + "It stays in this browser until you train or upload another model, or press Reset.", "error");
+    // Kept, not deleted: it stays in "Your models" until deleted there.
+    say(`${before}Your saved model (${model.label}) could not be loaded, so the pretrained model answers: ${error.message}. `
+      + "It stays in “Your models” below until you delete it.", "error");
   }
 }
 

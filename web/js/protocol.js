@@ -14,6 +14,8 @@ export const COMMANDS = {
   reset: { ask: [], reply: ["state", "model"] },
   export_model: { ask: [], reply: ["bytes", "model"] },
   import_model: { ask: ["bytes", "source"], reply: ["model"] },
+  measure: { ask: [], reply: ["model"] },
+  offline_sizes: { ask: ["config"], reply: ["train_sizes"] },
   ping: { ask: [], reply: ["state"] },
 };
 

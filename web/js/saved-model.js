@@ -1,37 +1,103 @@
-// Keeps the last trained model in IndexedDB so it survives a reload.
-// One record: {bytes: ArrayBuffer (.npz), label: string, savedAt: ISO time}.
+// The models kept in this browser (IndexedDB, through the idb library), one record per run or upload, so
+// that tabs never overwrite or delete each other's work: {id, bytes (.npz), label, savedAt (ISO time),
+// sizes, accuracy: {value, kind: test|validation|claimed} or null}. Which one a reload restores is the
+// tab's last choice (see choose); tabs hear of each other's changes on a BroadcastChannel.
+
+import { openDB } from "./vendor/idb.js";
 
 const DB_NAME = "mnist-mlp";
-const STORE = "models";
-const KEY = "last-trained";
+const STORE = "runs";
+const OLD_STORE = "models";            // version 1: one record, key "last-trained", that every tab overwrote
+const ACTIVE = "mnist-mlp-active";     // localStorage: the id a reload restores, or "pretrained"
+const channel = "BroadcastChannel" in self ? new BroadcastChannel("mnist-mlp-models") : null;
 
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+const db = () => openDB(DB_NAME, 2, {
+  async upgrade(database, oldVersion, newVersion, transaction) {
+    const runs = database.createObjectStore(STORE, { keyPath: "id" });
+    if (oldVersion < 1) return;
+    const old = await transaction.objectStore(OLD_STORE).get("last-trained");  // kept, as one of the list
+    if (old) await runs.put({ ...old, id: `kept-${old.savedAt}`, sizes: null, accuracy: null });
+    database.deleteObjectStore(OLD_STORE);
+  },
+});
+
+const changed = () => channel && channel.postMessage("changed");
+export const onChange = (listener) => channel && channel.addEventListener("message", listener);
+
+export const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+// The record's accuracy from the model's info: measured on test, else its last epoch's validation, else a file's claim.
+function accuracyOf(info) {
+  const meta = (info && info.metadata) || {};
+  if (typeof meta.test_accuracy === "number") return { value: meta.test_accuracy, kind: "test" };
+  const last = (meta.epoch_results || []).at(-1);
+  if (last && typeof last.val_acc === "number") return { value: last.val_acc, kind: "validation" };
+  if (typeof meta.claimed_test_accuracy === "number") return { value: meta.claimed_test_accuracy, kind: "claimed" };
+  return null;
 }
 
-async function withStore(mode, action) {
-  const db = await openDb();
+export async function saveModel(id, bytes, label, info) {
+  const record = { id, bytes, label, savedAt: new Date().toISOString(), sizes: info ? info.sizes : null, accuracy: accuracyOf(info) };
+  await (await db()).put(STORE, record);
+  choose(id);
+  changed();
+}
+
+// Newest first, without their bytes.
+export async function listModels() {
+  const records = await (await db()).getAll(STORE);
+  return records.map(({ bytes, ...rest }) => rest).sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+}
+
+export const loadModel = async (id) => (await db()).get(STORE, id);
+
+export async function deleteModel(id) {
+  await (await db()).delete(STORE, id);
+  if (chosen() === id) choose("pretrained");  // the model still answers this tab until it is replaced
+  changed();
+}
+
+// The model a reload should restore: the last one chosen (trained, uploaded or picked), or none after Reset;
+// this tab's own choice first (sessionStorage), so a Reset in another tab does not change what this one restores.
+export function choose(id) {
   try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = action(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("IndexedDB transaction aborted"));
-    });
-  } finally {
-    db.close();
+    sessionStorage.setItem(ACTIVE, id);
+    localStorage.setItem(ACTIVE, id);  // what a new tab restores
+  } catch { /* no storage: a reload restores the newest */ }
+}
+
+function chosen() {
+  try { return sessionStorage.getItem(ACTIVE) || localStorage.getItem(ACTIVE); } catch { return null; }
+}
+
+export async function loadChosen() {
+  const id = chosen();
+  if (id === "pretrained") return null;
+  if (id) {
+    const record = await loadModel(id);
+    if (record) return record;
+  }
+  const [newest] = await listModels();
+  return newest ? loadModel(newest.id) : null;
+}
+
+// The run in progress in this tab (sessionStorage survives a reload, not a closed tab), so a reload that
+// interrupts it can say so: {id, savedEpoch} (0: no epoch had ended, nothing of it was kept).
+const RUNNING = "mnist-mlp-running";
+
+export function markRun(run) {
+  try {
+    if (run) sessionStorage.setItem(RUNNING, JSON.stringify({ id: run.id, savedEpoch: run.savedEpoch }));
+    else sessionStorage.removeItem(RUNNING);
+  } catch { /* no storage: nothing to say after a reload */ }
+}
+
+export function interruptedRun() {
+  try {
+    const text = sessionStorage.getItem(RUNNING);
+    sessionStorage.removeItem(RUNNING);
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
 }
-
-export const saveModel = (bytes, label) =>
-  withStore("readwrite", (store) => store.put({ bytes, label, savedAt: new Date().toISOString() }, KEY));
-
-export const loadModel = () => withStore("readonly", (store) => store.get(KEY));
-
-export const forgetModel = () => withStore("readwrite", (store) => store.delete(KEY));

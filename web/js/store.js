@@ -19,6 +19,9 @@ export const initialState = {
   testAcc: null,         // the last run's test accuracy (#test-acc[data-value])
   prediction: null,      // what the pad's ink reads as: {digit, probs, image}, or null (#prediction[data-digit])
   predictions: 0,        // predictions shown so far (#pad[data-predictions])
+  offline: "off",        // the service worker: off, saving, saved (this build works offline), unavailable or updated
+  offlineSizes: null,    // training-set sizes whose data is cached (#offline-status[data-sizes])
+  savedModels: null,     // the models kept in this browser, newest first, without bytes (#saved-models)
 };
 
 export function createStore(initial = initialState) {

@@ -161,13 +161,24 @@ function getManifest() {
   return manifest;
 }
 
+// A bad copy must not stay in the service worker's cache (coi-sw.js), where every retry would find it again.
+async function forgetCached(url) {
+  if (!self.caches) return;
+  for (const name of await caches.keys()) await (await caches.open(name)).delete(url.href);
+}
+
 // Download, verify and unpack one shard; retries on network errors, truncation and hash mismatch.
 function fetchShard(shard, onBytes) {
   return withRetries(async () => {
-    const bytes = await fetchBytes(new URL(`data/${shard.file}`, base), onBytes);
-    if (shard.bytes && bytes.byteLength !== shard.bytes) throw new Error(`${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`);
-    const hash = await sha256Hex(bytes);
-    if (hash !== shard.sha256) throw new Error(`${shard.file} failed its sha256 check`);
+    const url = new URL(`data/${shard.file}`, base);
+    const bytes = await fetchBytes(url, onBytes);
+    let problem = null;
+    if (shard.bytes && bytes.byteLength !== shard.bytes) problem = `${shard.file} is ${bytes.byteLength} bytes, expected ${shard.bytes} (truncated download?)`;
+    else if (await sha256Hex(bytes) !== shard.sha256) problem = `${shard.file} failed its sha256 check`;
+    if (problem) {
+      await forgetCached(url);
+      throw new Error(problem);
+    }
     return gunzip(bytes);
   });
 }
@@ -344,6 +355,22 @@ function importModel(id, { bytes, source }) {
   reply(id, "import_model", call("import_model", { data: new Uint8Array(bytes), source: source || {} }));
 }
 
+// An uploaded model's accuracy, measured here on MNIST test rather than taken from its file.
+async function measure(id) {
+  await ensureData({ purpose: "inspect" });
+  reply(id, "measure", call("measure"));
+}
+
+// Which training-set sizes a run of `config` could use offline: its shards are in the service worker's cache.
+async function offlineSizes(id, { config }) {
+  const index = await getManifest();
+  const cached = [];
+  for (const shard of index.shards) {
+    if (self.caches && await caches.match(new URL(`data/${shard.file}`, base).href)) cached.push(shard.file);
+  }
+  reply(id, "offline_sizes", call("offline_sizes", { manifest: index, config, cached }));
+}
+
 async function inspect(id, { count }) {
   await ensureData({ purpose: "inspect" });
   const result = call("inspect", { count: count || 48 });
@@ -359,6 +386,8 @@ const handlers = {
   pause, resume, stop, reset,
   export_model: exportModel,
   import_model: importModel,
+  measure,
+  offline_sizes: offlineSizes,
   ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),
 };
 

@@ -50,6 +50,8 @@ COMMANDS = {
     "reset": {"ask": [], "reply": ["state", "model"]},
     "export_model": {"ask": [], "reply": ["bytes", "model"]},
     "import_model": {"ask": ["bytes", "source"], "reply": ["model"]},
+    "measure": {"ask": [], "reply": ["model"]},
+    "offline_sizes": {"ask": ["config"], "reply": ["train_sizes"]},
     "ping": {"ask": [], "reply": ["state"]},
 }
 # Worker -> page events and their fields (web/js/protocol.js EVENTS).
@@ -189,8 +191,18 @@ def import_model(data, source):
     if _session.trainer is not None:
         raise RuntimeError("training is running: stop it before loading another model")
     model = model_from_bytes(_bytes(data))
+    if source.get("kind") == "uploaded" and "test_accuracy" in model.metadata:
+        # A file's own figure is only its claim: the page shows it as such until `measure` replaces it.
+        model.metadata["claimed_test_accuracy"] = model.metadata.pop("test_accuracy")
     _session.model = model
     _session.source = dict(source)
+    return model_info()
+
+
+def measure():
+    """The active model's accuracy on the whole MNIST test set (loaded by the caller) becomes its test_accuracy."""
+    model = _session.active_model()
+    model.metadata = {**model.metadata, "test_accuracy": model.accuracy(*_images("test", 0, _count("test")))}
     return model_info()
 
 
@@ -253,15 +265,35 @@ def _ranges_for(request):
     return [train, test] + ([validation] if validation else [])
 
 
-def shards_needed(manifest, request):
-    """Files of the manifest that cover the request and are not loaded yet."""
+def _files_for(manifest, request):
+    """Files of the manifest that cover the request, in manifest order."""
     wanted = []
     for split, start, stop in _ranges_for(request):
         for shard in manifest["shards"]:
             overlaps = shard["split"] == split and shard["start"] < stop and shard["start"] + shard["count"] > start
-            if overlaps and shard["file"] not in _session.shards and shard["file"] not in wanted:
+            if overlaps and shard["file"] not in wanted:
                 wanted.append(shard["file"])
-    return {"files": wanted}
+    return wanted
+
+
+def shards_needed(manifest, request):
+    """Files of the manifest that cover the request and are not loaded yet."""
+    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards]}
+
+
+def offline_sizes(manifest, config, cached):
+    """The form's training-set sizes a run of `config` can use with no network: every shard it needs
+    (training, validation, test) is loaded already or among `cached` (the service worker's cache)."""
+    have = set(cached) | set(_session.shards)
+    sizes = []
+    for size in recipes()["train_sizes"]:
+        try:
+            files = _files_for(manifest, {**config, "purpose": "train", "train_size": size})
+        except ValueError:  # a size this config cannot train on
+            continue
+        if have.issuperset(files):
+            sizes.append(size)
+    return {"train_sizes": sizes}
 
 
 def add_shard(shard, data):
@@ -423,8 +455,8 @@ def inspect(count):
 
 # The functions worker.js calls by name (use_helper aside, see there).
 CALLS = {fn.__name__: fn for fn in (
-    set_manifest, recipes, model_info, load_pretrained, import_model, export_model, abandon_run, reset_model,
-    predict, shards_needed, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
+    set_manifest, recipes, model_info, load_pretrained, import_model, measure, export_model, abandon_run, reset_model,
+    predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
 
 
 def call(name, fields=None):

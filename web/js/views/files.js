@@ -1,6 +1,6 @@
 // The "Keep your model" card: download the active model, upload one, and restart Python.
 
-import { formatBytes } from "./format.js";
+import { describeModel, formatBytes } from "./format.js";
 
 export function mountFiles({ store, client, say, guarded, setModel, saveInBrowser, restartPython }) {
   const $ = (selector) => document.querySelector(selector);
@@ -28,15 +28,24 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; model files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
     guarded(async () => {
       const bytes = await file.arrayBuffer();
+      const label = `uploaded ${file.name}`;
       try {
         const reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "uploaded", name: file.name } });
-        setModel(reply.model, `uploaded ${file.name}`, bytes);
-        say(`Loaded ${file.name}: it now answers the drawing pad.`);
+        setModel(reply.model, label, bytes);
+        say(`Loaded ${file.name}: it now answers the drawing pad. Measuring its accuracy on MNIST test…`);
       } catch (error) {
         throw new Error(`${file.name} was not loaded: ${error.message}. The previous model still answers.`);
       }
-      // Kept in IndexedDB like a trained model, so a reload brings it back.
-      await saveInBrowser(bytes, `uploaded ${file.name}`, `Loaded ${file.name}, but could not save it in this browser`);
+      try {
+        setModel((await client.request("measure")).model, label);
+        say(`Loaded ${file.name}: it now answers the drawing pad (${describeModel(store.state.model, label)}).`);
+      } catch (error) {
+        say(`Loaded ${file.name}, but its accuracy could not be measured (${error.message}): the header shows the file's claim.`, "error");
+      }
+      // Kept in IndexedDB like a trained model, with the metadata as measured here (a claim stays a claim).
+      const kept = (await client.request("export_model")).bytes;
+      setModel(store.state.model, label, kept);
+      await saveInBrowser(kept, label, `Loaded ${file.name}, but could not save it in this browser`);
     });
   });
 

@@ -18,6 +18,9 @@ export const count = (n) => n.toLocaleString("en-US");
 export function describeModel(info, label) {
   if (!info) return "no model";
   const shape = info.sizes.join("-");
-  const acc = info.metadata && typeof info.metadata.test_accuracy === "number" ? `, ${(100 * info.metadata.test_accuracy).toFixed(1)}% test` : "";
+  const { test_accuracy: measured, claimed_test_accuracy: claimed } = info.metadata || {};
+  // Measured here on MNIST test, or (an uploaded file, not measured yet) only what the file claims.
+  const acc = typeof measured === "number" ? `, ${(100 * measured).toFixed(1)}% test`
+    : typeof claimed === "number" ? `, file claims ${(100 * claimed).toFixed(1)}%, not measured yet` : "";
   return `${label} (${shape}${acc})`;
 }

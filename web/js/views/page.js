@@ -23,7 +23,7 @@ export function mountPage(store) {
     const pill = state.worker === "dead" ? "Python stopped" : PILL[state.phase];
     if (ui.pill.textContent !== pill) ui.pill.textContent = pill;
     if (previous && (previous.model !== state.model || previous.modelLabel !== state.modelLabel)) {
-      ui.activeModel.textContent = describeModel(state.model, state.modelLabel);
+      ui.activeModel.textContent = ui.activeModel.title = describeModel(state.model, state.modelLabel);
     }
     if (previous && previous.message !== state.message) {  // a new message object: said again even if the same text
       ui.message.dataset.kind = state.message.kind;

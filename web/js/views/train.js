@@ -3,19 +3,22 @@
 
 import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
+import { newId } from "../saved-model.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
 // The run's charts and numbers are drawn at most a few times a second, though progress arrives 20
 // times a second: every frame the main thread draws is taken from the worker that trains when the
 // machine has two cores (measured in headless Chromium: main-thread busy 15% -> 6% of a core while training).
 const RENDER_INTERVAL_MS = 250;
+// What the rate and time-left show when nothing runs (stopped, finished, failed, reset): the placeholder.
+const NOT_RUNNING = { throughput: undefined, eta: undefined };
 
 // Text is written only when it changes: no needless work for the main thread while training.
 function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel }) {
+export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, choosePretrained }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = {
     form: $("#train-form"), settings: $("#settings"), hidden: $("#hidden"), optimizer: $("#optimizer"), lr: $("#lr"),
@@ -122,7 +125,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }
     clearRun();
     trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
-    store.update({ run: { config, plan: null, savedEpoch: 0 }, phase: "training", shown: { text: "Preparing data…" } });
+    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" } });
     client.watchTraining(true);
     say("Downloading the training images you chose…");
     try {
@@ -210,13 +213,13 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (bytes) {
       setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
       saveInBrowser(bytes, stopped ? "a stopped run" : "a finished run");
-      const end = stopped ? {} : { eta: "0 s", value: 1 };
+      const end = stopped ? NOT_RUNNING : { ...NOT_RUNNING, value: 1 };
       say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
       endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
     } else {
       setModel(model, store.state.modelLabel || "pretrained");
       say("Stopped before training began; the previous model still answers.");
-      endRun({ shown: { ...shown, text: "Stopped before training began" } });
+      endRun({ shown: { ...shown, ...NOT_RUNNING, text: "Stopped before training began" } });
     }
     scheduleRender();
   }
@@ -228,7 +231,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     saveInBrowser(bytes, "last good weights of a diverged run");
     pending = null;
     say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
-    endRun({ shown: { ...store.state.shown, text: "Stopped: training diverged" } });
+    endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped: training diverged" } });
   }
 
   function onEvent(message) {
@@ -255,7 +258,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       case "error":
         pending = null;
         say(`Training stopped: ${message.message}`, "error");
-        return endRun({ shown: { ...store.state.shown, text: "Stopped by an error" } });
+        return endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped by an error" } });
       default: return undefined;
     }
   }
@@ -270,7 +273,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (store.state.phase === "training") {
       await client.request("pause");
       client.watchTraining(false);
-      store.update({ phase: "paused" });
+      pending = null;
+      trace.samples = [];  // the rate starts afresh on resume
+      store.update({ phase: "paused", shown: { ...store.state.shown, ...NOT_RUNNING } });
       say("Paused. The drawing pad uses the weights of the moment.");
     } else if (store.state.phase === "paused") {
       await client.request("resume");
@@ -290,11 +295,11 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
   ui.reset.addEventListener("click", () => guarded(async () => {
     const reply = await client.request("reset");
     client.watchTraining(false);
-    await forgetSavedModel();
+    choosePretrained();
     clearRun();
     store.update({ run: null, phase: "idle" });
     setModel(reply.model, "pretrained", null);
-    say("Back to the pretrained model. Your trained model was removed from this browser.");
+    say("Back to the pretrained model. Your saved models stay in “Your models” below.");
   }));
 
   // ---- drawing from the store ------------------------------------------------------------------
@@ -322,12 +327,6 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     ui.pause.setAttribute("aria-pressed", String(s === "paused"));
     ui.stop.disabled = !(s === "training" || s === "paused") || state.busy;
     ui.reset.disabled = !ready || s === "stopping" || state.busy;
-    // A keyboard user whose button just got disabled (Train -> Pause, Stop -> Train) keeps a sensible focus.
-    const focused = document.activeElement;
-    if (focused && focused.disabled && [ui.train, ui.pause, ui.stop].includes(focused)) {
-      const next = [ui.pause, ui.train, ui.stop].find((button) => !button.disabled);
-      if (next) next.focus();
-    }
   });
 
   return { onEvent };

@@ -1,0 +1,55 @@
+"""Nothing moves under the pen (issue 17, item 2): from ready through a whole training run, at three window
+sizes, the pad's box never changes and the page has no layout shift at all."""
+
+import pytest
+
+from e2e_page import open_ready, start_training, wait_state
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {
+    "1366x900": dict(viewport={"width": 1366, "height": 900}),
+    "1280x800": dict(viewport={"width": 1280, "height": 800}),
+    "390x844": dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True),
+}
+RUN = dict(train_size=5000, epochs=2)  # two epoch ends: the header names the live model after each
+
+# From now on: the pad's box in page coordinates after every change of the document (checked in the next
+# frame), and the layout shifts the browser reports (PerformanceObserver 'layout-shift').
+WATCH_PAD = """() => {
+    const pad = document.querySelector('#pad');
+    const box = () => { const r = pad.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round).join(','); };
+    window.__steady = { boxes: [box()], shift: 0, shifts: [] };
+    let queued = false;
+    new MutationObserver(() => {
+        if (queued) return;
+        queued = true;
+        requestAnimationFrame(() => {
+            queued = false;
+            const now = box();
+            if (now !== window.__steady.boxes.at(-1)) window.__steady.boxes.push(now);
+        });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    const start = performance.now();
+    new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+            if (entry.startTime < start) continue;
+            window.__steady.shift += entry.value;
+            window.__steady.shifts.push(entry.sources.map((s) => s.node ? (s.node.id || s.node.className || s.node.nodeName) : '?').join(' '));
+        }
+    }).observe({ type: 'layout-shift', buffered: true });
+}"""
+
+
+@pytest.mark.parametrize("size", sorted(VIEWPORTS))
+def test_the_pad_never_moves_from_ready_through_a_training_run(pages, size):
+    page, _ = pages.open(**VIEWPORTS[size])
+    open_ready(page, pages.site)
+    page.evaluate(WATCH_PAD)
+    start_training(page, **RUN)
+    assert wait_state(page, "idle", "error") == "idle"
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    steady = page.evaluate("window.__steady")
+    print(f"\n{size}: cumulative layout shift after ready, through the run: {steady['shift']:.4f}")
+    assert steady["boxes"] == steady["boxes"][:1], f"the pad moved at {size}: {steady['boxes']}"
+    assert steady["shift"] == 0, f"layout shifts at {size}: {steady['shifts']}"

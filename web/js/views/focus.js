@@ -1,0 +1,28 @@
+// Keyboard focus when a control disables itself (Train, Pause, Stop, Reset, Show test results, the file
+// buttons): the browser drops focus to <body>, and a keyboard user would start again from the top.
+// The focus goes to the control that naturally comes next once one is enabled (Train -> Pause,
+// Pause/Stop -> Train), else back to the same control when it is enabled again.
+
+const NEXT = { train: ["pause", "stop"], pause: ["train"], stop: ["train"] };
+// ":disabled" also holds for the inputs of a disabled fieldset (the form while training), unlike .disabled.
+const disabled = (element) => element.matches(":disabled");
+
+export function keepFocus(store) {
+  let last = null;      // the control the keyboard was on
+  let lost = null;      // that control, once it was disabled under the keyboard
+  document.addEventListener("focusin", (event) => {
+    last = event.target;
+    lost = null;
+  });
+  const nowhere = () => document.activeElement === document.body || document.activeElement === null
+    || document.activeElement === lost;
+  // After each change of state, once every view has drawn it (they subscribe after this one).
+  store.subscribe(() => queueMicrotask(() => {
+    if (last && disabled(last) && (document.activeElement === last || nowhere())) lost = last;
+    if (!lost || !nowhere()) return;
+    const role = lost.closest("#settings") ? "train" : lost.id;  // Enter in a field of the form trains
+    const candidates = [...(NEXT[role] || []).map((id) => document.getElementById(id)), lost];
+    const next = candidates.find((element) => element && !disabled(element));
+    if (next) next.focus();
+  }));
+}
