@@ -502,7 +502,7 @@ def write_report(r: dict, command: str) -> str:
         f"One run of `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium "
         f"{r['browser_version']}, {os.cpu_count()} shared cores, Python {platform.python_version()}, "
         "the built `dist/` served on 127.0.0.1 by build.py's server (gzip like a static host).",
-        "Times on this VM are noisy (up to 2x between runs); ratios measured in the same run are firmer.",
+        "Times on a shared 2-core machine are noisy (up to 2x between runs); ratios measured in the same run are firmer.",
         "",
         "| what | measured | target | |",
         "|---|---|---|---|",
@@ -529,8 +529,8 @@ def write_report(r: dict, command: str) -> str:
         "once with plain SGD. \"shown\" is the median of the page's own "
         "`#throughput` readings every 0.5 s; \"from the progress bar\" is the median over 2-second windows of "
         "`#progress` (end-of-epoch validation included). Reference kernel: `bench/reference_kernel.py`, a "
-        "hand-written float32 SGD loop with `np.einsum` for all three products (the layout ../shared/FACTS.md "
-        "found fastest, ~8,400 samples/s on a quiet machine, where the 8,000 target comes from), run for "
+        "hand-written float32 SGD loop with `np.einsum` for all three products (the layout measured fastest in "
+        "Pyodide, ~8,400 samples/s on a quiet machine, where the 8,000 target comes from), run for "
         f"{REFERENCE_SECONDS} s in the floor page's bare Pyodide worker before, between and after {THROUGHPUT_ROUNDS} "
         f"rounds of page SGD runs of {THROUGHPUT_SECONDS} s, one with the page's default Cores and one with Cores 1 "
         "(readings pooled per setting) "

@@ -80,6 +80,14 @@ def measure_shipped(mnist, seeds, log, keep):
     return {"recipe": repr(RECIPES["shipped"]), "runs": runs, "test_acc": spread([r["test_acc"] for r in runs])}
 
 
+def fold_drawn(paths):
+    """bench/drawn.py's CPython sets for each seed's shipped model: accuracy per set over the seeds."""
+    reports = [json.loads(Path(path).read_text()) for path in paths]
+    names = [name for name in reports[0]["sets"] if not name.startswith("page")]  # the page run is the build's model only
+    return {"models": [r["model_sha256"] for r in reports],
+            "sets": {name: spread([r["sets"][name]["accuracy"] for r in reports]) for name in names}}
+
+
 def _row(name, s, fmt):
     cell = lambda v: "–" if v is None else fmt.format(v)  # noqa: E731
     missing = f" ({s['missing']} never)" if s["missing"] else ""
@@ -99,9 +107,15 @@ def write_report(result):
     lines.append(_row(f"`fast` CPU s to {TARGET:.0%} test", fast["cpu_seconds_to_target"], "{:.1f}"))
     if "shipped" in result:
         lines.append(_row("`shipped` test accuracy", result["shipped"]["test_acc"], "{:.4f}"))
+    for name, values in result.get("drawn", {}).get("sets", {}).items():
+        lines.append(_row(f"`shipped`, drawn: {name}", values, "{:.4f}"))
     lines += ["", f"Seeds: {', '.join(str(r['seed']) for r in fast['runs'])}. Recipe: `{fast['recipe']}`."]
     if "shipped" in result:
-        lines.append(f"Shipped recipe: `{result['shipped']['recipe']}`.")
+        lines.append(f"Shipped recipe: `{result['shipped']['recipe']}`, trained and calibrated by buildlib.model.train_shipped "
+                     "as the build does; seed 0 is the build's own model.")
+    if "drawn" in result:
+        lines.append("Drawn rows: `bench/drawn.py` (CPython sets; the page run is of the build's model only, "
+                     "bench/reports/drawn.md) on each seed's shipped model, in seed order.")
     REPORT.write_text("\n".join(lines) + "\n")
     REPORT.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
 
@@ -112,6 +126,8 @@ def main(argv=None):
     parser.add_argument("--shipped", action="store_true", help="also train the shipped recipe once per seed (minutes each)")
     parser.add_argument("--shipped-only", action="store_true",
                         help="measure the shipped recipe only and keep the fast runs of the last report (same code, same seeds)")
+    parser.add_argument("--drawn", nargs="+", metavar="JSON",
+                        help="bench/drawn.py reports of each seed's shipped model (--keep), folded into the report")
     parser.add_argument("--keep", default="/tmp/claims-models", help="with --shipped: where each seed's model is saved")
     args = parser.parse_args(argv)
     log = lambda text: print(text, flush=True)  # noqa: E731
@@ -120,12 +136,19 @@ def main(argv=None):
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(),
               "numpy": np.__version__, "command": "python3 bench/claims.py " + " ".join(argv or sys.argv[1:])}
-    if args.shipped_only:
-        result["fast"] = json.loads(REPORT.with_suffix(".json").read_text())["fast"]
+    last = json.loads(REPORT.with_suffix(".json").read_text()) if REPORT.with_suffix(".json").is_file() else {}
+    if args.drawn and not (args.shipped or args.shipped_only):
+        # fold drawn runs into the last report, which keeps its own date and command beside this one's
+        result.update({"fast": last["fast"], "shipped": last["shipped"], "date": last["date"],
+                       "command": f"{last['command']}`, then `{result['command']}"})
+    elif args.shipped_only:
+        result["fast"] = last["fast"]
     else:
         result["fast"] = measure_fast(mnist, seeds, log)
     if args.shipped or args.shipped_only:
         result["shipped"] = measure_shipped(mnist, seeds, log, Path(args.keep))
+    if args.drawn:
+        result["drawn"] = fold_drawn(args.drawn)
     write_report(result)
     print(REPORT.read_text())
 
