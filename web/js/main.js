@@ -12,6 +12,7 @@ import { mountDraw } from "./views/draw.js";
 import { mountTrain } from "./views/train.js";
 import { mountInspect } from "./views/inspect.js";
 import { mountFiles } from "./views/files.js";
+import { mountTeach } from "./views/teach.js";
 
 const store = createStore();
 const client = new WorkerClient({ onEvent, onDead: workerDied });
@@ -50,13 +51,16 @@ const forgetSavedModel = () => saved.forgetModel().catch(() => {});
 const page = { store, client, say, guarded, setModel, saveInBrowser, forgetSavedModel, restartPython };
 mountPage(store);
 const loading = mountLoading();
-mountDraw(page);
+const draw = mountDraw(page);
 const train = mountTrain(page);
 mountInspect(page);
 mountFiles(page);
+const teach = mountTeach({ ...page, clearPad: draw.clear });
 
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
+  // Fine-tuning's events, and a failure while it runs, belong to the teach view.
+  if (message.event.startsWith("tune_") || (message.event === "error" && store.state.teach.state === "learning")) return teach.onEvent(message);
   return train.onEvent(message);
 }
 

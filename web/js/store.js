@@ -19,6 +19,9 @@ export const initialState = {
   testAcc: null,         // the last run's test accuracy (#test-acc[data-value])
   prediction: null,      // what the pad's ink reads as: {digit, probs, image}, or null (#prediction[data-digit])
   predictions: 0,        // predictions shown so far (#pad[data-predictions])
+  // Your digits and their fine-tuning (views/teach.js): state idle|learning|done|error (#teach[data-state]),
+  // digits [{id, image: Uint8Array(784), label}] (#teach[data-count]), step/steps, the last tune_done report.
+  teach: { state: "idle", digits: [], step: 0, steps: 0, report: null },
 };
 
 export function createStore(initial = initialState) {

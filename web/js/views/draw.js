@@ -62,4 +62,6 @@ export function mountDraw({ store, client, say }) {
     // A new model, or Python ready again: the ink on the pad is read anew.
     if (previous && (previous.model !== state.model || (state.ready && !previous.ready))) schedulePrediction();
   });
+
+  return { clear: clearPad };
 }

@@ -13,7 +13,7 @@ function setData(element, name, value) {
 
 export function mountPage(store) {
   const ui = { pill: $("#status-pill"), activeModel: $("#active-model"), message: $("#message"), coresUsed: $("#cores-used"),
-    pad: $("#pad"), prediction: $("#prediction"), testAcc: $("#test-acc") };
+    pad: $("#pad"), prediction: $("#prediction"), testAcc: $("#test-acc"), teach: $("#teach"), teachReport: $("#teach-report") };
   store.subscribe((state, previous) => {
     const body = document.body;
     setData(body, "state", state.phase);
@@ -36,5 +36,11 @@ export function mountPage(store) {
     const digit = state.prediction ? state.prediction.digit : null;
     setData(ui.prediction, "digit", digit === null ? "" : String(digit));
     setData(ui.testAcc, "value", typeof state.testAcc === "number" ? state.testAcc.toFixed(4) : "");
+    setData(ui.teach, "state", state.teach.state);
+    setData(ui.teach, "count", String(state.teach.digits.length));
+    const report = state.teach.report || {};  // the last fine-tuning's numbers, for the benchmark
+    for (const name of ["own_before", "own_after", "mnist_before", "mnist_after", "seconds"]) {
+      setData(ui.teachReport, name.replace(/_(\w)/, (_, c) => c.toUpperCase()), typeof report[name] === "number" ? String(report[name]) : "");
+    }
   });
 }
