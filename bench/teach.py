@@ -11,7 +11,10 @@ with real mouse strokes on the pad:
 Teaching drawings come from the catalogue's TUNE split, held-out ones from its REPORT split: different
 authored shapes, never jittered copies of each other. Each writer gets a fresh browser profile.
 
-    python bench/teach.py [--site dist] [--out bench/reports/teach.md]
+    python bench/teach.py [--model dist/model/pretrained.npz] [--site dist] [--out bench/reports/teach.md]
+
+The model is an input, served in place of the site's model/pretrained.npz (bench/drawn_page.py's
+serve_with_model), so the report can be rerun on a new shipped model without rebuilding.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 E2E = REPO / "tests" / "e2e"
 sys.path[:0] = [str(REPO), str(E2E)]
 
+from bench.drawn_page import serve_with_model  # noqa: E402  (the drawn benchmark's page server)
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402  (the drawn benchmark's catalogue)
 
 CORRECTIONS = 5  # teaching drawings per misread style
@@ -144,37 +148,30 @@ def report(rows, model_note, started) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=None, help="the built site (default: build.py's dist/)")
+    parser.add_argument("--model", type=Path, default=None, help="the model to teach (default: the site's model/pretrained.npz)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "reports" / "teach.md")
     parser.add_argument("--writers", nargs="*", choices=sorted(WRITERS), default=sorted(WRITERS))
     args = parser.parse_args(argv)
-    import json
-    import threading
-
     import browser_launch
     import e2e_page
     import e2e_strokes
     from buildlib.paths import dist_dir
-    from buildlib.serve import make_server
+    from mlp_core import load_model
     from playwright.sync_api import sync_playwright
-    from types import SimpleNamespace
 
     site_dir = args.site or dist_dir()
-    info = json.loads((site_dir / "build-info.json").read_text())
-    model_note = f"shipped model of this build ({info['model'].get('recipe')}, {100 * info['model']['test_accuracy']:.2f}% MNIST test)"
-    server = make_server(site_dir, host="127.0.0.1", port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    site = SimpleNamespace(base_url=f"http://127.0.0.1:{server.server_address[1]}/")
+    model_path = args.model or site_dir / "model" / "pretrained.npz"
+    model = load_model(model_path)
+    model_note = (f"model {model_path.name} ({'-'.join(map(str, model.sizes))}, recipe {model.metadata.get('recipe', {}).get('name')}, "
+                  f"{100 * model.metadata.get('test_accuracy', float('nan')):.2f}% MNIST test)")
     started, rows = time.time(), []
-    try:
-        with sync_playwright() as playwright:
-            browser = browser_launch.launch_chromium(playwright, browser_launch.chromium_executable())
-            try:
-                for name in args.writers:
-                    rows.append(run_writer(browser, site, name, WRITERS[name], e2e_page, e2e_strokes, print))
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
+    with serve_with_model(site_dir, model_path) as site, sync_playwright() as playwright:
+        browser = browser_launch.launch_chromium(playwright, browser_launch.chromium_executable())
+        try:
+            for name in args.writers:
+                rows.append(run_writer(browser, site, name, WRITERS[name], e2e_page, e2e_strokes, print))
+        finally:
+            browser.close()
     args.out.write_text(report(rows, model_note, started))
     print(f"wrote {args.out}")
     return 0

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import worker_api
-from mlp_core import modelio
+from mlp_core import digitsio, modelio
 from mlp_core.data import encode_shard
 from mlp_core.mnist import INPUT_SIZE
 from mlp_core.model import Model
@@ -52,6 +52,7 @@ def test_form_limits_come_from_the_worker_and_modelio(session):
     recipes = worker_api.recipes()
     assert recipes["limits"]["model_bytes"] == modelio.MAX_MODEL_BYTES
     assert recipes["limits"]["units"] == worker_api.MAX_UNITS
+    assert recipes["limits"]["digits_bytes"] == digitsio.MAX_FILE_BYTES and recipes["limits"]["digits"] == digitsio.MAX_DIGITS
     assert recipes["presets"]["fast"]["max_train_size"] == TRAIN_COUNT - VALIDATION
 
 
