@@ -71,6 +71,8 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     tuned = active_model(page)
     assert tuned != shipped and "tuned" in tuned
+    # Said once the tuned model is in IndexedDB.
+    page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
 
     with page.expect_download() as download_info:
         page.click("#teach-download")
@@ -80,8 +82,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
         assert sorted(npz.files) == ["images", "labels"] and list(npz["labels"]) == [7, 6, 3]
         assert npz["images"].dtype == np.uint8 and npz["images"].shape == (3, 784)
 
-    # The page keeps the digits and the tuned model for the next visit (let the last IndexedDB write land first).
-    page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
+    # The page keeps the digits and the tuned model for the next visit.
     page.reload()
     wait_ready(page)
     wait_count(page, 3)
