@@ -122,9 +122,9 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     const label = `tuned on your ${message.taught + message.held_out} digits`;
     setTeach({ state: "done", report: message });
     setModel(message.model, label, message.model_bytes);
-    // Said once the model is kept (or why it could not be): a reload from then on brings it back.
+    // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
-      .then((key) => key !== undefined && say(  // saveInBrowser resolves with the record's key, or undefined once it said why not`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad, and is kept in this browser.`));
+      .then((key) => key !== undefined && say(`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad, and is kept in this browser.`));
   }
 
   function drawGallery(digits) {
