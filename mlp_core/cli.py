@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlp_core train|evaluate``."""
+"""Command line: ``python -m mlp_core train|evaluate|finetune``."""
 import argparse
 import json
 import sys
@@ -99,6 +99,41 @@ def evaluate(args):
     return 0
 
 
+def finetune(args):
+    from .digitsio import digits_from_bytes
+    from .finetune import STEPS, Finetune, hold_out
+
+    model = load_model(args.model)
+    with open(args.digits, "rb") as file:
+        images, labels = digits_from_bytes(file.read(), source=args.digits)
+    mnist = load_mnist(args.mnist)
+    teach, held = hold_out(labels) if args.hold_out else (np.arange(len(labels)), np.array([], dtype=np.intp))
+    run = Finetune(model, images[teach], labels[teach], mnist["train_x"], mnist["train_y"],
+                   np.random.default_rng(args.seed), steps=args.steps or STEPS)
+    started = time.perf_counter()
+    while not run.done:
+        run.run()
+    seconds = time.perf_counter() - started
+    if run.trainer.diverged:
+        raise ValueError(run.trainer.diverged)
+    tuned = run.model
+    tuned.metadata["test_accuracy"] = tuned.accuracy(mnist["test_x"], mnist["test_y"])
+    result = {"digits": len(labels), "taught": len(teach), "held_out": len(held), "steps": run.steps,
+              "seconds": round(seconds, 3), "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
+              "mnist_after": tuned.metadata["test_accuracy"],
+              "held_out_before": model.accuracy(images[held], labels[held]) if len(held) else None,
+              "held_out_after": tuned.accuracy(images[held], labels[held]) if len(held) else None}
+    save_model(tuned, args.out)
+    if args.json:
+        print(json.dumps({**result, "model": str(args.out)}))
+        return 0
+    print(f"fine-tuned on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
+    print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}")
+    if len(held):
+        print(f"your {len(held)} held-out digits: {result['held_out_before']:.3f} -> {result['held_out_after']:.3f}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m mlp_core", description="Train and evaluate the MNIST MLP.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +151,16 @@ def build_parser():
     eval_cmd.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
     eval_cmd.set_defaults(handler=evaluate)
+    tune_cmd = commands.add_parser("finetune", help="teach a saved model your own digits (MNIST replayed meanwhile)")
+    tune_cmd.add_argument("model", help="a .npz model file")
+    tune_cmd.add_argument("digits", help="a .npz digits file (uint8 arrays images (N, 784) and labels (N,), as the page downloads it)")
+    tune_cmd.add_argument("--out", required=True, help="save the tuned model to this .npz file")
+    tune_cmd.add_argument("--steps", type=int, help="minibatch steps (default: mlp_core.finetune.STEPS)")
+    tune_cmd.add_argument("--seed", type=int, default=0)
+    tune_cmd.add_argument("--hold-out", action="store_true", help="keep every 5th digit of each label out of training and report on it")
+    tune_cmd.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
+    tune_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    tune_cmd.set_defaults(handler=finetune)
     return parser
 
 
@@ -123,6 +168,6 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (FileNotFoundError, ModelFileError, ValueError) as error:
+    except (OSError, ModelFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -66,3 +66,37 @@ def test_evaluate_refuses_a_bad_model_file_clearly(tmp_path, capsys):
     bad.write_bytes(b"not a model")
     assert main(["evaluate", str(bad)]) == 2
     assert "not an .npz model file" in capsys.readouterr().err
+
+
+@pytest.mark.mnist
+def test_finetune_json(mnist, mnist_dir, tmp_path):
+    from mlp_core.digitsio import digits_to_bytes
+    from mlp_core.modelio import load_model
+
+    model = tmp_path / "model.npz"
+    assert run_cli("train", "--recipe", "fast", "--epochs", "1", "--train-size", "2000", "--out", str(model),
+                   "--mnist", str(mnist_dir)).returncode == 0
+    digits = tmp_path / "digits.npz"
+    digits.write_bytes(digits_to_bytes(mnist["test_x"][:20], mnist["test_y"][:20]))
+    out = tmp_path / "tuned.npz"
+    result = run_cli("finetune", str(model), str(digits), "--out", str(out), "--steps", "20", "--hold-out", "--json",
+                     "--mnist", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["digits"] == 20 and report["taught"] + report["held_out"] == 20 and report["steps"] == 20
+    assert load_model(out).metadata["test_accuracy"] == report["mnist_after"]
+
+
+def test_finetune_refuses_a_hostile_digits_file(tmp_path, capsys):
+    from mlp_core.modelio import save_model
+    from mlp_core.nn import Sequential
+    from mlp_core.model import Model
+
+    model = tmp_path / "model.npz"
+    save_model(Model(Sequential.mlp([784, 8, 10], "he", np.random.default_rng(0), "float32")), model)
+    bad = tmp_path / "digits.npz"
+    np.savez(bad, images=np.array([object()], dtype=object), labels=np.zeros(1, np.uint8))
+    assert main(["finetune", str(model), str(bad), "--out", str(tmp_path / "out.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "digits.npz" in err and "Traceback" not in err
+    assert not (tmp_path / "out.npz").exists()

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import worker_api
-from mlp_core import modelio
+from mlp_core import digitsio, modelio
 from mlp_core.data import encode_shard
 from mlp_core.mnist import INPUT_SIZE
 from mlp_core.model import Model
@@ -52,6 +52,7 @@ def test_form_limits_come_from_the_worker_and_modelio(session):
     recipes = worker_api.recipes()
     assert recipes["limits"]["model_bytes"] == modelio.MAX_MODEL_BYTES
     assert recipes["limits"]["units"] == worker_api.MAX_UNITS
+    assert recipes["limits"]["digits_bytes"] == digitsio.MAX_FILE_BYTES and recipes["limits"]["digits"] == digitsio.MAX_DIGITS
     assert recipes["presets"]["fast"]["max_train_size"] == TRAIN_COUNT - VALIDATION
 
 
@@ -221,3 +222,43 @@ def test_predict_gives_the_verdict_with_calibrated_probabilities(session):
     order = np.argsort(-reply["probs"])
     assert (reply["digit"], reply["runner_up"]) == (order[0], order[1])
     assert reply["unsure"] is True and reply["reason"] == "flat"
+
+
+def _own_digits(count=12, label=3):
+    rng = np.random.default_rng(9)
+    images = (rng.random((count, INPUT_SIZE)) < 0.3).astype(np.uint8) * 255
+    return images.reshape(-1), np.full(count, label, np.uint8)
+
+
+def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(session):
+    _load_all_shards(session)
+    before = worker_api._session.model = worker_api._session.pretrained = Model(
+        Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))
+    images, labels = _own_digits()
+    assert worker_api.start_finetune(images, labels)["steps"] > 0
+    while not (chunk := worker_api.finetune_chunk(1.0))["done"]:
+        assert chunk["progress"]["step"] <= chunk["progress"]["steps"]
+    done = worker_api.finish_finetune(False)
+    assert done["taught"] == 10 and done["held_out"] == 2  # each label's every 5th digit is held out
+    assert done["own_after"] == 1.0 and done["mnist_after"] is not None
+    assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
+    assert done["model"]["metadata"]["finetuned"]["digits"] == 10
+
+
+def test_a_stopped_finetune_keeps_the_model(session):
+    _load_all_shards(session)
+    before = worker_api._session.model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))
+    worker_api.start_finetune(*_own_digits())
+    worker_api.finetune_chunk(0.01)
+    done = worker_api.finish_finetune(True)
+    assert done["stopped"] and done["own_after"] is None and worker_api._session.model is before
+    assert worker_api._session.tuning is None
+
+
+def test_digits_files_round_trip_and_hostile_ones_are_refused(session):
+    images, labels = _own_digits(3)
+    data = worker_api.call("export_digits", {"images": images, "labels": labels})["bytes"]
+    back = worker_api.call("import_digits", {"data": data.tobytes(), "name": "mine.npz"})
+    assert np.array_equal(back["images"], images) and np.array_equal(back["labels"], labels)
+    refused = worker_api.call("import_digits", {"data": b"PK\x03\x04 nonsense", "name": "evil.npz"})["failure"]
+    assert refused["kind"] == "DigitsFileError" and "evil.npz" in refused["message"]

@@ -15,6 +15,7 @@ import { mountFiles } from "./views/files.js";
 import { mountOffline } from "./views/offline.js";
 import { mountModels } from "./views/models.js";
 import { keepFocus } from "./views/focus.js";
+import { mountTeach } from "./views/teach.js";
 
 const store = createStore();
 const interruptedRun = saved.interruptedRun();  // read before anything marks this visit's own runs
@@ -45,11 +46,12 @@ function setModel(model, label, bytes = undefined) {
 }
 
 // Keep the model that answers now in IndexedDB, under its run's id (a new one for an upload), for the next
-// visit and the "Your models" list; a failure is said, the model still answers.
+// visit and the "Your models" list; resolves with the record's id, or undefined once a failure is said
+// (the model still answers).
 function saveInBrowser(bytes, label, failed = "Could not save the model in this browser") {
   const id = store.state.run ? store.state.run.id : saved.newId();
-  return saved.saveModel(id, bytes, label, store.state.model).then(() => models.refresh())
-    .catch((error) => say(`${failed}: ${error.message}`, "error"));
+  return saved.saveModel(id, bytes, label, store.state.model).then(() => { models.refresh(); return id; })
+    .catch((error) => { say(`${failed}: ${error.message}`, "error"); });
 }
 
 // After Reset a reload restores the pretrained model; the saved models stay in the list.
@@ -58,7 +60,7 @@ const choosePretrained = () => saved.choose("pretrained");
 const page = { store, client, say, guarded, setModel, saveInBrowser, choosePretrained, restartPython };
 mountPage(store);
 const loading = mountLoading();
-mountDraw(page);
+const draw = mountDraw(page);
 const train = mountTrain(page);
 mountInspect(page);
 mountFiles(page);
@@ -68,9 +70,12 @@ store.subscribe((state, previous) => {  // the run in progress, so that a reload
   if (!previous || previous.run !== state.run) saved.markRun(state.run);
 });
 keepFocus(store);
+const teach = mountTeach({ ...page, clearPad: draw.clear });
 
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
+  // Fine-tuning's events, and a failure while it runs, belong to the teach view.
+  if (message.event.startsWith("tune_") || (message.event === "error" && store.state.teach.state === "learning")) return teach.onEvent(message);
   return train.onEvent(message);
 }
 

@@ -17,6 +17,10 @@ export const COMMANDS = {
   measure: { ask: [], reply: ["model"] },
   offline_sizes: { ask: ["config"], reply: ["train_sizes"] },
   ping: { ask: [], reply: ["state"] },
+  // Your digits: `images` Uint8Array(N*784) (0..255, as the network saw them), `labels` Uint8Array(N).
+  finetune: { ask: ["images", "labels"], reply: ["state"] },
+  export_digits: { ask: ["images", "labels"], reply: ["bytes"] },
+  import_digits: { ask: ["bytes", "name"], reply: ["images", "labels"] },
 };
 
 // Training worker -> page, unasked: {event, ...fields}. `model` is always the model's info, `model_bytes` its .npz.
@@ -30,6 +34,9 @@ export const EVENTS = {
   done: ["stopped", "test_acc", "test_images", "model", "model_bytes"],
   diverged: ["reason", "model", "model_bytes"],
   error: ["message", "kind"],
+  // Fine-tuning on your digits (finetune): accuracies are on your held-out digits (own) and the MNIST test set.
+  tune_progress: ["step", "steps", "loss"],
+  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before", "mnist_after", "model", "model_bytes"],
 };
 
 // A failed command or call: a readable message and the kind of failure (the Python exception's name).

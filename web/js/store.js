@@ -22,6 +22,9 @@ export const initialState = {
   offline: "off",        // the service worker: off, saving, saved (this build works offline), unavailable or updated
   offlineSizes: null,    // training-set sizes whose data is cached (#offline-status[data-sizes])
   savedModels: null,     // the models kept in this browser, newest first, without bytes (#saved-models)
+  // Your digits and their fine-tuning (views/teach.js): state idle|learning|done|error (#teach[data-state]),
+  // digits [{id, image: Uint8Array(784), label}] (#teach[data-count]), step/steps, the last tune_done report.
+  teach: { state: "idle", digits: [], step: 0, steps: 0, report: null },
 };
 
 export function createStore(initial = initialState) {

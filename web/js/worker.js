@@ -333,6 +333,50 @@ async function reset(id) {
   reply(id, "reset", { state: "idle", model: call("reset_model").model });
 }
 
+// ---- your digits: fine-tuning ----------------------------------------------------------------
+
+// Fine-tune the active model on your digits; shares `run` with training, so Stop ends it and Train waits.
+async function startFinetune(id, { images, labels }) {
+  if (run) return fail(id, new Error("Training is running: stop it first."));
+  run = newRun();
+  reply(id, "finetune", { state: "learning" });
+  try {
+    await ensureData({ purpose: "finetune" }, () => run.stopping);
+    if (run.stopping) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
+    const { steps } = call("start_finetune", { images, labels });
+    emit("tune_progress", { step: 0, steps, loss: null });
+    for (;;) {
+      if (run.stopping) return finishFinetune(true);
+      if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
+      const chunk = call("finetune_chunk", { seconds: CHUNK_SECONDS });
+      emit("tune_progress", chunk.progress);
+      if (chunk.done || chunk.diverged) return finishFinetune(Boolean(chunk.diverged));
+      await yieldToEventLoop();
+    }
+  } catch (error) {
+    if (error instanceof StopRequested) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
+    runFailed(error);
+  }
+}
+
+function finishFinetune(stopped) {
+  const summary = call("finish_finetune", { stopped });
+  endRun();
+  if (summary.stopped) return emit("tune_done", summary);
+  const { bytes } = call("export_model");  // the page keeps the tuned model in IndexedDB
+  emit("tune_done", { ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
+}
+
+function exportDigits(id, { images, labels }) {
+  const { bytes } = call("export_digits", { images, labels });
+  reply(id, "export_digits", { bytes: bytes.buffer }, [bytes.buffer]);
+}
+
+function importDigits(id, { bytes, name }) {
+  const result = call("import_digits", { data: new Uint8Array(bytes), name: name || "the digits file" });
+  reply(id, "import_digits", result, buffersOf(result));
+}
+
 // ---- predictions, models, inspection ----------------------------------------------------------
 
 // The typed arrays among a reply's fields, moved to the page rather than copied.
@@ -388,6 +432,9 @@ const handlers = {
   import_model: importModel,
   measure,
   offline_sizes: offlineSizes,
+  finetune: startFinetune,
+  export_digits: exportDigits,
+  import_digits: importDigits,
   ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),
 };
 

@@ -11,8 +11,11 @@ import numpy as np
 from helper_share import SharedBufferHelper
 from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
+from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
+from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
+from mlp_core.finetune import Finetune, hold_out
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -31,6 +34,7 @@ MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
 # Limits of the form, so a typo cannot ask the worker for a 10^9-unit layer.
 MAX_HIDDEN_LAYERS, MAX_UNITS, MAX_BATCH, MAX_EPOCHS = 6, 2048, 8192, 500
 MIN_TRAIN_SIZE = 100
+REPLAY_IMAGES = 10_000  # MNIST training images fine-tuning replays from (the first two shards)
 # A trained model must load again (IndexedDB restore, upload): its arrays may not exceed what
 # mlp_core.modelio accepts. Compressed float weights barely shrink, so the raw size is the bound.
 MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
@@ -53,6 +57,9 @@ COMMANDS = {
     "measure": {"ask": [], "reply": ["model"]},
     "offline_sizes": {"ask": ["config"], "reply": ["train_sizes"]},
     "ping": {"ask": [], "reply": ["state"]},
+    "finetune": {"ask": ["images", "labels"], "reply": ["state"]},
+    "export_digits": {"ask": ["images", "labels"], "reply": ["bytes"]},
+    "import_digits": {"ask": ["bytes", "name"], "reply": ["images", "labels"]},
 }
 # Worker -> page events and their fields (web/js/protocol.js EVENTS).
 EVENTS = {
@@ -65,6 +72,9 @@ EVENTS = {
     "done": ["stopped", "test_acc", "test_images", "model", "model_bytes"],
     "diverged": ["reason", "model", "model_bytes"],
     "error": ["message", "kind"],
+    "tune_progress": ["step", "steps", "loss"],
+    "tune_done": ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before",
+                  "mnist_after", "model", "model_bytes"],
 }
 FAILURE = ["message", "kind"]
 
@@ -83,6 +93,7 @@ class _Session:
         self.model = None            # the model that answers predictions
         self.source = {}             # where the active model came from, for the page's label
         self.trainer = None          # the run in progress
+        self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
         self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
@@ -154,7 +165,8 @@ def recipes():
         "presets": presets,
         "train_sizes": [n for n in TRAIN_SIZE_CHOICES if n <= limit],
         "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS,
-                   "min_train_size": MIN_TRAIN_SIZE, "model_bytes": MAX_MODEL_BYTES},
+                   "min_train_size": MIN_TRAIN_SIZE, "model_bytes": MAX_MODEL_BYTES,
+                   "digits": MAX_DIGITS, "digits_bytes": MAX_DIGITS_FILE_BYTES},
     }
 
 
@@ -213,8 +225,9 @@ def export_model():
 
 
 def abandon_run():
-    """Forget a run that failed with an exception; the active model stays as it was."""
+    """Forget a run (or fine-tuning) that failed with an exception; the active model stays as it was."""
     _session.trainer = None
+    _session.tuning = None
     return {}
 
 
@@ -261,6 +274,8 @@ def _ranges_for(request):
     test = ("test", 0, _count("test"))
     if request.get("purpose") == "inspect":
         return [test]
+    if request.get("purpose") == "finetune":
+        return [("train", 0, min(REPLAY_IMAGES, _count("train"))), test]
     train, validation = _training_ranges(_recipe_from(request))
     return [train, test] + ([validation] if validation else [])
 
@@ -426,6 +441,79 @@ def finish_run(stopped):
                    model=_model_info())
 
 
+# ---- your digits: fine-tuning and their file -------------------------------------------------
+
+def _digits(images, labels):
+    """The page's flat typed arrays as (N, 784) uint8 images and (N,) labels."""
+    labels = np.frombuffer(_bytes(labels), dtype=np.uint8)
+    images = np.frombuffer(_bytes(images), dtype=np.uint8)
+    if images.size != len(labels) * INPUT_SIZE:
+        raise ValueError(f"{images.size} pixels do not make {len(labels)} images of {INPUT_SIZE}")
+    return images.reshape(len(labels), INPUT_SIZE), labels
+
+
+def _measure(model, x, y):
+    return model.accuracy(x, y) if len(x) else None
+
+
+def start_finetune(images, labels):
+    """Start fine-tuning the active model on your digits (each label's every 5th held out to measure on)."""
+    if _session.trainer is not None or _session.tuning is not None:
+        raise RuntimeError("training is running: stop it first")
+    x, y = _digits(images, labels)
+    teach, held = hold_out(y)
+    model = _session.model
+    replay_x, replay_y = _images("train", 0, min(REPLAY_IMAGES, _count("train")))
+    test_x, test_y = _images("test", 0, _count("test"))
+    # The page's fast pieces (bench/reports/core.md), no helper worker: a run of a few seconds.
+    run = Finetune(model, x[teach], y[teach], replay_x, replay_y, np.random.default_rng(0),
+                   gradients=lambda m: FastGradients(m, PYODIDE), adamw=FusedAdamW)
+    _session.tuning = {"run": run, "held": (x[held], y[held]), "taught": len(teach),
+                       "own_before": _measure(model, x[held], y[held]), "mnist_before": model.accuracy(test_x, test_y)}
+    return {"steps": run.steps}
+
+
+def finetune_chunk(seconds):
+    """Fine-tune for about `seconds`: the `tune_progress` event, and why the run diverged (or None)."""
+    run = _session.tuning["run"]
+    progress = run.run(max_seconds=float(seconds))
+    losses = progress["losses"]
+    event = _fields(EVENTS["tune_progress"], step=progress["step"], steps=run.steps,
+                    loss=float(np.mean(losses)) if losses else None)
+    return {"progress": event, "done": run.done, "diverged": progress["diverged"]}
+
+
+def finish_finetune(stopped):
+    """End fine-tuning: a finished run's model becomes the active one; a stopped one is dropped.
+    The `tune_done` event's fields (without the model's bytes)."""
+    tuning, _session.tuning = _session.tuning, None
+    run = tuning["run"]
+    seconds = round(run.trainer.train_seconds, 3)
+    if stopped or run.trainer.diverged:
+        return _fields(EVENTS["tune_done"], stopped=True, taught=tuning["taught"], held_out=len(tuning["held"][1]),
+                       steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"], own_after=None,
+                       mnist_before=tuning["mnist_before"], mnist_after=None, model=_model_info())
+    tuned = run.model
+    tuned.metadata["test_accuracy"] = tuned.accuracy(*_images("test", 0, _count("test")))
+    _session.model = tuned
+    _session.source = {"kind": "tuned", "digits": run.digits}
+    return _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
+                   steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"],
+                   own_after=_measure(tuned, *tuning["held"]), mnist_before=tuning["mnist_before"],
+                   mnist_after=tuned.metadata["test_accuracy"], model=_model_info())
+
+
+def export_digits(images, labels):
+    """Your digits as .npz bytes (mlp_core.digitsio) in a uint8 array."""
+    return _fields(COMMANDS["export_digits"]["reply"], bytes=np.frombuffer(digits_to_bytes(*_digits(images, labels)), dtype=np.uint8))
+
+
+def import_digits(data, name):
+    """A digits file, validated (DigitsFileError says why not): flat images and labels for the page."""
+    images, labels = digits_from_bytes(_bytes(data), source=str(name))
+    return _fields(COMMANDS["import_digits"]["reply"], images=np.ascontiguousarray(images).reshape(-1), labels=labels)
+
+
 # ---- looking inside --------------------------------------------------------------------------
 
 def inspect(count):
@@ -456,7 +544,8 @@ def inspect(count):
 # The functions worker.js calls by name (use_helper aside, see there).
 CALLS = {fn.__name__: fn for fn in (
     set_manifest, recipes, model_info, load_pretrained, import_model, measure, export_model, abandon_run, reset_model,
-    predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect)}
+    predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect,
+    start_finetune, finetune_chunk, finish_finetune, export_digits, import_digits)}
 
 
 def call(name, fields=None):

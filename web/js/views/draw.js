@@ -63,6 +63,8 @@ export function mountDraw({ store, client, say }) {
     // A new model, or Python ready again: the ink on the pad is read anew.
     if (previous && (previous.model !== state.model || (state.ready && !previous.ready))) schedulePrediction();
   });
+
+  return { clear: clearPad };
 }
 
 // An unsure verdict names the two closest digits instead of claiming one (mlp_core.confidence.verdict).

@@ -13,7 +13,7 @@ function setData(element, name, value) {
 
 export function mountPage(store) {
   const ui = { pill: $("#status-pill"), activeModel: $("#active-model"), message: $("#message"), coresUsed: $("#cores-used"),
-    pad: $("#pad"), prediction: $("#prediction"), testAcc: $("#test-acc") };
+    pad: $("#pad"), prediction: $("#prediction"), testAcc: $("#test-acc"), teach: $("#teach"), teachReport: $("#teach-report") };
   store.subscribe((state, previous) => {
     const body = document.body;
     setData(body, "state", state.phase);
@@ -38,5 +38,11 @@ export function mountPage(store) {
     setData(ui.prediction, "unsure", String(Boolean(state.prediction && state.prediction.unsure)));
     setData(ui.prediction, "runnerUp", state.prediction && state.prediction.unsure ? String(state.prediction.runnerUp) : "");
     setData(ui.testAcc, "value", typeof state.testAcc === "number" ? state.testAcc.toFixed(4) : "");
+    setData(ui.teach, "state", state.teach.state);
+    setData(ui.teach, "count", String(state.teach.digits.length));
+    const report = state.teach.report || {};  // the last fine-tuning's numbers, for the benchmark
+    for (const name of ["own_before", "own_after", "mnist_before", "mnist_after", "seconds"]) {
+      setData(ui.teachReport, name.replace(/_(\w)/, (_, c) => c.toUpperCase()), typeof report[name] === "number" ? String(report[name]) : "");
+    }
   });
 }

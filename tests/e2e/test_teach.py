@@ -1,0 +1,132 @@
+"""Teach it your handwriting: correct a reading, keep your digits, learn them, keep all of it."""
+
+import io
+
+import numpy as np
+import pytest
+
+from e2e_page import RUN_TIMEOUT_MS, active_model, draw_with_mouse, message, open_ready, pad_box, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def count(page) -> int:
+    return int(page.get_attribute("#teach", "data-count"))
+
+
+def wait_count(page, n: int) -> None:
+    page.wait_for_selector(f'#teach[data-count="{n}"]', state="attached")
+
+
+def labels(page) -> list[int]:
+    return page.eval_on_selector_all("#teach-gallery .teach-item", "els => els.map(e => Number(e.dataset.label))")
+
+
+def correct(page, drawn: int, really: int) -> None:
+    """Draw `drawn` on the pad and say it really is `really` with the button under the prediction."""
+    before = count(page)
+    draw_with_mouse(page, drawn)
+    page.click(f'#teach button[data-digit="{really}"]')
+    wait_count(page, before + 1)
+
+
+def upload_digits(page, name: str, data: bytes) -> None:
+    page.set_input_files("#teach-upload", {"name": name, "mimeType": "application/octet-stream", "buffer": data})
+
+
+def test_correct_learn_reload_and_round_trip(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    assert count(page) == 0 and page.get_attribute("#teach", "data-state") == "idle"
+    assert page.is_disabled("#teach-learn"), "nothing to learn yet"
+
+    correct(page, 1, 7)
+    correct(page, 4, 4)
+    correct(page, 0, 6)
+    assert labels(page) == [7, 4, 6]
+    # The gallery shows each digit as the network saw it: an inked 28x28 picture.
+    inked = page.eval_on_selector("#teach-gallery canvas", """c => {
+        const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+        let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++; return dark; }""")
+    assert inked > 10
+
+    page.click('#teach-gallery .teach-item[data-label="4"] button[data-remove]')
+    wait_count(page, 2)
+    assert labels(page) == [7, 6]
+
+    # The keyboard works too: a digit key corrects the drawing on the pad.
+    draw_with_mouse(page, 3)
+    page.locator("#pad").focus()
+    page.keyboard.press("3")
+    wait_count(page, 3)
+    assert labels(page) == [7, 6, 3]
+
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="learning"]', state="attached")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    report = page.inner_text("#teach-report")
+    assert "MNIST test" in report and "→" in report, report
+    assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
+    tuned = active_model(page)
+    assert tuned != shipped and "tuned" in tuned
+    # Said once the tuned model is in IndexedDB.
+    page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
+
+    with page.expect_download() as download_info:
+        page.click("#teach-download")
+    path = tmp_path / "digits.npz"
+    download_info.value.save_as(path)
+    with np.load(path, allow_pickle=False) as npz:  # a plain .npz of uint8 arrays
+        assert sorted(npz.files) == ["images", "labels"] and list(npz["labels"]) == [7, 6, 3]
+        assert npz["images"].dtype == np.uint8 and npz["images"].shape == (3, 784)
+
+    # The page keeps the digits and the tuned model for the next visit.
+    page.reload()
+    wait_ready(page)
+    wait_count(page, 3)
+    assert labels(page) == [7, 6, 3]
+    assert "tuned on your 3 digits" in active_model(page)  # now "your saved model, tuned on..."
+
+    for _ in range(3):
+        page.click("#teach-gallery button[data-remove]")
+    wait_count(page, 0)
+    upload_digits(page, "digits.npz", path.read_bytes())
+    wait_count(page, 3)
+    assert labels(page) == [7, 6, 3]
+
+
+def npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "pickled": npz(images=np.array([{"x": 1}], dtype=object), labels=np.zeros(1, np.uint8)),
+    "labels-out-of-range": npz(images=np.zeros((2, 784), np.uint8), labels=np.array([3, 200], np.uint8)),
+    "garbage": bytes(range(256)) * 8,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_digits_files_are_refused(pages, kind):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    correct(page, 1, 1)
+    upload_digits(page, f"{kind}.npz", HOSTILE[kind])
+    page.wait_for_selector("#message[data-kind=error]", state="attached")
+    text = message(page)[1]
+    assert f"{kind}.npz was not loaded" in text and "unchanged" in text, text
+    assert count(page) == 1
+
+
+def test_teach_buttons_fit_a_phone(pages):
+    page, _ = pages.open(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    open_ready(page, pages.site)
+    width = page.evaluate("document.documentElement.clientWidth")
+    boxes = [page.locator(f'#teach button[data-digit="{d}"]').bounding_box() for d in range(10)]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes)
+    assert min(b["height"] for b in boxes) >= 40 and min(b["width"] for b in boxes) >= 40  # finger-sized
+    pad_box(page)

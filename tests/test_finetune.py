@@ -1,0 +1,117 @@
+"""mlp_core.finetune: a model learns a writer's new style from a few digits and keeps what it knew."""
+import numpy as np
+import pytest
+
+from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
+from mlp_core.finetune import FINETUNE, Finetune, finetune, hold_out
+from mlp_core.recipes import RECIPES
+from mlp_core.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def world():
+    """A learnable stand-in for MNIST (10 noisy prototypes), a model trained on it, and a writer
+    whose 3s look like nothing the model has seen (a prototype of their own)."""
+    rng = np.random.default_rng(7)
+    prototypes = rng.random((10, 784)) < 0.2
+
+    def draw(proto, count):
+        flips = rng.random((count, 784)) < 0.05
+        return (proto ^ flips).astype(np.uint8) * 255
+
+    labels = rng.integers(0, 10, size=3000).astype(np.uint8)
+    images = np.concatenate([draw(prototypes[label], 1) for label in labels])
+    recipe = RECIPES["fast"].replace(sizes=(784, 32, 10), epochs=3, validation_size=0, train_eval_size=200)
+    trainer = Trainer(recipe, images[:2400], labels[:2400])
+    while not trainer.done:
+        trainer.run()
+    own_style = rng.random(784) < 0.2
+    return {"model": trainer.model, "mnist_x": images[:2400], "mnist_y": labels[:2400],
+            "test_x": images[2400:], "test_y": labels[2400:],
+            "own_x": draw(own_style, 8), "own_y": np.full(8, 3, np.uint8), "held_x": draw(own_style, 40)}
+
+
+def test_learns_a_new_style_and_keeps_mnist(world):
+    model = world["model"]
+    before_own = model.accuracy(world["held_x"], np.full(40, 3))
+    before_test = model.accuracy(world["test_x"], world["test_y"])
+    assert before_own < 0.5 and before_test > 0.95
+    # A style unlike any prototype (real styles are closer to MNIST's): larger steps and share than the page's.
+    tuned = finetune(model, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0),
+                     steps=150, own_share=0.5, recipe=FINETUNE.replace(lr=0.05))
+    assert tuned.accuracy(world["held_x"], np.full(40, 3)) >= 0.95
+    assert tuned.accuracy(world["test_x"], world["test_y"]) >= before_test - 0.02
+    assert model.accuracy(world["held_x"], np.full(40, 3)) == before_own  # the original is untouched
+    assert tuned.metadata["finetuned"]["digits"] == 8 and "test_accuracy" not in tuned.metadata
+
+
+def test_same_seed_same_model(world):
+    args = (world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"])
+    a = finetune(*args, np.random.default_rng(5), steps=20)
+    b = finetune(*args, np.random.default_rng(5), steps=20)
+    c = finetune(*args, np.random.default_rng(6), steps=20)
+    weights = lambda m: [layer.weights for layer in m.network.dense_layers()]
+    assert all(np.array_equal(x, y) for x, y in zip(weights(a), weights(b)))
+    assert not all(np.array_equal(x, y) for x, y in zip(weights(a), weights(c)))
+
+
+def test_chunked_run_reports_progress(world):
+    run = Finetune(world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(1), steps=10)
+    progress = run.run(max_steps=4)
+    assert progress["step"] == 4 and not run.done and run.steps == 10
+    while not run.done:
+        run.run(max_steps=4)
+    assert run.trainer.step == 10
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(images=np.zeros((3, 784), np.float32)), "uint8"),
+    (dict(images=np.zeros((3, 10), np.uint8)), "shape"),
+    (dict(labels=np.array([1, 2, 10])), "0 to 9"),
+    (dict(labels=np.array([1, 2])), "3 integers"),
+    (dict(images=np.zeros((0, 784), np.uint8), labels=np.zeros(0, np.uint8)), "between 1"),
+    (dict(rng=np.random.RandomState(0)), "Generator"),
+    (dict(mnist_x=np.zeros((0, 784), np.uint8), mnist_y=np.zeros(0, np.uint8)), "replay"),
+    (dict(steps=0), "steps"),
+])
+def test_bad_input_is_refused(world, bad, message):
+    args = dict(model=world["model"], images=np.zeros((3, 784), np.uint8), labels=np.array([1, 2, 3]),
+                mnist_x=world["mnist_x"], mnist_y=world["mnist_y"], rng=np.random.default_rng(0))
+    args.update(bad)
+    with pytest.raises(ValueError, match=message):
+        finetune(**args)
+
+
+def test_hold_out_keeps_every_fifth_of_each_label():
+    labels = np.array([1] * 5 + [2] * 4 + [3] * 10)
+    teach, held = hold_out(labels)
+    assert list(held) == [4, 13, 18]
+    assert sorted(np.concatenate([teach, held])) == list(range(len(labels)))
+
+
+def test_digits_file_round_trip():
+    images = np.arange(2 * 784, dtype=np.int64).reshape(2, 784).astype(np.uint8)
+    back_images, back_labels = digits_from_bytes(digits_to_bytes(images, np.array([4, 9])))
+    assert np.array_equal(back_images, images) and list(back_labels) == [4, 9]
+
+
+def _npz(**arrays):
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"not a zip at all", "not an .npz"),
+    (_npz(images=np.zeros((1, 784), np.uint8)), "exactly the arrays"),
+    (_npz(images=np.zeros((1, 784), np.uint8), labels=np.zeros(1, np.uint8), extra=np.zeros(1)), "exactly the arrays"),
+    (_npz(images=np.zeros((1, 784), np.float32), labels=np.zeros(1, np.uint8)), "uint8"),
+    (_npz(images=np.zeros((2, 784), np.uint8), labels=np.array([1, 12], np.uint8)), "0 to 9"),
+    (_npz(images=np.array([None, 1], dtype=object), labels=np.zeros(2, np.uint8)), "pickled|damaged|uint8"),
+    (_npz(images=np.zeros((MAX_DIGITS + 1, 784), np.uint8), labels=np.zeros(MAX_DIGITS + 1, np.uint8)), "at most|more than|between 1 and"),
+    (b"PK\x03\x04" + b"\0" * 100, "damaged"),
+])
+def test_hostile_digits_files_are_refused(data, message):
+    with pytest.raises(DigitsFileError, match=message):
+        digits_from_bytes(data, source="bad.npz")

@@ -1,0 +1,183 @@
+// "Teach it your handwriting", under the prediction: one tap (or a digit key) says what the drawing really
+// was and adds it, as the network saw it, to your digits; "Learn my handwriting" fine-tunes the active
+// model on them in the worker (mlp_core.finetune) and reports before/after. Your digits live in IndexedDB.
+
+import * as savedDigits from "../saved-digits.js";
+import { formatBytes, percent } from "./format.js";
+import { showSeen } from "./pictures.js";
+
+const PIXELS = 784;
+
+// Your digits as the protocol sends them: Uint8Array(N*784) and Uint8Array(N).
+function pack(digits) {
+  const images = new Uint8Array(digits.length * PIXELS);
+  digits.forEach((d, i) => images.set(d.image, i * PIXELS));
+  return { images, labels: Uint8Array.from(digits, (d) => d.label) };
+}
+
+function unpack(images, labels) {
+  return Array.from(labels, (label, i) => ({ image: images.slice(i * PIXELS, (i + 1) * PIXELS), label }));
+}
+
+// "3 of 4 (75.00%)": an accuracy on `n` digits.
+const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n} (${percent(acc)})` : "–");
+
+export function mountTeach({ store, client, say, setModel, saveInBrowser, clearPad }) {
+  const $ = (selector) => document.querySelector(selector);
+  const ui = { teach: $("#teach"), digits: $("#teach-digits"), gallery: $("#teach-gallery"), learn: $("#teach-learn"),
+    stop: $("#teach-stop"), progress: $("#teach-progress"), report: $("#teach-report"), download: $("#teach-download"),
+    upload: $("#teach-upload"), title: $("#teach-count") };
+  let nextId = 1;  // gallery items' ids, for removal
+  const teach = () => store.state.teach;
+  const setTeach = (changes) => store.update({ teach: { ...teach(), ...changes } });
+  const withIds = (digits) => digits.map((d) => ({ ...d, id: nextId++ }));
+
+  function keep(digits) {
+    setTeach({ digits });
+    savedDigits.saveDigits(digits).catch((error) => say(`Could not keep your digits in this browser: ${error.message}`, "error"));
+  }
+
+  function add(label) {
+    const p = store.state.prediction;
+    if (!p) return say("Draw a digit first, then tap what it really is.");
+    if (teach().digits.length >= store.state.form.limits.digits) return say(`You have ${teach().digits.length} digits, the most this page keeps. Remove some first.`, "error");
+    const image = Uint8Array.from(p.image, (v) => Math.round(255 * v));
+    keep([...teach().digits, ...withIds([{ image, label }])]);
+    clearPad();
+    say(p.digit === label ? `Kept your ${label} (read correctly).` : `Kept your ${label} (it was read as ${p.digit}).`);
+  }
+
+  ui.digits.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-digit]");
+    if (button && !button.disabled) add(Number(button.dataset.digit));
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || !/^[0-9]$/.test(event.key)) return;
+    if (store.state.prediction) { event.preventDefault(); add(Number(event.key)); }
+  });
+  ui.gallery.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-remove]");
+    if (!button) return;
+    keep(teach().digits.filter((d) => d.id !== Number(button.dataset.remove)));
+  });
+
+  ui.learn.addEventListener("click", async () => {
+    if (teach().state === "learning" || !teach().digits.length) return;
+    setTeach({ state: "learning", step: 0, steps: 0, report: null });
+    try {
+      await client.request("finetune", pack(teach().digits));
+      say(`Learning your ${teach().digits.length} digits…`);
+    } catch (error) {
+      setTeach({ state: "error" });
+      if (store.state.worker === "ok") say(`Could not learn your digits: ${error.message}`, "error");
+    }
+  });
+  ui.stop.addEventListener("click", () => client.request("stop").catch(() => {}));
+
+  ui.download.addEventListener("click", async () => {
+    try {
+      const reply = await client.request("export_digits", pack(teach().digits));
+      const blob = new Blob([reply.bytes], { type: "application/octet-stream" });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = "my-digits.npz";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+      say(`Downloaded your ${teach().digits.length} digits as ${link.download} (${formatBytes(blob.size)}).`);
+    } catch (error) {
+      say(`Could not download your digits: ${error.message}`, "error");
+    }
+  });
+
+  ui.upload.addEventListener("change", async () => {
+    const file = ui.upload.files[0];
+    ui.upload.value = "";
+    if (!file) return;
+    const { digits_bytes: maxBytes, digits: maxDigits } = store.state.form.limits;  // mlp_core.digitsio's limits
+    if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; digits files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
+    try {
+      const reply = await client.request("import_digits", { bytes: await file.arrayBuffer(), name: file.name });
+      const added = unpack(reply.images, reply.labels);
+      if (teach().digits.length + added.length > maxDigits) throw new Error(`with these you would have over ${maxDigits} digits; remove some first`);
+      keep([...teach().digits, ...withIds(added)]);
+      say(`Added ${added.length} digits from ${file.name}.`);
+    } catch (error) {
+      say(`${file.name} was not loaded: ${error.message}. Your digits are unchanged.`, "error");
+    }
+  });
+
+  function onEvent(message) {
+    if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
+    if (message.event === "error") {
+      setTeach({ state: "error" });
+      return say(`Learning your digits failed: ${message.message}`, "error");
+    }
+    if (message.stopped) {
+      setTeach({ state: "idle", step: 0 });
+      return say("Stopped: the model is unchanged.");
+    }
+    const label = `tuned on your ${message.taught + message.held_out} digits`;
+    setTeach({ state: "done", report: message });
+    setModel(message.model, label, message.model_bytes);
+    // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
+    saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
+      .then((key) => key !== undefined && say(`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad, and is kept in this browser.`));
+  }
+
+  function drawGallery(digits) {
+    ui.gallery.replaceChildren(...digits.map((d) => {
+      const item = document.createElement("li");
+      item.className = "teach-item";
+      item.dataset.label = String(d.label);
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 28;
+      canvas.setAttribute("aria-hidden", "true");
+      showSeen(canvas, Float32Array.from(d.image, (v) => v / 255));
+      const label = document.createElement("span");
+      label.textContent = String(d.label);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "teach-remove";
+      remove.dataset.remove = String(d.id);
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", `Remove this ${d.label}`);
+      item.append(canvas, label, remove);
+      return item;
+    }));
+  }
+
+  function drawReport(r) {
+    if (!r) return "";
+    const own = r.held_out ? `your ${r.held_out} held-out digits ${onDigits(r.own_before, r.held_out)} → ${onDigits(r.own_after, r.held_out)}`
+      : "no held-out digits yet (every 5th digit of a label is kept out to measure on)";
+    return `Learned from ${r.taught} digits in ${r.seconds.toFixed(1)} s: ${own}; MNIST test ${percent(r.mnist_before)} → ${percent(r.mnist_after)}.`;
+  }
+
+  store.subscribe((state, previous) => {
+    const t = state.teach;
+    if (!previous || previous.teach.digits !== t.digits) {
+      drawGallery(t.digits);
+      ui.title.textContent = t.digits.length ? `Your digits (${t.digits.length})` : "Your digits: none yet";
+    }
+    if (!previous || previous.teach.report !== t.report) ui.report.textContent = drawReport(t.report);
+    ui.progress.value = t.steps ? t.step / t.steps : 0;
+    const ready = state.ready && state.worker === "ok";
+    const learning = t.state === "learning";
+    for (const button of ui.digits.querySelectorAll("button")) button.disabled = !state.prediction || learning;
+    ui.learn.disabled = !ready || learning || state.phase !== "idle" || !t.digits.length;
+    ui.stop.disabled = !learning;
+    ui.download.disabled = !ready || !t.digits.length;
+    ui.upload.disabled = !ready || learning;
+    ui.upload.nextElementSibling.classList.toggle("disabled", ui.upload.disabled);
+    if (learning && state.worker === "dead") setTeach({ state: "error" });
+  });
+
+  savedDigits.loadDigits()
+    .then((digits) => { if (digits.length) setTeach({ digits: withIds(digits) }); })
+    .catch((error) => say(`Your digits could not be read from this browser (${error.message}).`));
+
+  return { onEvent };
+}
