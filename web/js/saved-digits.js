@@ -1,34 +1,28 @@
-// Keeps your digits in IndexedDB so they survive a reload: one record, [{image: Uint8Array(784), label}].
-// A database of its own, so the model store (saved-model.js) can change its layout freely.
+// Keeps your digits in IndexedDB (through the idb library, like saved-model.js) so they survive a reload:
+// one record, [{image: Uint8Array(784), label}]. A database of its own, so the model store can change its layout freely.
+
+import { openDB } from "./vendor/idb.js";
 
 const DB_NAME = "mnist-mlp-digits";
 const STORE = "digits";
 const KEY = "yours";
 
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
+const db = () => openDB(DB_NAME, 1, { upgrade: (database) => database.createObjectStore(STORE) });
 
-async function withStore(mode, action) {
-  const db = await openDb();
+export async function saveDigits(digits) {
+  const database = await db();
   try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = action(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("IndexedDB transaction aborted"));
-    });
+    await database.put(STORE, digits.map(({ image, label }) => ({ image, label })), KEY);
   } finally {
-    db.close();
+    database.close();
   }
 }
 
-export const saveDigits = (digits) => withStore("readwrite", (store) => store.put(digits.map(({ image, label }) => ({ image, label })), KEY));
-
-export const loadDigits = async () => (await withStore("readonly", (store) => store.get(KEY))) || [];
+export async function loadDigits() {
+  const database = await db();
+  try {
+    return (await database.get(STORE, KEY)) || [];
+  } finally {
+    database.close();
+  }
+}
