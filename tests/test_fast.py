@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mlp_core.fast import BLAS, PRODUCTS, PYODIDE, BlankColumns, FastGradients, FusedAdamW
+from mlp_core.fast import BLAS, PRODUCTS, PYODIDE, BlankColumns, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.model import Model
 from mlp_core.nn import AdamW, Dense, Sequential
 from mlp_core.recipes import RECIPES
@@ -70,6 +70,16 @@ def test_fast_gradients_equal_the_tutorials_step(synthetic_digits, products, ski
     assert fast_loss == pytest.approx(plain_loss, rel=1e-12)
     for a, b in zip(plain, fast_grads):
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)  # float64: the same sums in another order
+
+
+@pytest.mark.parametrize("products", sorted(PRODUCTS))
+def test_fast_inference_equals_the_networks(synthetic_digits, products):
+    images, _ = synthetic_digits
+    model = Model(Sequential.mlp([784, 100, 200, 10], "he", np.random.default_rng(7), "float64"), 0.13, 0.31)
+    inputs = model.network_input(images[:64])
+    fast = FastGradients(model, PRODUCTS[products], skip_blank_columns=False).infer(inputs)
+    np.testing.assert_allclose(fast, model.network.infer(inputs), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(SplitGradients(FastGradients(model, PRODUCTS[products], False)).infer(inputs), fast)
 
 
 def test_fast_gradients_with_blas_and_all_columns_are_the_tutorials_bit_for_bit(synthetic_digits):

@@ -165,6 +165,10 @@ class SplitGradients:
         """Whether steps are split now (the helper measured faster); None without a helper."""
         return None if self._chooser is None else self._chooser.split
 
+    def infer(self, inputs):
+        """Evaluation is this side's alone."""
+        return self.local.infer(inputs)
+
     def __call__(self, pixels, labels):
         chooser = self._chooser
         split = chooser is not None and len(labels) >= 2 and chooser.next_split()
