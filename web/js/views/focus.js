@@ -10,8 +10,15 @@ const disabled = (element) => element.matches(":disabled");
 export function keepFocus(store) {
   let last = null;      // the control the keyboard was on
   let lost = null;      // that control, once it was disabled under the keyboard
+  let pointing = false;  // the last input was a pointer: its focus is not the keyboard's to keep
+  document.addEventListener("pointerdown", () => { pointing = true; }, true);
+  document.addEventListener("keydown", () => {  // the keyboard acts on whatever has focus now
+    pointing = false;
+    if (document.activeElement && document.activeElement !== document.body) [last, lost] = [document.activeElement, null];
+  }, true);
   document.addEventListener("focusin", (event) => {
-    last = event.target;
+    // A clicked button must not pull focus (and the page's scroll, mid-stroke on the pad) back to itself later.
+    last = pointing ? null : event.target;
     lost = null;
   });
   const nowhere = () => document.activeElement === document.body || document.activeElement === null
