@@ -1,0 +1,144 @@
+"""Training throughput of two builds of the page, in one run, alternating: is the new page slower than an old one?
+
+    python3 bench/ab_pages.py [--before da8e8b0] [--rounds 3]
+
+Builds commit --before (a 1-epoch pretrained model: throughput does not depend on it) into a temporary folder,
+serves it beside the current dist/, and times the same long run in each (784-100-200-10, float32, SGD, batch
+128, as bench/browser.py's throughput row) with the Cores setting at 1 and at the page's default, alternating
+the order every round; bench/reference_kernel.py runs in the bare Pyodide page before each round. Writes
+bench/reports/ab_pages.md and .json. Ratios within one run hold on a shared machine where absolute rates do not.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import browser as bench  # noqa: E402  (bench/browser.py: the page driving and the reference kernel)
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from buildlib.paths import cache_dir  # noqa: E402
+from buildlib.serve import make_server  # noqa: E402
+
+REPORT = bench.REPO_ROOT / "bench" / "reports" / "ab_pages.md"
+# The last commit before the readable-core redesign (issue 14 measured its tree; its report said page/reference
+# 1.26 on two cores, 1.25 on one).
+DEFAULT_BEFORE = "da8e8b0"
+SETTINGS = (("1", "Cores 1"), (None, "Cores: the page's default"))
+
+
+def build_commit(commit: str, into: Path) -> Path:
+    """A checkout of ``commit`` built with its own build.py (quick model) into ``into``/dist."""
+    source = into / "src"
+    subprocess.run(["git", "-C", str(bench.REPO_ROOT), "worktree", "add", "--detach", "-f", str(source), commit],
+                   check=True, capture_output=True)
+    # The same download cache as this build: no second download of Pyodide, numpy and MNIST.
+    env = dict(os.environ, MLP_QUICK_MODEL="1", MLP_DIST_DIR=str(into / "dist"), MLP_CACHE_DIR=str(cache_dir()))
+    subprocess.run([sys.executable, "build.py"], cwd=source, env=env, check=True)
+    return into / "dist"
+
+
+def serve(dist: Path) -> str:
+    server = make_server(dist, "127.0.0.1", 0, handler=bench.BenchHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def page_rate(browser, url: str, cores) -> float:
+    """Median samples/s over 2-second windows of `#progress` in a fresh context.
+
+    Service workers are blocked: the server sends the isolation headers itself, and the new page's offline
+    precache (~17 MB, which the old page does not have) would run during the timed window."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
+    _, window_rates = bench.page_throughput(page, "sgd", cores)
+    bench.stop_training(page)
+    context.close()
+    return statistics.median(window_rates)
+
+
+def measure(urls: dict, rounds: int) -> dict:
+    rates = {(site, cores): [] for site in urls for cores, _ in SETTINGS}
+    reference = []
+    with sync_playwright() as playwright:
+        browser = bench.launch_chromium(playwright, bench.chromium_executable())
+        for round_index in range(rounds):
+            reference.append(bench.reference_rate(browser, urls["after"] + bench.FLOOR_PATH.lstrip("/")))
+            order = list(urls) if round_index % 2 == 0 else list(urls)[::-1]
+            for cores, _ in SETTINGS:
+                for site in order:
+                    rates[site, cores].append(page_rate(browser, urls[site], cores))
+                    print(f"round {round_index + 1} {site} cores={cores or 'default'}: "
+                          f"{rates[site, cores][-1]:,.0f} samples/s", flush=True)
+        browser.close()
+    return {"rates": {f"{site} {cores or 'default'}": values for (site, cores), values in rates.items()},
+            "reference": reference}
+
+
+def write_report(result: dict, before: str, after: str, command: str) -> str:
+    rates, reference = result["rates"], statistics.median(result["reference"])
+    lines = [
+        "# The page's training throughput, before and after, in one run",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium, "
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} when the run ended.",
+        f"Before: commit {before} (built by its own build.py, 1-epoch pretrained model). After: {after} (dist/).",
+        "",
+        "| setting | before (samples/s, median of rounds) | after | after / before | after / reference kernel |",
+        "|---|---|---|---|---|",
+    ]
+    for cores, label in SETTINGS:
+        key = cores or "default"
+        old, new = statistics.median(rates[f"before {key}"]), statistics.median(rates[f"after {key}"])
+        result.setdefault("ratios", {})[key] = new / old
+        lines.append(f"| {label} | {old:,.0f} | {new:,.0f} | **{new / old:.2f}** | {new / reference:.2f} |")
+    lines += [
+        "",
+        f"Reference kernel (bench/reference_kernel.py in a bare Pyodide worker, once per round): "
+        f"{', '.join(f'{r:,.0f}' for r in result['reference'])} samples/s.",
+        "Each rate: a fresh browser context on that build, the Train form set to 784-100-200-10, SGD, batch 128, "
+        f"{bench.THROUGHPUT_IMAGES:,} images, 20 epochs, then samples/s from `#progress` over 2-second windows for "
+        f"{bench.THROUGHPUT_SECONDS} s (median), as bench/browser.py measures its throughput row. Per round: "
+        + "; ".join(f"{name}: {', '.join(f'{v:,.0f}' for v in values)}" for name, values in rates.items()) + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default=DEFAULT_BEFORE, help="the commit to compare against (default %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not (bench.DIST / "index.html").exists():
+        sys.exit("error: no built site in dist/: run `python3 build.py` first.")
+    after = subprocess.run(["git", "-C", str(bench.REPO_ROOT), "rev-parse", "--short", "HEAD"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="ab-pages-") as folder:
+        try:
+            before_dist = build_commit(args.before, Path(folder))
+            urls = {"before": serve(before_dist), "after": serve(bench.DIST)}
+            result = measure(urls, args.rounds)
+        finally:
+            subprocess.run(["git", "-C", str(bench.REPO_ROOT), "worktree", "remove", "--force", str(Path(folder) / "src")],
+                           capture_output=True)
+    command = "python3 bench/ab_pages.py" + (f" --before {args.before}" if args.before != DEFAULT_BEFORE else "") + \
+        (f" --rounds {args.rounds}" if args.rounds != 3 else "")
+    REPORT.write_text(write_report(result, args.before, after, command))
+    REPORT.with_suffix(".json").write_text(json.dumps(dict(result, before=args.before, after=after), indent=2) + "\n")
+    print(REPORT.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
