@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from buildlib.paths import dist_dir, mnist_dir  # noqa: E402
 
 REPORT = REPO / "bench" / "reports" / "kernel.md"
+BATCH = 128  # bench/reference_kernel.py's
 TARGET = 1.8  # issue 19: the page's samples/s over the reference kernel's, measured in the same run
 PAGE = "blank columns skipped (the page before)"
 
@@ -118,6 +119,8 @@ def main():
     rows = probe(args.pyodide_dir, ["profile", "layer1", "ratio"])
     load_after = os.getloadavg()[0]
     profiles = [row for row in rows if row["what"] == "profile"]
+    ink = next(row for row in rows if row["what"] == "ink")
+    hidden = next(row for row in rows if row["what"] == "hidden")
     ratio_lines, medians = ratio_table([row for row in rows if row["what"] == "ratio"])
     best = max(medians, key=medians.get)
     page_step = next(row["step_ms"] for row in profiles if row["strategy"] == PAGE)
@@ -163,18 +166,20 @@ def main():
         "- Pyodide's NumPy has no BLAS and no SIMD: `np.einsum` is its fastest product, at about one multiply-add per "
         "cycle, and the reference kernel already uses it for every product. A kernel can only win by doing fewer "
         "multiply-adds or less work around them.",
-        "- Columns blank in the whole minibatch (the page before): ~520 of 784 columns at batch 128, so layer 1 does "
-        "~2/3 of the reference's multiply-adds.",
-        "- Per-image sparsity (issue 19's hypothesis): an image inks ~150 of 784 pixels, so summing the weight rows of "
-        "its inked pixels does 19% of the multiply-adds. NumPy has no sparse product, so the rows must first be "
+        f"- Columns blank in the whole minibatch (the page before): {ink['columns_per_batch']:.0f} of 784 columns are "
+        f"inked somewhere in a minibatch of {BATCH} (measured here), so layer 1 does "
+        f"{ink['columns_per_batch'] / 784:.0%} of the reference's multiply-adds.",
+        f"- Per-image sparsity (issue 19's hypothesis): an image inks {ink['pixels_per_image']:.0f} of 784 pixels, so "
+        f"summing the weight rows of its inked pixels does {ink['pixels_per_image'] / 784:.0%} of the multiply-adds. NumPy has no sparse product, so the rows must first be "
         "gathered (`take`, ~as costly per number as a multiply-add), then summed; with `np.add.reduceat` or "
         "`np.add.at` the sums cost more than the dense product (table above). Padded lists summed by one einsum "
         "per group of similar length (mlp_core/fast/ink.py) make each product cheaper than the blank-column one, "
         "but building the lists every step takes back most of the gain.",
-        "- Dense products over the columns inked in blocks of 16 images: the union of 16 images' ink is still ~400 "
-        "columns, and the per-block calls cost more than the columns saved.",
-        "- Hidden layers: after ReLU about half of each hidden layer's units are zero (measured during SGD), too "
-        "dense for gathered rows to pay; layers 2 and 3 already run the reference's own einsum products.",
+        f"- Dense products over the columns inked in blocks of 16 images: the union of 16 images' ink is still "
+        f"{ink['columns_per_16_images']:.0f} columns, and the per-block calls cost more than the columns saved.",
+        f"- Hidden layers: after {hidden['steps']} SGD steps ReLU lets through "
+        f"{' and '.join(f'{share:.0%}' for share in hidden['nonzero'])} of the two hidden layers' units (1,000 training "
+        "images), too many for gathered rows to pay; layers 2 and 3 already run einsum products at full speed.",
         "- Everything else in a step (ReLU, softmax, SGD, the Trainer's divergence guard, Python) is in the table above: "
         "together less than the first layer's savings could buy.",
     ]

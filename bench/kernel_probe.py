@@ -145,6 +145,15 @@ def profile(images, labels, rounds=4, steps=40):
                 timed[name] += cpu_seconds() - start
     rows = []
     count = rounds * steps
+    for name, run in runs.items():  # how many hidden units ReLU lets through, on the last trained weights
+        x = run.model.network_input(images[:1000])
+        network = run.network
+        hidden = []
+        for layer in network.layers[:-1]:
+            x = layer.infer(x)
+            if isinstance(layer, ReLU):
+                hidden.append(float(np.mean(x > 0)))
+        rows.append({"what": "hidden", "strategy": name, "steps": run.step, "nonzero": hidden})
     for name, profiler in profilers.items():
         parts = {part: 1e3 * (seconds - profiler.calls[part] * overhead) / count for part, seconds in profiler.totals.items()}
         parts["Python and the rest"] = 1e3 * plain[name] / count - sum(parts.values())
@@ -208,8 +217,14 @@ def layer1_candidates(images):
             for i in range(len(batches)):
                 function(i)
             best[key] = min(best.get(key, 1e9), (cpu_seconds() - start) / len(batches))
+    ink = [np.count_nonzero(pixels, axis=1).mean() for pixels in batches]
+    union = [np.count_nonzero(np.bitwise_or.reduce(pixels, axis=0)) for pixels in batches]
+    blocks = [np.count_nonzero(np.bitwise_or.reduce(pixels[start:start + 16], axis=0))
+              for pixels in batches for start in range(0, BATCH, 16)]
     return [{"what": "layer1", "product": product, "candidate": name, "ms": 1e3 * seconds}
-            for (product, name), seconds in best.items()]
+            for (product, name), seconds in best.items()] + [
+        {"what": "ink", "pixels_per_image": float(np.mean(ink)), "columns_per_batch": float(np.mean(union)),
+         "columns_per_16_images": float(np.mean(blocks))}]
 
 
 def reference_rate(seconds):

@@ -32,27 +32,23 @@ class PaddedLists:
     @classmethod
     def of(cls, owners, members, values, count, parts):
         """Pairs sorted by owner (``owners`` ascending, ``count`` owners in all) in ``parts`` groups."""
-        if count == 0:  # e.g. a minibatch with no active column
-            return cls([], [], members[:0], values[:0])
         lengths = np.bincount(owners, minlength=count)
-        starts = np.zeros(count, dtype=np.intp)
+        starts = np.zeros(count, dtype=np.intp)  # where each owner's pairs begin
         np.cumsum(lengths[:-1], out=starts[1:])
-        by_length = np.argsort(lengths, kind="stable")
-        bounds = np.arange(parts + 1) * count // parts  # group g: by_length[bounds[g]:bounds[g + 1]]
-        sizes = np.diff(bounds)
-        widths = np.where(sizes > 0, lengths[by_length[np.maximum(bounds[1:] - 1, 0)]], 0)  # each group's longest list
-        group_starts = np.zeros(parts, dtype=np.intp)  # where each group begins in the padded arrays
-        np.cumsum((sizes * widths)[:-1], out=group_starts[1:])
-        group = np.repeat(np.arange(parts), sizes)  # of each owner, in by_length order
         slot_of_start = np.empty(count, dtype=np.intp)  # where each owner's list begins in the padded arrays
-        slot_of_start[by_length] = group_starts[group] + (np.arange(count) - bounds[group]) * widths[group]
+        groups, widths, size = [], [], 0
+        for group in np.array_split(np.argsort(lengths, kind="stable"), parts):
+            width = int(lengths[group[-1]]) if len(group) else 0  # sorted: the longest list comes last
+            slot_of_start[group] = size + np.arange(len(group)) * width
+            groups.append(group)
+            widths.append(width)
+            size += len(group) * width
         slots = (slot_of_start - starts)[owners] + np.arange(len(owners))
-        size = int(group_starts[-1] + sizes[-1] * widths[-1])
         padded_members = np.zeros(size, dtype=members.dtype)
         padded_members[slots] = members
         padded_values = np.zeros(size, dtype=values.dtype)
         padded_values[slots] = values
-        return cls(np.split(by_length, bounds[1:-1]), widths.tolist(), padded_members, padded_values)
+        return cls(groups, widths, padded_members, padded_values)
 
     def sums(self, rows, out):
         """out[owner] = sum over its list of value * rows[member]; owners with an empty list get 0."""
@@ -69,9 +65,7 @@ class PaddedLists:
 
 @dataclass
 class InkedPixels:
-    """A BlankColumns batch as lists of its inked pixels: per image (forward) and per pixel (weight gradient).
-
-    """
+    """A BlankColumns batch as lists of its inked pixels: per image (forward) and per pixel (weight gradient)."""
 
     blank_columns: object  # the BlankColumns it was made from
     by_image: PaddedLists  # image -> (pixel, x - fill) for each pixel of the image that is not ``fill``
