@@ -127,9 +127,9 @@ def timer_cost(calls=2000):
 
 
 def profile(images, labels, rounds=4, steps=40):
-    """Per strategy: CPU ms per step, plain and instrumented, and per part, each less the timers' own cost
-    (timer_cost per call); 'Python and the rest' is the plain step minus the parts: the Trainer's and the
-    strategy's own Python and the small operations between the timed parts."""
+    """Per strategy: CPU ms per step, plain and instrumented, and per part of the instrumented step, each less the
+    timers' own cost (timer_cost per call, a part of its own); 'Python and the rest' is the instrumented step minus
+    the parts: the Trainer's and the strategy's own Python and the small operations between the timed parts."""
     overhead = timer_cost()
     runs = {name: trainer(images, labels, arguments) for name, arguments in STRATEGIES.items()}
     profilers = {name: Profiler(run) for name, run in runs.items()}
@@ -156,7 +156,8 @@ def profile(images, labels, rounds=4, steps=40):
         rows.append({"what": "hidden", "strategy": name, "steps": run.step, "nonzero": hidden})
     for name, profiler in profilers.items():
         parts = {part: 1e3 * (seconds - profiler.calls[part] * overhead) / count for part, seconds in profiler.totals.items()}
-        parts["Python and the rest"] = 1e3 * plain[name] / count - sum(parts.values())
+        parts["the timers themselves"] = 1e3 * sum(profiler.calls.values()) * overhead / count
+        parts["Python and the rest"] = 1e3 * timed[name] / count - sum(parts.values())
         rows.append({"what": "profile", "strategy": name, "step_ms": 1e3 * plain[name] / count,
                      "instrumented_step_ms": 1e3 * timed[name] / count, "timer_us": 1e6 * overhead, "parts_ms": parts})
     return rows
@@ -240,6 +241,7 @@ def reference_rate(seconds):
 def ratios(images, labels, rounds=4, seconds=3.0):
     """Samples per CPU second of the reference kernel and of each strategy's Trainer steps, alternating."""
     runs = {name: trainer(images, labels, arguments) for name, arguments in STRATEGIES.items()}
+    reference_rate(1.0)  # warm-up: the engine compiles hot WebAssembly code again, faster, after a first run
     rows = []
     for round_ in range(rounds):
         rows.append({"what": "ratio", "round": round_, "name": "reference kernel", "samples_per_s": reference_rate(seconds)})
