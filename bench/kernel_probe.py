@@ -5,7 +5,8 @@ bench/kernel_probe.py MODE...) and in CPython. Prints one JSON object per measur
 - "profile": CPU ms per step spent in each part of a training step (784-100-200-10, float32, batch 128,
   SGD, MNIST), for each gradient strategy in STRATEGIES, timed in interleaved rounds;
 - "layer1": the first layer's two products alone, for each way of computing them that was tried;
-- "ratio": rounds of the reference kernel's own loop and each strategy's Trainer, alternating, same seconds each.
+- "ratio": rounds of the reference kernel's own loop and each strategy's Trainer, alternating, same seconds each;
+- "paired": the page's strategy and the inked one, in many short paired rounds (their step-time ratio per round).
 """
 import json
 import sys
@@ -38,8 +39,8 @@ RECIPE = RECIPES["fast"].replace(sizes=SIZES, batch_size=BATCH, optimizer="sgd",
 # name: the page's gradient strategy with these FastGradients arguments (a SplitGradients without a helper, as on one core)
 STRATEGIES = {
     "all 784 columns": dict(skip_blank_columns=False),
-    "blank columns skipped (the page before)": dict(skip_blank_columns=True),
-    "inked pixels only (mlp_core/fast/ink.py)": dict(skip_blank_columns=True, inked_first_layer=True),
+    "blank columns skipped (the page's)": dict(skip_blank_columns=True),
+    "inked pixels (mlp_core/fast/ink.py)": dict(skip_blank_columns=True, inked_first_layer=True),
 }
 
 
@@ -166,7 +167,7 @@ def profile(images, labels, rounds=4, steps=40):
 def layer1_candidates(images):
     """The first layer's forward (x @ W) and weight gradient (x.T @ g) computed the ways that were tried."""
     rng = np.random.default_rng(0)
-    run = trainer(images, np.zeros(len(images), dtype=np.uint8), STRATEGIES["blank columns skipped (the page before)"])
+    run = trainer(images, np.zeros(len(images), dtype=np.uint8), STRATEGIES["blank columns skipped (the page's)"])
     local = run.gradients.local
     weights = run.network.dense_layers()[0].weights
     grad = rng.standard_normal((BATCH, weights.shape[1])).astype(weights.dtype) * weights.dtype.type(0.01)
@@ -254,12 +255,26 @@ def ratios(images, labels, rounds=4, seconds=3.0):
     return rows
 
 
+def paired(images, labels, rounds=40, steps=15):
+    """The page's strategy against the inked one in paired rounds of ``steps`` steps: per round, the ratio of their CPU times."""
+    page = trainer(images, labels, STRATEGIES["blank columns skipped (the page's)"])
+    inked = trainer(images, labels, STRATEGIES["inked pixels (mlp_core/fast/ink.py)"])
+    ratios = []
+    for _ in range(rounds):
+        start = cpu_seconds()
+        page.run(max_steps=steps)
+        middle = cpu_seconds()
+        inked.run(max_steps=steps)
+        ratios.append((middle - start) / (cpu_seconds() - middle))
+    return [{"what": "paired", "rounds": rounds, "steps": steps, "page_over_inked": ratios}]
+
+
 def main(modes):
     mnist = load_mnist()  # $MNIST_DIR
     images, labels = mnist["train_x"][:50_000], mnist["train_y"][:50_000]
     platform = f"{sys.platform}, numpy {np.__version__}"
     for mode, function in (("profile", lambda: profile(images, labels)), ("layer1", lambda: layer1_candidates(images)),
-                           ("ratio", lambda: ratios(images, labels))):
+                           ("ratio", lambda: ratios(images, labels)), ("paired", lambda: paired(images, labels))):
         if mode in modes:
             for row in function():
                 print(json.dumps({**row, "platform": platform}), flush=True)

@@ -153,7 +153,7 @@ def test_finish_and_inspect_use_the_test_split_size_of_the_manifest(session):
 
 
 def test_the_page_trains_with_the_fast_variants(session):
-    # Pyodide's numpy has no BLAS: the page picks its layouts, blank columns, inked first layer and fused AdamW explicitly.
+    # Pyodide's numpy has no BLAS: the page picks its layouts, blank columns and the fused AdamW explicitly.
     from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 
     _load_all_shards(session)
@@ -161,7 +161,6 @@ def test_the_page_trains_with_the_fast_variants(session):
     trainer = worker_api._session.trainer
     assert isinstance(trainer.gradients, SplitGradients) and isinstance(trainer.gradients.local, FastGradients)
     assert trainer.gradients.local.products is PYODIDE and trainer.gradients.local.skip_blank_columns
-    assert trainer.gradients.local.inked_first_layer
     assert isinstance(trainer.optimizer, FusedAdamW)
 
 

@@ -15,9 +15,6 @@ from mlp_core.fast import PYODIDE, HelperError, HelperGradients, Share
 
 SHARE_FIELDS = ("rows", "batch_size", "active", "fill")  # link.begin(...) and HelperSide.compute(...)
 SHARE_WAIT = ("own_ms",)                                  # link.finish(...)
-# Both workers compute the first layer from each image's inked pixels (mlp_core/fast/ink.py): ~5% faster steps
-# in Pyodide (bench/reports/kernel.md); worker_api._page_gradients reads it too.
-INKED_FIRST_LAYER = True
 
 
 class SharedBufferHelper:
@@ -58,7 +55,7 @@ class HelperSide:
         self.views = views
         self.sizes = tuple(json.loads(sizes_json))
         self.dtype = np.dtype(dtype)
-        self.helper = HelperGradients(self.sizes, self.dtype, PYODIDE, INKED_FIRST_LAYER)  # Pyodide's numpy has no BLAS
+        self.helper = HelperGradients(self.sizes, self.dtype, PYODIDE)  # Pyodide's numpy has no BLAS
         self._values = np.empty(views.values.length, dtype=self.dtype)
         self._active = np.empty(views.active.length, dtype=np.int32)
         self._labels = np.empty(views.labels.length, dtype=np.int32)

@@ -8,7 +8,7 @@ checks it). All state of the page's Python lives in the one `_session` object be
 
 import numpy as np
 
-from helper_share import INKED_FIRST_LAYER, SharedBufferHelper
+from helper_share import SharedBufferHelper
 from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
 from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
@@ -363,10 +363,9 @@ def _recipe_from(config):
 
 
 def _page_gradients(model):
-    """Pyodide's numpy has no BLAS: the einsum layouts with blank columns skipped (bench/reports/core.md) and the
-    first layer from the inked pixels (bench/reports/kernel.md), in a SplitGradients that a helper worker can join
-    later (use_helper)."""
-    return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True, inked_first_layer=INKED_FIRST_LAYER))
+    """Pyodide's numpy has no BLAS: the einsum layouts with blank columns skipped (bench/reports/core.md),
+    in a SplitGradients that a helper worker can join later (use_helper)."""
+    return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True))
 
 
 def check_config(config):
