@@ -331,6 +331,45 @@ def reference_rate(browser, floor_url: str) -> float:
     return rate
 
 
+def sgd_throughput(browser, page, floor_url: str, rounds: int = THROUGHPUT_ROUNDS) -> dict:
+    """The page's samples/s with plain SGD (its default Cores, then Cores 1) next to the reference kernel's."""
+    # The reference kernel is plain SGD: the page trains with SGD too for the like-for-like ratio.
+    # Reference and page alternate, so noise that drifts over the minutes hits both sides alike.
+    # The page's default uses two cores where it can; it is measured on one core too, to see what the second adds.
+    results = dict(reference_rates=[], page_sgd_shown_rates=[], page_sgd_window_rates=[], page_sgd_cores_seen={},
+                   page_sgd_1core_shown_rates=[], page_sgd_1core_window_rates=[], default_cores=page.input_value("#cores"))
+    for i in range(rounds):
+        print(f"round {i + 1}/{rounds}: reference kernel, page with SGD (default cores, then 1 core) ...", flush=True)
+        results["reference_rates"].append(reference_rate(browser, floor_url))
+        shown, window = page_throughput(page, optimizer="sgd", cores=results["default_cores"], seen_cores=results["page_sgd_cores_seen"])
+        stop_training(page)
+        results["page_sgd_shown_rates"] += shown
+        results["page_sgd_window_rates"] += window
+        shown, window = page_throughput(page, optimizer="sgd", cores="1")
+        stop_training(page)
+        results["page_sgd_1core_shown_rates"] += shown
+        results["page_sgd_1core_window_rates"] += window
+    results["reference_rates"].append(reference_rate(browser, floor_url))
+    return results
+
+
+def measure_sgd_throughput(rounds: int = THROUGHPUT_ROUNDS) -> dict:
+    """sgd_throughput alone, on a freshly loaded page (bench/kernel.py --browser)."""
+    from playwright.sync_api import sync_playwright
+
+    server, base_url = start_server()
+    warm_server(base_url)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_executable())
+        context, page, _, _ = open_page(browser, base_url)
+        results = sgd_throughput(browser, page, base_url.rstrip("/") + FLOOR_PATH, rounds)
+        results["browser_version"] = browser.version
+        context.close()
+        browser.close()
+    server.shutdown()
+    return results
+
+
 def percentile(values, q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -404,23 +443,7 @@ def run(runs: int) -> dict:
         results["still_training"] = page.evaluate("document.body.dataset.state") == "training"
         stop_training(page)
 
-        # The reference kernel is plain SGD: the page trains with SGD too for the like-for-like ratio.
-        # Reference and page alternate, so noise that drifts over the minutes hits both sides alike.
-        # The page's default uses two cores where it can; it is measured on one core too, to see what the second adds.
-        results.update(reference_rates=[], page_sgd_shown_rates=[], page_sgd_window_rates=[], page_sgd_cores_seen={},
-                       page_sgd_1core_shown_rates=[], page_sgd_1core_window_rates=[], default_cores=page.input_value("#cores"))
-        for i in range(THROUGHPUT_ROUNDS):
-            print(f"round {i + 1}/{THROUGHPUT_ROUNDS}: reference kernel, page with SGD (default cores, then 1 core) ...", flush=True)
-            results["reference_rates"].append(reference_rate(browser, floor_url))
-            shown, window = page_throughput(page, optimizer="sgd", cores=results["default_cores"], seen_cores=results["page_sgd_cores_seen"])
-            stop_training(page)
-            results["page_sgd_shown_rates"] += shown
-            results["page_sgd_window_rates"] += window
-            shown, window = page_throughput(page, optimizer="sgd", cores="1")
-            stop_training(page)
-            results["page_sgd_1core_shown_rates"] += shown
-            results["page_sgd_1core_window_rates"] += window
-        results["reference_rates"].append(reference_rate(browser, floor_url))
+        results.update(sgd_throughput(browser, page, floor_url))
         context.close()
         browser.close()
     server.shutdown()

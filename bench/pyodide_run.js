@@ -1,4 +1,4 @@
-// Run a Python file inside Pyodide under Node, with this repo's mlp_core importable.
+// Run a Python file inside Pyodide under Node, with this repo's mlp_core importable (and bench/'s scripts at /repo/bench).
 // Usage: node bench/pyodide_run.js PYODIDE_DIR SCRIPT.py [ARGS...]
 // PYODIDE_DIR holds pyodide.mjs, pyodide.asm.{js,wasm}, python_stdlib.zip, pyodide-lock.json and the
 // numpy wheel named in the lock (as dist/pyodide/ does). The script sees its arguments as ARGS, and the
@@ -21,6 +21,7 @@ async function main() {
     }
   };
   copyPython("mlp_core");
+  copyPython("bench");  // e.g. bench/reference_kernel.py, timed next to the library in one process
   if (process.env.MNIST_DIR && fs.existsSync(process.env.MNIST_DIR)) {
     pyodide.FS.mkdirTree("/mnist");
     pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: process.env.MNIST_DIR }, "/mnist");

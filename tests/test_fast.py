@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from mlp_core.fast import BLAS, PRODUCTS, PYODIDE, BlankColumns, FastGradients, FusedAdamW, SplitGradients
+from mlp_core.fast.ink import InkedPixels, PaddedLists, inked_forward, inked_weight_grad
 from mlp_core.model import Model
 from mlp_core.nn import AdamW, Dense, Sequential
 from mlp_core.recipes import RECIPES
@@ -56,15 +57,59 @@ def test_dense_with_blank_columns_equals_the_full_product(products):
         np.testing.assert_allclose(skipping.grads[key], full.grads[key], rtol=1e-12, atol=1e-12)
 
 
+def inked_batch(rows=24, columns=40, fill=-0.4):
+    """A BlankColumns batch, mostly ``fill``, with an image that has no ink and an active column no row inks."""
+    rng = np.random.default_rng(11)
+    x = np.where(rng.random((rows, columns)) < 0.25, rng.normal(size=(rows, columns)), fill)
+    x[3] = fill  # no ink at all
+    blank = np.array([0, 1, 7, 38, 39])
+    x[:, blank] = fill
+    x[:, 20] = fill  # active (another share of the batch inks it) but blank in these rows
+    active = np.setdiff1d(np.arange(columns), blank)
+    return x, BlankColumns(x[:, active], active, blank, fill)
+
+
+@pytest.mark.parametrize("parts", [1, 3, 8, 50])
+def test_padded_lists_sum_each_owners_list(parts):
+    rng = np.random.default_rng(12)
+    owners = np.sort(rng.integers(0, 9, 60))
+    owners[owners == 4] = 5  # owner 4 has an empty list
+    members, values, rows = rng.integers(0, 7, 60), rng.normal(size=60), rng.normal(size=(7, 5))
+    expected = np.zeros((9, 5))
+    for owner, member, value in zip(owners, members, values):
+        expected[owner] += value * rows[member]
+    out = np.full((9, 5), np.nan)
+    np.testing.assert_allclose(PaddedLists.of(owners, members, values, 9, parts).sums(rows, out), expected, rtol=1e-12)
+
+
+def test_inked_pixels_give_the_first_layers_full_products():
+    # The first layer's products summed from each image's inked pixels only: x = fill + (x - fill).
+    full, x = inked_batch()
+    rng = np.random.default_rng(13)
+    weights, grad = rng.normal(size=(40, 20)), rng.normal(size=(24, 20))
+    inked = InkedPixels.of(x)
+    np.testing.assert_allclose(inked_forward(inked, weights), full @ weights, rtol=1e-10, atol=1e-12)
+    out = np.full((40, 20), np.nan)
+    assert inked_weight_grad(inked, grad, grad.sum(axis=0), out) is out
+    np.testing.assert_allclose(out, full.T @ grad, rtol=1e-10, atol=1e-12)
+    # No ink anywhere, and no active column at all: only the fill's share.
+    for blank in (np.full((4, 40), -0.4), np.full((4, 0), -0.4)):
+        active = np.arange(blank.shape[1])
+        empty = InkedPixels.of(BlankColumns(blank, active, np.setdiff1d(np.arange(40), active), -0.4))
+        np.testing.assert_allclose(inked_forward(empty, weights), np.full((4, 40), -0.4) @ weights, rtol=1e-10)
+        np.testing.assert_allclose(inked_weight_grad(empty, grad[:4], grad[:4].sum(axis=0), out),
+                                   np.full((4, 40), -0.4).T @ grad[:4], rtol=1e-10)
+
+
 @pytest.mark.parametrize("products", sorted(PRODUCTS))
-@pytest.mark.parametrize("skip_blank", [False, True])
-def test_fast_gradients_equal_the_tutorials_step(synthetic_digits, products, skip_blank):
+@pytest.mark.parametrize("skip_blank, inked", [(False, False), (True, False), (True, True), (False, True)])
+def test_fast_gradients_equal_the_tutorials_step(synthetic_digits, products, skip_blank, inked):
     images, labels = synthetic_digits
     pixels, labels = bordered(images)[:64], labels[:64]
     network = Sequential.mlp([784, 100, 200, 10], "he", np.random.default_rng(6), "float64")
     model = Model(network, input_mean=0.13, input_std=0.31)
-    fast = FastGradients(model, PRODUCTS[products], skip_blank)
-    assert isinstance(fast.inputs(pixels), BlankColumns) == skip_blank
+    fast = FastGradients(model, PRODUCTS[products], skip_blank, inked_first_layer=inked)
+    assert isinstance(fast.inputs(pixels), BlankColumns) == (skip_blank or inked)
     plain_loss, plain = grads_after_one_step(PlainGradients(model), pixels, labels)
     fast_loss, fast_grads = grads_after_one_step(fast, pixels, labels)
     assert fast_loss == pytest.approx(plain_loss, rel=1e-12)
@@ -109,13 +154,14 @@ def test_fused_adamw_equals_the_textbook_adamw(dtype, tolerance):
 
 
 @pytest.mark.parametrize("augment", [False, True])
-def test_a_run_with_the_pages_variants_trains_like_the_tutorials_path(synthetic_digits, augment):
+@pytest.mark.parametrize("inked", [False, True])
+def test_a_run_with_the_pages_variants_trains_like_the_tutorials_path(synthetic_digits, augment, inked):
     # float32: the browser's path may differ from the plain one by rounding only.
     images, labels = synthetic_digits
     images = bordered(images)
     recipe = SMALL.replace(augment=augment)
     plain = Trainer(recipe, images, labels)
-    fast = Trainer(recipe, images, labels, gradients=FastGradients, adamw=FusedAdamW)
+    fast = Trainer(recipe, images, labels, gradients=lambda m: FastGradients(m, inked_first_layer=inked), adamw=FusedAdamW)
     plain.run(max_steps=8)
     fast.run(max_steps=8)
     assert fast.gradients.products is PYODIDE and isinstance(fast.optimizer, FusedAdamW)

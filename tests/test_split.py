@@ -26,8 +26,8 @@ class FakeClock:
 class InProcessHelper:
     """A helper in this process: HelperGradients behind the start/finish interface of the page's helper."""
 
-    def __init__(self, sizes, dtype, fail_at=None, delay=0.0, clock=None):
-        self.computer = HelperGradients(sizes, dtype, PYODIDE)
+    def __init__(self, sizes, dtype, fail_at=None, delay=0.0, clock=None, inked_first_layer=False):
+        self.computer = HelperGradients(sizes, dtype, PYODIDE, inked_first_layer)
         self.delay = delay  # seconds finish() takes beyond this side's rows, passed on ``clock`` (a FakeClock)
         self.clock = clock
         self.calls = 0
@@ -49,10 +49,10 @@ class InProcessHelper:
         return self._result
 
 
-def split_trainer(recipe, images, labels, helper, skip_blank=True, clock=None, **kwargs):
+def split_trainer(recipe, images, labels, helper, skip_blank=True, clock=None, inked=False, **kwargs):
     """A Trainer whose steps SplitGradients shares with ``helper``, as the page's are."""
     clock = clock or FakeClock()
-    gradients = lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank), helper, clock=clock)  # noqa: E731
+    gradients = lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank, inked), helper, clock=clock)  # noqa: E731
     return Trainer(recipe, images, labels, gradients=gradients, clock=clock, **kwargs)
 
 
@@ -80,16 +80,17 @@ def test_the_parts_of_a_minibatch_add_up_to_its_gradient():
     assert not np.array_equal(part, whole)  # the first rows alone are not the whole gradient
 
 
-@pytest.mark.parametrize("skip_blank", [False, True])
+@pytest.mark.parametrize("skip_blank, inked", [(False, False), (True, False), (True, True)])
 @pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
-def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, skip_blank, optimizer):
+def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, skip_blank, inked, optimizer):
     images, labels = synthetic_digits
     images = bordered(images)
-    recipe = SMALL.replace(optimizer=optimizer, augment=skip_blank)  # augmentation happens before the split
+    recipe = SMALL.replace(optimizer=optimizer, augment=skip_blank and not inked)  # augmentation happens before the split
     alone = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])
     alone.run()
-    helper = InProcessHelper(recipe.sizes, recipe.dtype)
-    shared = split_trainer(recipe, images[:500], labels[:500], helper, skip_blank, val_x=images[500:], val_y=labels[500:])
+    helper = InProcessHelper(recipe.sizes, recipe.dtype, inked_first_layer=inked)
+    shared = split_trainer(recipe, images[:500], labels[:500], helper, skip_blank, inked=inked,
+                           val_x=images[500:], val_y=labels[500:])
     results = []
     while not shared.done:
         results += shared.run(max_seconds=0)["epoch_results"]

@@ -2,6 +2,7 @@
 
 - products: the dense layer's three matrix products in einsum layouts (Pyodide has no BLAS);
 - gradients: FastGradients, a gradient strategy with those products and blank input columns skipped;
+- ink: InkedPixels, the first layer's products summed from each image's inked pixels (FastGradients' inked_first_layer);
 - adamw: FusedAdamW, nn.AdamW in fewer passes over memory;
 - split: SplitGradients, a gradient strategy sharing each minibatch with a helper worker.
 Every one is tested equal to its textbook twin in tests/test_fast.py.

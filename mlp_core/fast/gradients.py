@@ -9,6 +9,7 @@ import numpy as np
 
 from ..nn import Dense
 from ..trainer import PlainGradients
+from .ink import InkedPixels, inked_forward, inked_weight_grad
 from .products import PYODIDE
 
 # Skip the blank input columns only when enough are blank to repay the gathers and scatters,
@@ -43,19 +44,24 @@ def used_columns(pixels):
 
 
 class FastGradients(PlainGradients):
-    """PlainGradients with the dense products of ``products`` and, if ``skip_blank_columns``, BlankColumns inputs."""
+    """PlainGradients with the dense products of ``products`` and, if ``skip_blank_columns``, BlankColumns inputs.
 
-    def __init__(self, model, products=PYODIDE, skip_blank_columns=True):
+    ``inked_first_layer``: the first Dense layer of a BlankColumns batch sums each image's inked pixels' weight
+    rows instead of multiplying all of its active columns (mlp_core/fast/ink.py); it implies BlankColumns inputs.
+    """
+
+    def __init__(self, model, products=PYODIDE, skip_blank_columns=True, inked_first_layer=False):
         super().__init__(model)
         self.products = products
         self.skip_blank_columns = skip_blank_columns
+        self.inked_first_layer = inked_first_layer
         self._dense_inputs = []
 
     def inputs(self, pixels):
-        if self.skip_blank_columns:
+        if self.skip_blank_columns or self.inked_first_layer:
             used = used_columns(pixels)
             active = np.flatnonzero(used)
-            if len(active) <= MAX_ACTIVE_FRACTION * pixels.shape[1]:
+            if self.inked_first_layer or len(active) <= MAX_ACTIVE_FRACTION * pixels.shape[1]:
                 fill = self.model.network_input(np.zeros((1, 1), dtype=pixels.dtype))[0, 0]  # what a blank pixel becomes
                 return BlankColumns(self.model.network_input(pixels[:, active]), active, np.flatnonzero(~used), fill)
         return super().inputs(pixels)
@@ -65,6 +71,8 @@ class FastGradients(PlainGradients):
 
     def forward(self, x):
         self._dense_inputs = []
+        if self.inked_first_layer and isinstance(x, BlankColumns):
+            x = InkedPixels.of(x)  # the first layer is the first Dense: a Sequential.mlp starts with one
         for layer in self.network.layers:
             if isinstance(layer, Dense):
                 self._dense_inputs.append(x)
@@ -89,8 +97,12 @@ class FastGradients(PlainGradients):
                 grad = layers[i].backward(grad)
 
     def dense_forward(self, layer, x):
-        """x @ W + b, for x an array or BlankColumns."""
+        """x @ W + b, for x an array, BlankColumns or InkedPixels."""
         weights, biases = layer.weights, layer.biases
+        if isinstance(x, InkedPixels):
+            out = inked_forward(x, weights)
+            out += biases
+            return out
         if isinstance(x, BlankColumns):
             out = self.products.forward(x.values, weights[x.active])
             out += x.fill * weights[x.blank].sum(axis=0) + biases
@@ -102,7 +114,9 @@ class FastGradients(PlainGradients):
     def dense_backward(self, layer, x, grad, need_input_grad):
         """Dense.backward's three products, written into the layer's existing grads (optimizers hold them)."""
         np.sum(grad, axis=0, out=layer.grads["biases"])
-        if isinstance(x, BlankColumns):
+        if isinstance(x, InkedPixels):
+            inked_weight_grad(x, grad, layer.grads["biases"], out=layer.grads["weights"])
+        elif isinstance(x, BlankColumns):
             layer.grads["weights"][x.active] = self.products.weight_grad(x.values, grad)
             layer.grads["weights"][x.blank] = x.fill * layer.grads["biases"]  # a blank row's gradient: fill * sum of grad
         else:

@@ -104,7 +104,7 @@ class HelperGradients:
     weights arrive and the gradients leave in one copy each.
     """
 
-    def __init__(self, sizes, dtype, products=PYODIDE):
+    def __init__(self, sizes, dtype, products=PYODIDE, inked_first_layer=False):
         dtype = np.dtype(dtype)
         # Any initial weights do: the trainer's are loaded before every share.
         network = Sequential.mlp(tuple(sizes), "he", np.random.default_rng(0), dtype)
@@ -118,7 +118,8 @@ class HelperGradients:
                 layer.params[key] = self.weights[view].reshape(param.shape)
                 layer.grads[key] = self.grads[view].reshape(param.shape)
                 offset += param.size
-        self._pass = FastGradients(Model(network), products, skip_blank_columns=False)  # shares come gathered
+        # Shares come gathered (their blank columns left out); ``inked_first_layer``: see FastGradients.
+        self._pass = FastGradients(Model(network), products, skip_blank_columns=False, inked_first_layer=inked_first_layer)
 
     def gradients(self, weights, share):
         """(loss share, flat gradients) of ``share`` at the trainer's ``weights`` (flat); the array is reused.
