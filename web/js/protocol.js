@@ -5,8 +5,9 @@
 // Page -> training worker: {id, cmd, ...ask}; the answer is {id, ok: true, ...reply} or {id, ok: false, ...FAILURE}.
 export const COMMANDS = {
   // `cores`: the most workers to allow instead of the machine's core count (the page's ?cores=N, for tests),
+  // `fixed`: every worker a run asks for takes part, unmeasured (?fixed=1, for benchmarks),
   // `workers`: how many the page can train with (1 without shared memory).
-  init: { ask: ["base", "cores"], reply: ["model", "recipes", "workers"] },
+  init: { ask: ["base", "cores", "fixed"], reply: ["model", "recipes", "workers"] },
   predict: { ask: ["ink", "width", "height"], reply: ["digit", "probs", "image", "runner_up", "unsure", "reason"] },
   inspect: { ask: ["count"], reply: ["images", "labels", "preds", "confusion", "weights", "units", "count", "test_images", "accuracy"] },
   train: { ask: ["config"], reply: ["state"] },

@@ -43,7 +43,7 @@ MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
 
 # Page -> worker commands: the fields asked and the fields of the reply (web/js/protocol.js COMMANDS).
 COMMANDS = {
-    "init": {"ask": ["base", "cores"], "reply": ["model", "recipes", "workers"]},
+    "init": {"ask": ["base", "cores", "fixed"], "reply": ["model", "recipes", "workers"]},
     "predict": {"ask": ["ink", "width", "height"], "reply": ["digit", "probs", "image", "runner_up", "unsure", "reason"]},
     "inspect": {"ask": ["count"], "reply": ["images", "labels", "preds", "confusion", "weights", "units", "count",
                                             "test_images", "accuracy"]},
