@@ -3,7 +3,7 @@
 - products: the dense layer's three matrix products in einsum layouts (Pyodide has no BLAS);
 - gradients: FastGradients, a gradient strategy with those products and blank input columns skipped;
 - adamw: FusedAdamW, nn.AdamW in fewer passes over memory;
-- split: SplitGradients, a gradient strategy sharing each minibatch with a helper worker.
+- split: SplitGradients, a gradient strategy sharing each minibatch out among helper workers.
 Every one is tested equal to its textbook twin in tests/test_fast.py.
 """
 from .adamw import FusedAdamW
