@@ -571,20 +571,17 @@ def write_report(r: dict, command: str) -> str:
 WORKERS_HEADING = "## Samples/s against the number of workers"
 WORKER_COUNTS = (1, 2, 3)
 WORKER_ROUNDS = 2  # counts in turn, the order reversed each round: 1 2 3 3 2 1
-# Measures the page's memory, nested workers included (needs cross-origin isolation; Chromium only).
-MEMORY_PROBE = """async () => {
-  if (!performance.measureUserAgentSpecificMemory) return null;
-  const result = await performance.measureUserAgentSpecificMemory();
-  return result.bytes;
-}"""
+HELPER_MEMORY = Path(__file__).resolve().parent / "helper_memory.py"
 
 
-def page_memory_bytes(page):
-    try:
-        return page.evaluate(MEMORY_PROBE)
-    except Exception as error:  # noqa: BLE001 -- a browser without the API: the report says so
-        print(f"memory not measured: {error}", flush=True)
-        return None
+def helper_memory() -> dict:
+    """A helper's WebAssembly memory (bench/helper_memory.py in Pyodide under Node: Chromium's memory API
+    does not see nested workers)."""
+    import subprocess
+
+    command = ["node", str(Path(__file__).resolve().parent / "pyodide_run.js"), str(DIST / "pyodide"), str(HELPER_MEMORY)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def measure_workers(browser, base_url: str) -> dict:
@@ -592,12 +589,10 @@ def measure_workers(browser, base_url: str) -> dict:
 
     The page is opened with ?cores=3 (three workers allowed whatever the machine's cores) and ?fixed=1 (a run
     uses every worker it asks for: the chooser would drop those that measure slower); then once more without
-    ?fixed=1 with three workers asked for, to see what the chooser keeps. Memory: the page's bytes as Chromium
-    counts them (nested workers included), before the helpers start and with both running."""
+    ?fixed=1 with three workers asked for, to see what the chooser keeps."""
     results = {"workers_counts": list(WORKER_COUNTS), "workers_shown_rates": {}, "workers_window_rates": {},
                "workers_seen": {}, "workers_load_average": []}
     context, page, _, _ = open_page(browser, base_url + f"?cores={max(WORKER_COUNTS)}&fixed=1")
-    results["workers_memory_bytes_alone"] = page_memory_bytes(page)
     # The helpers load once, in a first run that waits for them; the measured runs then start with them ready.
     print("workers: loading the helpers ...", flush=True)
     for name, value in {"hidden": "100,200", "batch": BATCH, "train-size": THROUGHPUT_IMAGES, "epochs": 20,
@@ -606,7 +601,6 @@ def measure_workers(browser, base_url: str) -> dict:
     page.click("#train")
     page.wait_for_function("n => document.querySelector('#cores-used').dataset.helpersReady === String(n)",
                            arg=max(WORKER_COUNTS) - 1, timeout=READY_TIMEOUT_MS)
-    results["workers_memory_bytes_helpers"] = page_memory_bytes(page)
     stop_training(page)
     order = []
     for i in range(WORKER_ROUNDS):
@@ -629,6 +623,7 @@ def measure_workers(browser, base_url: str) -> dict:
     stop_training(page)
     results.update(workers_chooser_shown_rates=shown, workers_chooser_window_rates=window)
     context.close()
+    results["workers_helper_memory"] = helper_memory()
     return results
 
 
@@ -642,10 +637,7 @@ def workers_section(r: dict, command: str) -> str:
     one = rate(1)
     rows = [f"| {count} | {median(r['workers_shown_rates'][str(count)]):,.0f} | {median(r['workers_window_rates'][str(count)]):,.0f} "
             f"| {rate(count) / one:.2f} | {seen(r['workers_seen'][str(count)])} |" for count in r["workers_counts"]]
-    alone, helpers = r.get("workers_memory_bytes_alone"), r.get("workers_memory_bytes_helpers")
-    memory = ("not measured (no performance.measureUserAgentSpecificMemory)" if not (alone and helpers) else
-              f"{alone / 2**20:.0f} MiB with the training worker alone, {helpers / 2**20:.0f} MiB with "
-              f"{max(r['workers_counts']) - 1} helpers loaded: about {(helpers - alone) / (max(r['workers_counts']) - 1) / 2**20:.0f} MiB a helper")
+    memory = r["workers_helper_memory"]
     chooser = min(median(r["workers_chooser_shown_rates"]), median(r["workers_chooser_window_rates"]))
     return "\n".join([
         "", WORKERS_HEADING, "",
@@ -668,8 +660,12 @@ def workers_section(r: dict, command: str) -> str:
         "above; \"over 1 worker\" divides the lower of the two medians.",
         f"- With the chooser on (`?cores=3`, Cores 3, a second run once the helpers were ready): "
         f"{chooser:,.0f} samples/s; the page said {seen(r['workers_chooser_seen'])}.",
-        f"- Memory: {memory} (`performance.measureUserAgentSpecificMemory()`, which counts nested workers; "
-        "each helper is a whole Pyodide + numpy with its own copy of the weights).",
+        f"- Memory: each helper is a whole Pyodide + numpy: {memory['wasm_bytes_numpy'] / 2**20:.0f} MiB of WebAssembly "
+        f"memory with numpy loaded, {memory['wasm_bytes_helper'] / 2**20:.0f} MiB once it has computed shares of the "
+        "default network (its own copy of the weights and gradients, a batch's activations), plus its JS glue and "
+        "compiled code (`node bench/pyodide_run.js dist/pyodide bench/helper_memory.py`; Chromium's "
+        "`performance.measureUserAgentSpecificMemory()` does not count nested workers). Seven helpers: about "
+        f"{7 * memory['wasm_bytes_helper'] / 2**20:.0f} MiB.",
         "",
     ])
 

@@ -171,15 +171,6 @@ class SplitGradients:
         self._rows_for = None  # the helper count _helper_rows was balanced for
 
     @property
-    def helper(self):
-        """The first helper, or None (one helper set or cleared: the page's two-worker case)."""
-        return self._helpers[0] if self._helpers else None
-
-    @helper.setter
-    def helper(self, helper):
-        self.helpers = [] if helper is None else [helper]
-
-    @property
     def used(self):
         """Helpers taking part in steps now (the last trial's winner); None without helpers."""
         if self._chooser is None:

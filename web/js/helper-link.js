@@ -10,10 +10,10 @@ import { ACTIVE, BATCH, DONE, FILL, LOSS, QUIT, ROWS, SEQ, STATUS, shareViews } 
 
 const MIN_WAIT_MS = 2000;  // a share is ~10 ms: a helper silent for this long (and WAIT_FACTOR
 const WAIT_FACTOR = 50;    // times this side's rows) is stuck or gone
-// At most 7 helpers (8 workers): each is a whole Pyodide + numpy (~55 MB of memory) with its own copy of
-// the weights, and at batch 128 eight workers get 16 rows each, where a share's fixed cost (waking it,
-// the trainer copying the weights to each helper) weighs as much as its arithmetic. The chooser
-// (mlp_core.fast.SplitChooser) uses fewer where fewer measure faster.
+// At most 7 helpers (8 workers): each is a whole Pyodide + numpy with its own copy of the weights (~42 MiB of
+// WebAssembly memory at the default network: bench/reports/browser.md), and at batch 128 eight workers get
+// 16 rows each, where a share's fixed cost (waking it, the trainer copying the weights to each helper)
+// weighs as much as its arithmetic. The chooser (mlp_core.fast.SplitChooser) uses fewer where fewer pay.
 export const MAX_HELPERS = 7;
 
 // How many workers (the training worker and its helpers) can train here: the machine's cores (or `asked`,

@@ -156,7 +156,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (asked <= 1) return cores(workers);
     let why = "";
     if (trying) why = ` · trying ${trying}`;
-    else if (workers < Math.min(asked, helpers.ready + 1)) why = ` · ${Math.min(asked, helpers.ready + 1)} measured slower`;
+    else if (workers < Math.min(asked, helpers.ready + 1)) why = ` · ${workers + 1} measured slower`;  // the last trial's other count
     else if (helpers.starting) why = ` · ${helpers.starting} more starting…`;
     else if (helpers.failed) why = helpers.failed === 1 ? " · a helper stopped" : ` · ${helpers.failed} helpers stopped`;
     return cores(workers) + why;
