@@ -97,7 +97,7 @@ def test_a_helper_that_fails_leaves_the_others_training(pages):
     assert wait_state(page, "paused") == "paused"
     wait_helpers_settled(page)
     assert (cores_data(page, "helpers-ready"), cores_data(page, "helpers-failed")) == ("1", "1")
-    assert "bundle.zip: HTTP 404" in page.inner_text("#message")
+    assert "A helper worker stopped (py/bundle.zip: HTTP 404); training goes on with the others." in page.inner_text("#message")
     page.click("#pause")
     wait_workers(page, 2)
     assert page.inner_text(CORES_TEXT) == "2 cores · a helper stopped"

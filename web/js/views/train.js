@@ -266,7 +266,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         const state = starting ? "starting" : ready ? "ready" : failed ? "failed" : "off";
         store.update({ helpers: { state, ready, starting, failed } });
         if (message.state === "failed" && run && run.plan && run.plan.cores > 1) {
-          say(ready ? `A helper worker stopped (${message.detail}); training goes on with the others.` : `Training goes on with one core: ${message.detail}.`);
+          say(ready || starting ? `A helper worker stopped (${message.detail}); training goes on with the others.` : `Training goes on with one core: ${message.detail}.`);
         }
         return undefined;
       }
