@@ -102,3 +102,15 @@ def test_a_helper_that_fails_leaves_the_others_training(pages):
     wait_workers(page, 2)
     assert page.inner_text(CORES_TEXT) == "2 cores · a helper stopped"
     assert finish(page) > 0.95
+
+
+def test_a_one_core_machine_trains_with_one_worker(pages):
+    page, _ = pages.open()
+    open_with(page, pages.site, "?cores=1")  # what a one-core machine reports as hardwareConcurrency
+    assert page.evaluate("crossOriginIsolated")
+    assert page.input_value("#cores") == "1" and page.is_disabled('#cores option[value="2"]')
+    assert page.inner_text("#cores-help") == "This device has one core"
+    start_training(page, train_size=5000, epochs=1, cores=1)
+    assert finish(page) > 0.85
+    assert page.inner_text(CORES_TEXT) == "1 core" and cores_data(page, "shared-steps") == "0"
+    assert cores_data(page, "helper") == "off"

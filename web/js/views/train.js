@@ -63,7 +63,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }));
     ui.cores.value = String(workers);
     if (workers > 1) return;
-    ui.coresHelp.textContent = (navigator.hardwareConcurrency || 1) < 2
+    ui.coresHelp.textContent = self.crossOriginIsolated
       ? "This device has one core"
       : "One here: this host does not allow shared memory between workers";
   }
