@@ -610,6 +610,7 @@ def measure_workers(browser, base_url: str) -> dict:
         seen = results["workers_seen"].setdefault(str(count), {})
         shown, window = page_throughput(page, optimizer="sgd", cores=count, seen_cores=seen)
         results["workers_load_average"].append(os.getloadavg()[0])
+        results.setdefault("workers_runs", []).append({"workers": count, "shown": median(shown), "window": median(window)})
         stop_training(page)
         results["workers_shown_rates"].setdefault(str(count), []).extend(shown)
         results["workers_window_rates"].setdefault(str(count), []).extend(window)
@@ -634,9 +635,12 @@ def workers_section(r: dict, command: str) -> str:
     def seen(readings):
         return ", ".join(f'"{text}" {n}x' for text, n in sorted(readings.items(), key=lambda kv: -kv[1]))
 
+    def runs(count):  # each run's lower median, in the order taken
+        return ", ".join(f"{min(run['shown'], run['window']):,.0f}" for run in r.get("workers_runs", []) if run["workers"] == count)
+
     one = rate(1)
     rows = [f"| {count} | {median(r['workers_shown_rates'][str(count)]):,.0f} | {median(r['workers_window_rates'][str(count)]):,.0f} "
-            f"| {rate(count) / one:.2f} | {seen(r['workers_seen'][str(count)])} |" for count in r["workers_counts"]]
+            f"| {runs(count)} | {rate(count) / one:.2f} | {seen(r['workers_seen'][str(count)])} |" for count in r["workers_counts"]]
     memory = r["workers_helper_memory"]
     chooser = min(median(r["workers_chooser_shown_rates"]), median(r["workers_chooser_window_rates"]))
     return "\n".join([
@@ -645,7 +649,7 @@ def workers_section(r: dict, command: str) -> str:
         f"shared cores (load average {', '.join(f'{x:.1f}' for x in r['workers_load_average'])} after each run). "
         f"**{max(r['workers_counts'])} workers on {os.cpu_count()} cores is oversubscribed**: "
         "the training worker and its helpers are threads of one process that wait for one another every step, so "
-        "more workers than cores can only lose here; the row says what the page does on such a machine, and a "
+        "more workers than cores add no computing power here; the row says what the page does on such a machine, and a "
         "visitor with more cores gets up to `navigator.hardwareConcurrency` workers (7 helpers at most).",
         "",
         *([f"**The machine was busy**: load averages above {os.cpu_count()} cores plus this benchmark's own "
@@ -653,8 +657,8 @@ def workers_section(r: dict, command: str) -> str:
            "one another every step suffer most from that: these ratios are noisy and say what the page does then, "
            "not what a quiet machine would show.", ""]
           if max(r["workers_load_average"]) > os.cpu_count() + max(r["workers_counts"]) else []),
-        "| workers | samples/s shown | from the progress bar | over 1 worker | the page said |",
-        "|---|---|---|---|---|",
+        "| workers | samples/s shown | from the progress bar | each run | over 1 worker | the page said |",
+        "|---|---|---|---|---|---|",
         *rows,
         "",
         f"- SGD, 784-100-200-10, float32, batch {BATCH}, {THROUGHPUT_IMAGES:,} images; each count trained for "
