@@ -114,3 +114,26 @@ def test_a_one_core_machine_trains_with_one_worker(pages):
     assert finish(page) > 0.85
     assert page.inner_text(CORES_TEXT) == "1 core" and cores_data(page, "shared-steps") == "0"
     assert cores_data(page, "helper") == "off"
+
+
+def test_a_helper_that_dies_leaves_the_others_training(pages):
+    page, _ = pages.open()
+    open_with(page, pages.site, "?cores=3&fixed=1")
+    start_training(page, **RUN)  # the first run loads the helpers
+    page.click("#pause")
+    assert wait_state(page, "paused") == "paused"
+    wait_helpers_settled(page)
+    assert cores_data(page, "helpers-ready") == "2"
+    page.click("#stop")
+    finish(page)
+    # Between runs a helper waits for messages (its share loop is over): close it from inside, as a crash would.
+    helpers = [worker for worker in page.workers if worker.url.endswith("/js/helper.js")]
+    assert len(helpers) == 2
+    helpers[0].evaluate("self.close()")
+    start_training(page, **RUN)  # the dead helper is still thought ready: its first share goes unanswered
+    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').dataset.helpersFailed === '1'", timeout=60_000)
+    said = page.inner_text("#message")
+    assert "A helper worker stopped (the helper worker did not answer in" in said and "goes on with the others" in said, said
+    wait_workers(page, 2)
+    assert page.inner_text(CORES_TEXT) == "2 cores · a helper stopped"
+    assert finish(page) > 0.95
