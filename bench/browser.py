@@ -15,6 +15,8 @@ Measures, in the same run so the numbers can be compared:
 - the lab page's (lab.html) time to its first runnable cell, next to the same floor page.
 
   python3 bench/browser.py --lab [--runs 3] measures the lab alone and rewrites only the report's lab section.
+  python3 bench/browser.py --workers measures samples/s against the number of workers (1, 2, 3) alone and
+  rewrites only that section (and its keys of browser.json).
 """
 
 from __future__ import annotations
@@ -445,6 +447,7 @@ def run(runs: int) -> dict:
 
         results.update(sgd_throughput(browser, page, floor_url))
         context.close()
+        results.update(measure_workers(browser, base_url))
         browser.close()
     server.shutdown()
     return results
@@ -558,9 +561,10 @@ def write_report(r: dict, command: str) -> str:
         f"rounds of page SGD runs of {THROUGHPUT_SECONDS} s, one with the page's default Cores and one with Cores 1 "
         "(readings pooled per setting) "
         f"(samples/s: {', '.join(f'{x:,.0f}' for x in r['reference_rates'])}; the table shows the mean). "
-        "Two cores: a second Pyodide worker computes part of every minibatch through shared memory, and the trainer "
-        "times steps split and alone every 400 steps and keeps the faster (`mlp_core.fast.SplitChooser`), so "
-        "\"the page said\" counts its `#cores-used` readings: \"2 cores\" or \"1 core · 2 measured slower\". "
+        "More cores: helper Pyodide workers compute parts of every minibatch through shared memory, and the trainer "
+        "times steps with neighbouring helper counts (every 400 steps, and at once while an added helper pays) and keeps "
+        "the faster (`mlp_core.fast.SplitChooser`), so \"the page said\" counts its `#cores-used` readings (e.g. "
+        "\"2 cores\", \"1 core · 2 measured slower\", \"1 core · trying 2\"). "
         "CPython: `mlp_core.trainer.Trainer`, the default recipe "
         f"with the same sizes and batch, {THROUGHPUT_IMAGES:,} images, 8 s, OPENBLAS_NUM_THREADS=1, in this process "
         "before the browser starts.",
@@ -580,10 +584,145 @@ def write_report(r: dict, command: str) -> str:
         epochs,
         "",
     ]
-    text = "\n".join(lines) + lab_section(r, command)
+    text = "\n".join(lines) + workers_section(r, command) + lab_section(r, command)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text)
     return text
+
+
+# ---- workers: samples/s against the number of workers -------------------------------------------------
+WORKERS_HEADING = "## Samples/s against the number of workers"
+WORKER_COUNTS = (1, 2, 3)
+WORKER_ROUNDS = 2  # counts in turn, the order reversed each round: 1 2 3 3 2 1
+HELPER_MEMORY = Path(__file__).resolve().parent / "helper_memory.py"
+
+
+def helper_memory() -> dict:
+    """A helper's WebAssembly memory (bench/helper_memory.py in Pyodide under Node: Chromium's memory API
+    does not see nested workers)."""
+    import subprocess
+
+    command = ["node", str(Path(__file__).resolve().parent / "pyodide_run.js"), str(DIST / "pyodide"), str(HELPER_MEMORY)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_workers(browser, base_url: str) -> dict:
+    """SGD samples/s of the page (784-100-200-10, batch 128) with 1, 2 and 3 workers, alternating, in one page.
+
+    The page is opened with ?cores=3 (three workers allowed whatever the machine's cores) and ?fixed=1 (a run
+    uses every worker it asks for: the chooser would drop those that measure slower); then once more without
+    ?fixed=1 with three workers asked for, to see what the chooser keeps."""
+    results = {"workers_counts": list(WORKER_COUNTS), "workers_shown_rates": {}, "workers_window_rates": {},
+               "workers_seen": {}, "workers_load_average": []}
+    context, page, _, _ = open_page(browser, base_url + f"?cores={max(WORKER_COUNTS)}&fixed=1")
+    # The helpers load once, in a first run that waits for them; the measured runs then start with them ready.
+    print("workers: loading the helpers ...", flush=True)
+    for name, value in {"hidden": "100,200", "batch": BATCH, "train-size": THROUGHPUT_IMAGES, "epochs": 20,
+                        "cores": max(WORKER_COUNTS)}.items():
+        set_field(page, f"#{name}", value)
+    page.click("#train")
+    page.wait_for_function("n => document.querySelector('#cores-used').dataset.helpersReady === String(n)",
+                           arg=max(WORKER_COUNTS) - 1, timeout=READY_TIMEOUT_MS)
+    stop_training(page)
+    order = []
+    for i in range(WORKER_ROUNDS):
+        order += list(WORKER_COUNTS) if i % 2 == 0 else list(reversed(WORKER_COUNTS))
+    for count in order:
+        print(f"workers: {count} ...", flush=True)
+        seen = results["workers_seen"].setdefault(str(count), {})
+        shown, window = page_throughput(page, optimizer="sgd", cores=count, seen_cores=seen)
+        results["workers_load_average"].append(os.getloadavg()[0])
+        results.setdefault("workers_runs", []).append({"workers": count, "shown": median(shown), "window": median(window)})
+        stop_training(page)
+        results["workers_shown_rates"].setdefault(str(count), []).extend(shown)
+        results["workers_window_rates"].setdefault(str(count), []).extend(window)
+    context.close()
+    print("workers: three asked for, the chooser measuring ...", flush=True)
+    context, page, _, _ = open_page(browser, base_url + f"?cores={max(WORKER_COUNTS)}")
+    results["workers_chooser_seen"] = {}
+    page_throughput(page, optimizer="sgd", cores=max(WORKER_COUNTS))  # the helpers load during this run
+    stop_training(page)
+    shown, window = page_throughput(page, optimizer="sgd", cores=max(WORKER_COUNTS), seen_cores=results["workers_chooser_seen"])
+    stop_training(page)
+    results.update(workers_chooser_shown_rates=shown, workers_chooser_window_rates=window)
+    context.close()
+    results["workers_helper_memory"] = helper_memory()
+    return results
+
+
+def workers_section(r: dict, command: str) -> str:
+    def rate(count):
+        return min(median(r["workers_shown_rates"][str(count)]), median(r["workers_window_rates"][str(count)]))
+
+    def seen(readings):
+        return ", ".join(f'"{text}" {n}x' for text, n in sorted(readings.items(), key=lambda kv: -kv[1]))
+
+    def runs(count):  # each run's lower median, in the order taken
+        return ", ".join(f"{min(run['shown'], run['window']):,.0f}" for run in r.get("workers_runs", []) if run["workers"] == count)
+
+    one = rate(1)
+    rows = [f"| {count} | {median(r['workers_shown_rates'][str(count)]):,.0f} | {median(r['workers_window_rates'][str(count)]):,.0f} "
+            f"| {runs(count)} | {rate(count) / one:.2f} | {seen(r['workers_seen'][str(count)])} |" for count in r["workers_counts"]]
+    memory = r["workers_helper_memory"]
+    chooser = min(median(r["workers_chooser_shown_rates"]), median(r["workers_chooser_window_rates"]))
+    return "\n".join([
+        "", WORKERS_HEADING, "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, headless Chromium, {os.cpu_count()} "
+        f"shared cores (load average {', '.join(f'{x:.1f}' for x in r['workers_load_average'])} after each run). "
+        f"**{max(r['workers_counts'])} workers on {os.cpu_count()} cores is oversubscribed**: "
+        "the training worker and its helpers are threads of one process that wait for one another every step, so "
+        "more workers than cores add no computing power here; the row says what the page does on such a machine, and a "
+        "visitor with more cores gets up to `navigator.hardwareConcurrency` workers (7 helpers at most).",
+        "",
+        *([f"**The machine was busy**: load averages above {os.cpu_count()} cores plus this benchmark's own "
+           f"{max(r['workers_counts'])} workers mean other jobs held cores during the runs, and workers that wait for "
+           "one another every step suffer most from that: these ratios are noisy and say what the page does then, "
+           "not what a quiet machine would show.", ""]
+          if max(r["workers_load_average"]) > os.cpu_count() + max(r["workers_counts"]) else []),
+        "| workers | samples/s shown | from the progress bar | each run | over 1 worker | the page said |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"- SGD, 784-100-200-10, float32, batch {BATCH}, {THROUGHPUT_IMAGES:,} images; each count trained for "
+        f"{THROUGHPUT_SECONDS} s, {WORKER_ROUNDS} times, counts in turn (order "
+        f"{' '.join(map(str, r['workers_counts']))} then reversed) in one page opened with `?cores=3&fixed=1`, so "
+        "every run uses the workers it asks for (the page's chooser is off) and drift over the minutes hits every "
+        "count alike. The helpers were loaded before the first measured run. Readings as in the throughput row "
+        "above; \"over 1 worker\" divides the lower of the two medians.",
+        f"- With the chooser on (`?cores=3`, Cores 3, a second run once the helpers were ready): "
+        f"{chooser:,.0f} samples/s; the page said {seen(r['workers_chooser_seen'])}.",
+        f"- Memory: each helper is a whole Pyodide + numpy: {memory['wasm_bytes_numpy'] / 2**20:.0f} MiB of WebAssembly "
+        f"memory with numpy loaded, {memory['wasm_bytes_helper'] / 2**20:.0f} MiB once it has computed shares of the "
+        "default network (its own copy of the weights and gradients, a batch's activations), plus its JS glue and "
+        "compiled code (`node bench/pyodide_run.js dist/pyodide bench/helper_memory.py`; Chromium's "
+        "`performance.measureUserAgentSpecificMemory()` does not count nested workers). Seven helpers: about "
+        f"{7 * memory['wasm_bytes_helper'] / 2**20:.0f} MiB.",
+        "",
+    ])
+
+
+def rewrite_workers_section(r: dict, command: str) -> str:
+    """Replace (or add, before the lab's) only the workers section of the existing report."""
+    text = REPORT.read_text() if REPORT.is_file() else "# Browser benchmark\n"
+    head, lab = (text.split("\n" + LAB_HEADING + "\n", 1) + [None])[:2]
+    head = head.split("\n" + WORKERS_HEADING + "\n")[0].rstrip("\n") + "\n" + workers_section(r, command)
+    text = head + ("" if lab is None else "\n" + LAB_HEADING + "\n" + lab)
+    REPORT.write_text(text)
+    return text
+
+
+def run_workers() -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server, base_url = start_server()
+    warm_server(base_url)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_executable())
+        results = measure_workers(browser, base_url)
+        browser.close()
+    server.shutdown()
+    return results
 
 
 LAB_HEADING = "## The lab page (lab.html)"
@@ -636,6 +775,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold loads of the floor and of the page (default 5)")
     parser.add_argument("--lab", action="store_true", help="measure only the lab page; rewrite only its section")
+    parser.add_argument("--workers", action="store_true",
+                        help="measure only samples/s against the number of workers; rewrite only its section")
     args = parser.parse_args(argv)
     if not (DIST / "index.html").is_file():
         print("dist/ is not built: run `python3 build.py` first.", file=sys.stderr)
@@ -643,6 +784,13 @@ def main(argv=None) -> int:
     if args.lab:
         command = "python3 bench/browser.py --lab" + (f" --runs {args.runs}" if args.runs != 5 else "")
         print(rewrite_lab_section(run_lab(args.runs), command)[-1200:])
+        return 0
+    if args.workers:
+        results = run_workers()
+        stored = REPORT.parent / "browser.json"
+        previous = json.loads(stored.read_text()) if stored.is_file() else {}
+        stored.write_text(json.dumps({**previous, **results}, indent=1) + "\n")
+        print(rewrite_workers_section(results, "python3 bench/browser.py --workers"))
         return 0
     results = run(args.runs)
     (REPORT.parent / "browser.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -37,21 +37,3 @@ def synthetic_digits():
     flips = rng.random((600, 784)) < 0.05
     images = (prototypes[labels] ^ flips).astype(np.uint8) * 255
     return images, labels
-
-
-class AlwaysSplit:
-    """A mlp_core.fast.SplitChooser that always splits: for tests of the split itself, not of the choice."""
-
-    split = True
-
-    def next_split(self):
-        return True
-
-    def record(self, split, seconds):
-        assert split
-
-
-@pytest.fixture
-def always_split(monkeypatch):
-    """SplitGradients given a helper during the test split every step with it."""
-    monkeypatch.setattr("mlp_core.fast.split.SplitChooser", AlwaysSplit)

@@ -42,8 +42,9 @@ class TypedArray:
 class Link:
     """helper-link.js's link: the shared views, begin (wakes the helper) and finish (waits for it)."""
 
-    def __init__(self, sizes, dtype, max_rows, fail=False):
+    def __init__(self, sizes, dtype, max_rows, fail=False, index=0):
         dtype = np.dtype(dtype)
+        self.index = index
         params = parameter_count(Sequential.mlp(sizes, "he", np.random.default_rng(0), dtype))
         self.weights = TypedArray(np.zeros(params, dtype))
         self.gradients = TypedArray(np.zeros(params, dtype))
@@ -74,24 +75,26 @@ def tiny_data(count, seed=0):
     return images.reshape(count, 784), rng.integers(0, 10, count)
 
 
-def split_with(helper, skip_blank=True):
-    """A Trainer's gradients argument: the page's, with ``helper`` from the first step."""
-    return lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank), helper)
+def split_with(helpers, skip_blank=True, choose=True):
+    """A Trainer's gradients argument: the page's, with ``helpers`` from the first step."""
+    return lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank), helpers, choose=choose)
 
 
+@pytest.mark.parametrize("helpers", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("skip_blank", [False, True])
-def test_a_share_through_the_buffer_trains_like_one_worker(always_split, dtype, skip_blank):
+def test_a_share_through_the_buffer_trains_like_one_worker(dtype, skip_blank, helpers):
     recipe = RECIPES["fast"].replace(sizes=SIZES, dtype=dtype, epochs=1, batch_size=40, train_eval_size=100)
     x, y = tiny_data(400)
     alone = Trainer(recipe, x, y)
     alone.run()
-    link = Link(SIZES, dtype, recipe.batch_size)
-    shared = Trainer(recipe, x, y, gradients=split_with(SharedBufferHelper(link, dtype), skip_blank))
+    links = [Link(SIZES, dtype, recipe.batch_size, index=i) for i in range(helpers)]
+    ends = [SharedBufferHelper(link, dtype) for link in links]
+    shared = Trainer(recipe, x, y, gradients=split_with(ends, skip_blank, choose=False))
     shared.run()
-    assert shared.gradients.shared_steps == alone.step == 10
+    assert shared.gradients.shared_steps == alone.step == 10 and all(len(link.shares) == 10 for link in links)
     # With blank columns skipped only the 16x16 inked middle travels; otherwise every column (0: all of them).
-    assert {active for _, active in link.shares} == {256 if skip_blank else 0}
+    assert {active for link in links for _, active in link.shares} == {256 if skip_blank else 0}
     tolerance = 1e-4 if dtype == "float32" else 1e-10
     for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
         np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=tolerance)
@@ -100,9 +103,9 @@ def test_a_share_through_the_buffer_trains_like_one_worker(always_split, dtype, 
 def test_a_silent_helper_raises_the_helper_error_with_its_reason():
     link = Link(SIZES, "float32", 40, fail=True)
     helper = SharedBufferHelper(link, "float32")
-    trainer = Trainer(RECIPES["fast"].replace(sizes=SIZES, batch_size=40), *tiny_data(400), gradients=split_with(helper))
+    trainer = Trainer(RECIPES["fast"].replace(sizes=SIZES, batch_size=40), *tiny_data(400), gradients=split_with([helper]))
     trainer.run(max_steps=3)
-    assert trainer.gradients.helper is None and trainer.step == 3
+    assert trainer.gradients.helpers == [] and trainer.step == 3
     assert trainer.gradients.error == "the helper worker did not answer in 2.0 s"
     with pytest.raises(HelperError, match="did not answer"):
         helper.finish()

@@ -1,4 +1,4 @@
-"""Splitting minibatch steps with a helper (the page's second worker) trains like one worker."""
+"""Sharing minibatch steps out among helpers (the page's other workers) trains like one worker."""
 import numpy as np
 import pytest
 
@@ -49,10 +49,11 @@ class InProcessHelper:
         return self._result
 
 
-def split_trainer(recipe, images, labels, helper, skip_blank=True, clock=None, inked=False, **kwargs):
-    """A Trainer whose steps SplitGradients shares with ``helper``, as the page's are."""
+def split_trainer(recipe, images, labels, helpers, skip_blank=True, clock=None, choose=True, inked=False, **kwargs):
+    """A Trainer whose steps SplitGradients shares out among ``helpers`` (one or a list), as the page's are."""
     clock = clock or FakeClock()
-    gradients = lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank, inked), helper, clock=clock)  # noqa: E731
+    helpers = helpers if isinstance(helpers, list) else [helpers]
+    gradients = lambda model: SplitGradients(FastGradients(model, PYODIDE, skip_blank, inked), helpers, clock=clock, choose=choose)  # noqa: E731
     return Trainer(recipe, images, labels, gradients=gradients, clock=clock, **kwargs)
 
 
@@ -80,22 +81,24 @@ def test_the_parts_of_a_minibatch_add_up_to_its_gradient():
     assert not np.array_equal(part, whole)  # the first rows alone are not the whole gradient
 
 
+@pytest.mark.parametrize("helpers", [1, 3])
 @pytest.mark.parametrize("skip_blank, inked", [(False, False), (True, False), (True, True)])
 @pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
-def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, skip_blank, inked, optimizer):
+def test_shared_steps_train_like_one_worker(synthetic_digits, skip_blank, inked, optimizer, helpers):
     images, labels = synthetic_digits
     images = bordered(images)
     recipe = SMALL.replace(optimizer=optimizer, augment=skip_blank and not inked)  # augmentation happens before the split
-    alone = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])
+    alone = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])  # PlainGradients, the textbook's
     alone.run()
-    helper = InProcessHelper(recipe.sizes, recipe.dtype, inked_first_layer=inked)
-    shared = split_trainer(recipe, images[:500], labels[:500], helper, skip_blank, inked=inked,
+    workers = [InProcessHelper(recipe.sizes, recipe.dtype, inked_first_layer=inked) for _ in range(helpers)]
+    shared = split_trainer(recipe, images[:500], labels[:500], workers, skip_blank, choose=False, inked=inked,
                            val_x=images[500:], val_y=labels[500:])
     results = []
     while not shared.done:
         results += shared.run(max_seconds=0)["epoch_results"]
     assert isinstance(shared.gradients.local.inputs(bordered(images[:50])), BlankColumns) == skip_blank
-    assert shared.step == alone.step == 20 and shared.gradients.shared_steps == helper.calls == 20
+    assert shared.step == alone.step == 20 and shared.gradients.shared_steps == 20
+    assert all(helper.calls == 20 for helper in workers) and shared.gradients.used == helpers
     for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)  # float32 rounding only
     strip = lambda rs: [(r["epoch"], round(r["loss"], 4)) for r in rs]  # noqa: E731
@@ -103,25 +106,38 @@ def test_shared_steps_train_like_one_worker(always_split, synthetic_digits, skip
     assert results[-1]["val_acc"] == pytest.approx(alone.epoch_results[-1]["val_acc"], abs=0.01)
 
 
-def test_a_failing_helper_loses_no_step(always_split, synthetic_digits):
+def test_every_row_of_a_minibatch_is_computed_once(synthetic_digits):
+    """Three helpers and this side share out a batch of 50: an even share each, this side the rest."""
+    images, labels = synthetic_digits
+    workers = [InProcessHelper(SMALL.sizes, SMALL.dtype) for _ in range(3)]
+    trainer = split_trainer(SMALL, images, labels, workers, choose=False)
+    trainer.run(max_steps=1)
+    assert [helper.rows for helper in workers] == [[12], [12], [12]]
+
+
+@pytest.mark.parametrize("helpers", [1, 3])
+def test_a_failing_helper_loses_no_step(synthetic_digits, helpers):
     images, labels = synthetic_digits
     alone = Trainer(SMALL, images, labels)
     alone.run(max_steps=5)
-    helper = InProcessHelper(SMALL.sizes, SMALL.dtype, fail_at=3)
-    shared = split_trainer(SMALL, images, labels, helper)
+    failing = InProcessHelper(SMALL.sizes, SMALL.dtype, fail_at=3)
+    others = [InProcessHelper(SMALL.sizes, SMALL.dtype) for _ in range(helpers - 1)]
+    shared = split_trainer(SMALL, images, labels, [*others[:1], failing, *others[1:]], choose=False)
     progress = shared.run(max_steps=5)
-    # The third step did the helper's rows itself, and the trainer went on alone.
+    # The third step did the failed helper's rows itself, and the trainer went on with the others.
     split = shared.gradients
     assert progress["step"] == 5 and split.error == "the helper worker stopped answering"
-    assert split.shared_steps == 2 and helper.calls == 3 and split.helper is None and split.split is None
+    assert split.failures == [(failing, split.error)] and failing.calls == 3 and failing not in split.helpers
+    assert split.shared_steps == (5 if others else 2) and all(helper.calls == 5 for helper in others)
+    assert split.helpers == others and split.used == (helpers - 1 if others else None)
     for (mine, _), (theirs, _) in zip(shared.parameters, alone.parameters):
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)
 
 
-def test_a_diverging_shared_run_restores_the_last_good_weights(always_split, synthetic_digits):
+def test_a_diverging_shared_run_restores_the_last_good_weights(synthetic_digits):
     images, labels = synthetic_digits
     recipe = SMALL.replace(optimizer="sgd", lr=1e4)
-    trainer = split_trainer(recipe, images, labels, InProcessHelper(recipe.sizes, recipe.dtype))
+    trainer = split_trainer(recipe, images, labels, InProcessHelper(recipe.sizes, recipe.dtype), choose=False)
     for _ in range(20):
         progress = trainer.run(max_seconds=0)
         if progress["diverged"]:
@@ -146,43 +162,77 @@ def test_flat_arrays_follow_the_parameter_order_and_refuse_a_wrong_length():
         add_flat_gradients(network, flat[:-1])
 
 
-def test_the_split_follows_the_slower_side(always_split, synthetic_digits):
-    """The helper gets a row more after every step this side did not wait, a row less after one it did."""
+def test_the_split_follows_the_slower_side(synthetic_digits):
+    """Each helper gets a row more after every step this side did not wait, a row less after one it did."""
     images, labels = synthetic_digits
     clock = FakeClock()
     helper = InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock)  # answers at once: never waited for
-    split_trainer(SMALL, images, labels, helper, clock=clock).run(max_steps=20)
+    split_trainer(SMALL, images, labels, helper, clock=clock, choose=False).run(max_steps=20)
     assert helper.rows[:3] == [25, 26, 27]
-    assert max(helper.rows) == 50 - 50 // 4  # this side always keeps a quarter of the batch
+    assert max(helper.rows) == 50 - 50 // 4  # this side always keeps half an even share
     slow = InProcessHelper(SMALL.sizes, SMALL.dtype, delay=0.002, clock=clock)
-    split_trainer(SMALL, images, labels, slow, clock=clock).run(max_steps=20)
-    assert slow.rows[:3] == [25, 24, 23] and slow.rows[-1] == 50 // 4  # and never fewer than a quarter
+    split_trainer(SMALL, images, labels, slow, clock=clock, choose=False).run(max_steps=20)
+    assert slow.rows[:3] == [25, 24, 23] and slow.rows[-1] == 50 // 4  # and so does each helper
+    quick = [InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock) for _ in range(2)]
+    split_trainer(SMALL, images, labels, quick, clock=clock, choose=False).run(max_steps=20)
+    assert quick[0].rows[:3] == quick[1].rows[:3] == [16, 17, 18] and max(quick[0].rows) == (50 - 50 // 6) // 2
 
 
-def test_the_chooser_keeps_the_faster_mode_and_tries_again_later():
-    chooser = SplitChooser()
+class StepTimes:
+    """Drives a SplitChooser as SplitGradients does, a step with n helpers lasting as long as the test says."""
 
-    def trial(split_seconds, alone_seconds):
-        modes = []
-        for _ in range(2 * SplitChooser.TRIAL_STEPS):
-            split = chooser.next_split()
-            modes.append(split)
-            chooser.record(split, split_seconds if split else alone_seconds)
-        return modes
+    def __init__(self, available):
+        self.chooser = SplitChooser()
+        self.available = available
 
-    def kept_steps():
-        modes = set()
-        for _ in range(SplitChooser.KEEP_STEPS):
-            modes.add(chooser.next_split())
-            chooser.record(chooser.next_split(), 0.01)
-        return modes
+    def steps(self, seconds, count):
+        """Take ``count`` steps, one with n helpers lasting ``seconds[n]``; the helper counts used."""
+        used = []
+        for _ in range(count):
+            helpers = self.chooser.next_count(self.available)
+            used.append(helpers)
+            self.chooser.record(helpers, seconds[helpers])
+        return used
 
-    assert trial(0.010, 0.015)[:4] == [True, False, True, False]  # interleaved: drifting noise hits both
-    assert chooser.split is True and kept_steps() == {True}
-    assert trial(0.020, 0.015) == [True, False] * SplitChooser.TRIAL_STEPS  # tried both again
-    assert chooser.split is False and kept_steps() == {False}
-    trial(0.010, 0.015)
-    assert chooser.split is True
+    def trial(self, seconds):
+        return self.steps(seconds, 2 * SplitChooser.TRIAL_STEPS)
+
+
+def test_the_chooser_keeps_the_faster_count_and_tries_again_later():
+    run = StepTimes(available=1)
+    assert run.trial({1: 0.010, 0: 0.015})[:4] == [1, 0, 1, 0]  # interleaved: drifting noise hits both
+    assert run.chooser.count == 1 and set(run.steps({0: 0.01, 1: 0.01}, SplitChooser.KEEP_STEPS)) == {1}
+    assert run.trial({1: 0.020, 0: 0.015}) == [0, 1] * SplitChooser.TRIAL_STEPS  # tried one fewer
+    assert run.chooser.count == 0 and set(run.steps({0: 0.01, 1: 0.01}, SplitChooser.KEEP_STEPS)) == {0}
+    run.trial({1: 0.010, 0: 0.015})
+    assert run.chooser.count == 1
+
+
+def test_the_chooser_adds_helpers_while_each_pays_and_drops_them_when_they_stop_paying():
+    run = StepTimes(available=3)
+    fast = {0: 0.030, 1: 0.018, 2: 0.014, 3: 0.016}  # a third helper costs more than it brings
+    used = run.steps(fast, 3 * 2 * SplitChooser.TRIAL_STEPS)
+    assert used[:2] == [1, 0] and used[32:34] == [2, 1] and used[64:66] == [3, 2]  # each trial right after a win
+    assert run.chooser.count == 2 and run.chooser.trying is None
+    assert set(run.steps(fast, SplitChooser.KEEP_STEPS)) == {2}
+    busy = {0: 0.030, 1: 0.020, 2: 0.025, 3: 0.030}  # the machine grew busy: two helpers are too many now
+    assert run.trial(busy)[:2] == [3, 2] and run.chooser.count == 2  # a kept count's trials look up, then down
+    assert set(run.steps(busy, SplitChooser.KEEP_STEPS)) == {2}
+    assert run.trial(busy)[:2] == [1, 2] and run.chooser.count == 1  # one fewer pays now...
+    assert run.trial(busy)[:2] == [0, 1] and run.chooser.count == 1  # ...so it goes on down while that pays
+    assert set(run.steps(busy, SplitChooser.KEEP_STEPS)) == {1}
+    assert run.trial(busy)[:2] == [2, 1] and run.chooser.count == 1
+
+
+def test_a_helper_that_joins_is_tried_and_one_that_leaves_is_not_waited_for():
+    run = StepTimes(available=1)
+    times = {0: 0.030, 1: 0.020, 2: 0.015}
+    run.trial(times)
+    assert run.chooser.count == 1
+    run.available = 2
+    assert run.steps(times, 2) == [2, 1] and run.chooser.trying == 2
+    run.available = 1  # it failed mid-trial
+    assert run.steps(times, 3) == [1, 1, 1] and run.chooser.trying is None
 
 
 def test_a_helper_that_slows_training_down_is_left_idle(synthetic_digits):
@@ -192,4 +242,5 @@ def test_a_helper_that_slows_training_down_is_left_idle(synthetic_digits):
     trainer = split_trainer(SMALL.replace(epochs=10), images, labels, helper, clock=clock)
     progress = trainer.run(max_steps=2 * SplitChooser.TRIAL_STEPS + 20)
     assert helper.calls == SplitChooser.TRIAL_STEPS  # the trial's split steps, and none after it
-    assert trainer.gradients.split is False and progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20
+    assert trainer.gradients.split is False and trainer.gradients.used == 0
+    assert progress["step"] == 2 * SplitChooser.TRIAL_STEPS + 20

@@ -164,23 +164,34 @@ def test_the_page_trains_with_the_fast_variants(session):
     assert isinstance(trainer.optimizer, FusedAdamW)
 
 
-def test_the_helper_joins_a_run_and_can_be_dropped(session):
+def test_helpers_join_a_run_and_can_be_dropped(session):
     from test_helper_share import Link  # the stand-in for the shared buffer and the helper behind it
 
     _load_all_shards(session)
     share = worker_api.start_run(_config(train_size=1_000, epochs=2))["share"]
     assert share["sizes"] == [INPUT_SIZE, 32, 10] and share["dtype"] == "float32"
     assert share["parameters"] == INPUT_SIZE * 32 + 32 + 32 * 10 + 10
-    link = Link(share["sizes"], share["dtype"], share["max_rows"])
-    worker_api.use_helper(link)
+    links = [Link(share["sizes"], share["dtype"], share["max_rows"], index=i) for i in (0, 1)]
+    worker_api.use_helpers(links[:1])
     for _ in range(6):
         progress = worker_api.train_chunk(0.0)["progress"]  # one step per chunk
-    assert progress["samples_seen"] == 6 * share["max_rows"] and progress["split"] is True  # the first trial is still going
-    assert progress["shared_steps"] == len(link.shares) == 3  # it alternates split and alone steps
-    worker_api.use_helper(None)  # the helper failed between chunks
-    while not (progress := worker_api.train_chunk(5.0)["progress"])["done"]:
-        pass
-    assert progress["split"] is None and progress["shared_steps"] == len(link.shares) == 3
+    assert progress["samples_seen"] == 6 * share["max_rows"]
+    assert progress["workers"] == 1 and progress["trying"] == 2  # the first trial is still going
+    assert progress["shared_steps"] == len(links[0].shares) == 3  # it alternates split and alone steps
+    first = worker_api._session.trainer.gradients.helpers[0]
+    worker_api.use_helpers(links)  # the second helper is ready: it joins, the first keeps its end
+    assert worker_api._session.trainer.gradients.helpers[0] is first
+    progress = worker_api.train_chunk(0.0)["progress"]
+    assert len(links[1].shares) == 0 and progress["trying"] == 2  # the running trial goes on first
+    links[0].fail = True  # the first fails on its next share: the run goes on with the other
+    while not links[0].error:
+        chunk = worker_api.train_chunk(0.0)
+    assert chunk["helper_errors"] == [{"index": 0, "message": links[0].error}]
+    assert [h.index for h in worker_api._session.trainer.gradients.helpers] == [1]
+    worker_api.use_helpers([])  # the other failed between chunks (it crashed)
+    while not (chunk := worker_api.train_chunk(5.0))["progress"]["done"]:
+        assert chunk["helper_errors"] == []
+    assert chunk["progress"]["workers"] is None and chunk["progress"]["trying"] is None
 
 
 def test_call_returns_named_fields_with_plain_numbers(session):

@@ -4,7 +4,7 @@
 - gradients: FastGradients, a gradient strategy with those products and blank input columns skipped;
 - ink: InkedPixels, the first layer's products summed from each image's inked pixels (FastGradients' inked_first_layer);
 - adamw: FusedAdamW, nn.AdamW in fewer passes over memory;
-- split: SplitGradients, a gradient strategy sharing each minibatch with a helper worker.
+- split: SplitGradients, a gradient strategy sharing each minibatch out among helper workers.
 Every one is tested equal to its textbook twin in tests/test_fast.py.
 """
 from .adamw import FusedAdamW

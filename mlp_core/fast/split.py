@@ -1,10 +1,10 @@
-"""Sharing each minibatch step with a helper: the page's second core.
+"""Sharing each minibatch step with helpers: the page's other cores.
 
 Pyodide runs one thread per worker, and its NumPy has no BLAS threads either, so a worker uses one
-core. The page therefore starts a second worker, the helper, and splits every minibatch in two: the
-trainer computes the gradient of its rows while the helper computes the rest (a Share), then it adds
-the two and takes the usual optimizer step. Same minibatch, same update, same algorithm: only the
-order of a few additions changes (float rounding).
+core. The page therefore starts more workers, the helpers, and shares out every minibatch: the
+trainer computes the gradient of its rows while each helper computes a part of the rest (a Share),
+then it adds them up and takes the usual optimizer step. Same minibatch, same update, same
+algorithm: only the order of a few additions changes (float rounding).
 
 A helper, as SplitGradients sees it, has two methods:
 - ``start(weights, share)``: begin computing ``share`` at ``weights`` (every parameter, flat, in
@@ -134,37 +134,59 @@ class HelperGradients:
 
 
 class SplitGradients:
-    """A gradient strategy: the minibatch's last rows computed by a helper, the others by ``local``.
+    """A gradient strategy: each minibatch's last rows shared out among helpers, the others computed by ``local``.
 
-    ``local`` is the strategy this side uses (PlainGradients or FastGradients); alone, or without a
-    helper, steps are ``local``'s. A SplitChooser decides per step whether splitting pays.
+    ``local`` is the strategy this side uses (PlainGradients or FastGradients); alone, or without
+    helpers, steps are ``local``'s. A SplitChooser decides per step how many of the helpers take part
+    (``choose=False``: all of them, to measure a given count).
     """
 
-    def __init__(self, local, helper=None, clock=time.perf_counter):
+    def __init__(self, local, helpers=(), clock=time.perf_counter, choose=True):
         self.local = local
         self.network = local.network
         self.clock = clock
-        self.shared_steps = 0  # steps the helper took part in
-        self.error = None  # why the helper last failed (it is then dropped)
-        self.helper = helper
+        self.choose = choose
+        self.shared_steps = 0  # steps at least one helper took part in
+        self.error = None  # why a helper last failed (it is then dropped)
+        self.failures = []  # (helper, reason) of each helper dropped since the caller last emptied this list
+        self._chooser = None
+        self._helpers = []
+        # The buffer the weights travel to the helpers in, filled every split step.
+        self._flat_weights = np.empty(parameter_count(self.network), dtype=local.model.dtype)
+        self.helpers = helpers
 
     @property
-    def helper(self):
-        """The helper computing part of each minibatch when that measures faster; None: alone."""
-        return self._helper
+    def helpers(self):
+        """The helpers that may compute part of each minibatch; empty: this side trains alone."""
+        return list(self._helpers)
 
-    @helper.setter
-    def helper(self, helper):
-        self._helper = helper
-        self._chooser = SplitChooser() if helper is not None else None
-        self._helper_rows = None  # rows of each minibatch the helper computes: half, then balanced
-        # The buffer the weights travel to the helper in, filled every split step.
-        self._flat_weights = np.empty(parameter_count(self.network), dtype=self.local.model.dtype) if helper else None
+    @helpers.setter
+    def helpers(self, helpers):
+        helpers = list(helpers)
+        if not helpers:
+            self._chooser = None
+        elif self._chooser is None:
+            self._chooser = SplitChooser()  # kept while helpers come and go: it tries each newcomer
+        self._helpers = helpers
+        self._helper_rows = None  # rows of each minibatch each helper computes: an even share, then balanced
+        self._rows_for = None  # the helper count _helper_rows was balanced for
+
+    @property
+    def used(self):
+        """Helpers taking part in steps now (the last trial's winner); None without helpers."""
+        if self._chooser is None:
+            return None
+        return len(self._helpers) if not self.choose else min(self._chooser.count, len(self._helpers))
+
+    @property
+    def trying(self):
+        """The other helper count a trial is timing against ``used`` now, or None."""
+        return self._chooser.trying if self._chooser is not None and self.choose else None
 
     @property
     def split(self):
-        """Whether steps are split now (the helper measured faster); None without a helper."""
-        return None if self._chooser is None else self._chooser.split
+        """Whether steps are split now (helpers measured faster); None without helpers."""
+        return None if self.used is None else self.used > 0
 
     def infer(self, inputs):
         """Evaluation is this side's alone."""
@@ -172,76 +194,129 @@ class SplitGradients:
 
     def __call__(self, pixels, labels):
         chooser = self._chooser
-        split = chooser is not None and len(labels) >= 2 and chooser.next_split()
+        count = 0
+        if chooser is not None:
+            available = len(self._helpers)
+            count = chooser.next_count(available) if self.choose else available
+            count = min(count, available, len(labels) - 1)  # every worker gets a row at least
         started = self.clock()
-        loss = self._split(pixels, labels) if split else self.local(pixels, labels)
-        if chooser is not None and self._chooser is chooser:  # (a failed helper dropped it)
-            chooser.record(split, self.clock() - started)
+        failures = len(self.failures)
+        loss = self._split(pixels, labels, count) if count > 0 else self.local(pixels, labels)
+        if self.choose and chooser is not None and len(self.failures) == failures:  # a failed step's time says nothing
+            chooser.record(count, self.clock() - started)
         return loss
 
-    def _split(self, pixels, labels):
+    def _split(self, pixels, labels, count):
         inputs = self.local.inputs(pixels)
         rows = len(labels)
-        theirs = min(max(self._helper_rows or rows // 2, rows // 4, 1), rows - max(rows // 4, 1))
-        keep = rows - theirs
-        self.helper.start(flat_parameters(self.network, out=self._flat_weights), Share.rows_of(inputs, labels, keep, rows, rows))
+        helpers = self._helpers[:count]
+        if self._rows_for != count:
+            self._helper_rows, self._rows_for = None, count
+        # Each side keeps at least half an even share; the helpers' rows are balanced against this side's.
+        least = max(rows // (2 * (count + 1)), 1)
+        theirs = min(max(self._helper_rows or rows // (count + 1), least), (rows - least) // count)
+        keep = rows - count * theirs
+        weights = flat_parameters(self.network, out=self._flat_weights)
+        parts = [(keep + i * theirs, keep + (i + 1) * theirs) for i in range(count)]
+        for helper, (start, stop) in zip(helpers, parts):
+            helper.start(weights, Share.rows_of(inputs, labels, start, stop, rows))
         loss = part_of_batch(self.local, self.local.rows(inputs, 0, keep), labels[:keep], rows)
         waiting = self.clock()
-        try:
-            helper_loss, helper_gradients = self.helper.finish()
-            self.shared_steps += 1
-        except HelperError as error:
-            # Lose nothing: this side computes the helper's rows too, and trains alone from now on.
-            self.error = str(error) or "the helper failed"
-            self.helper = None
-            helper_gradients = flat_gradients(self.network)  # this side's, kept while the grads are overwritten
-            helper_loss = part_of_batch(self.local, self.local.rows(inputs, keep, rows), labels[keep:], rows)
-        # Balance the two sides, whose speeds differ (copies on one side, a busy core on the other): a row
-        # less for the helper after each step spent waiting for it, a row more after each step that was not.
+        lost = []  # the parts of helpers that failed: this side computes them
+        for helper, part in zip(helpers, parts):
+            try:
+                helper_loss, helper_gradients = helper.finish()
+            except HelperError as error:
+                # Lose nothing: this side computes the helper's rows too, and goes on without that helper.
+                self.error = str(error) or "the helper failed"
+                self.failures.append((helper, self.error))
+                self._helpers.remove(helper)
+                lost.append(part)
+                continue
+            loss += helper_loss
+            add_flat_gradients(self.network, helper_gradients)
         waited = self.clock() - waiting > HELPER_WAIT_SLACK
-        self._helper_rows = theirs - 1 if waited else theirs + 1
-        add_flat_gradients(self.network, helper_gradients)
-        return loss + helper_loss
+        if len(lost) < count:
+            self.shared_steps += 1
+        for start, stop in lost:
+            done = flat_gradients(self.network)  # the sum so far, kept while the grads are overwritten
+            loss += part_of_batch(self.local, self.local.rows(inputs, start, stop), labels[start:stop], rows)
+            add_flat_gradients(self.network, done)
+        if lost:
+            self.helpers = self._helpers  # fewer helpers: the chooser clamps its count, the rows start even again
+        else:
+            # Balance the sides, whose speeds differ (copies on this side, busy cores elsewhere): a row less
+            # for each helper after a step spent waiting for one, a row more after a step that was not.
+            self._helper_rows = theirs - 1 if waited else theirs + 1
+        return loss
 
 
 class SplitChooser:
-    """Whether to split the next minibatch with the helper: it times steps both ways and keeps the faster.
+    """How many helpers take part in the next minibatch: it times steps with neighbouring counts and keeps the faster.
 
-    A second worker is not always faster: two busy threads on a 2-core machine slow each other down,
-    and a small batch leaves little work to share against the fixed cost of sharing it. So every
-    ``KEEP_STEPS`` steps comes a trial of ``TRIAL_STEPS`` split and as many alone, interleaved so that
-    a machine growing busier hits both alike, and the mode with the shorter median step wins.
+    More workers are not always faster: busy threads on a machine with few cores slow each other down,
+    and a small batch leaves little work to share against the fixed cost of sharing it. So a trial
+    times ``TRIAL_STEPS`` steps with the count in use and as many with one more (or one fewer),
+    interleaved so that a machine growing busier hits both alike; the count with the shorter median
+    step wins. A win for the other count moves on at once to the next count that way (climbing while
+    each added helper pays, dropping while each removed one does); a win for the count in use keeps it
+    for ``KEEP_STEPS`` steps, then a trial tries the other way. A helper that joins starts a trial with
+    one more.
     """
 
     TRIAL_STEPS = 16
     KEEP_STEPS = 400
-    WARMUP_STEPS = 1  # the first step of each mode in a trial is not timed (the helper wakes up)
+    WARMUP_STEPS = 1  # the first step of each count in a trial is not timed (a helper wakes up)
 
     def __init__(self):
-        self.split = True  # the winner of the last trial; until the first one ends, trust the helper
+        self.count = 0  # helpers in use: the winner of the last trial
+        self.trying = None  # the count the running trial times against ``count``
+        self._available = 0
+        self._up = True  # the way the next kept count's trial looks
         self._left = 0  # steps before the next trial
-        self._trial = []  # the modes of the trial's remaining steps
+        self._trial = []  # the counts of the trial's remaining steps
         self._times = {}
-        self._start_trial()
 
-    def next_split(self):
-        """Split the next step?"""
-        return self._trial[0] if self._trial else self.split
+    def next_count(self, available):
+        """Helpers to use in the next step, ``available`` being how many there are now."""
+        if available > self._available and self.trying is None:
+            self._start_trial(self.count + 1)  # a helper joined: try it
+        elif available < self._available:  # a helper left: keep what remains, try again later
+            self.count = min(self.count, available)
+            self._trial, self.trying, self._left = [], None, self.KEEP_STEPS
+        self._available = available
+        return self._trial[0] if self._trial else self.count
 
-    def record(self, split, seconds):
-        """A step was taken (split or not) in ``seconds``."""
+    def record(self, count, seconds):
+        """A step was taken with ``count`` helpers in ``seconds``."""
+        if self._trial and count != self._trial[0]:
+            return  # not the step the trial asked for (a minibatch too small to share out)
         if not self._trial:
             self._left -= 1
             if self._left <= 0:
-                self._start_trial()
+                other = self.count + 1 if self._up else self.count - 1
+                if not 0 <= other <= self._available:
+                    other = self.count - 1 if self._up else self.count + 1
+                self._up = not self._up
+                if 0 <= other <= self._available:
+                    self._start_trial(other)
+                else:
+                    self._left = self.KEEP_STEPS
             return
         self._trial.pop(0)
-        self._times[split].append(seconds)
-        if not self._trial:
-            medians = {mode: float(np.median(times[self.WARMUP_STEPS:])) for mode, times in self._times.items()}
-            self.split = medians[True] < medians[False]
-            self._left = self.KEEP_STEPS
+        self._times[count].append(seconds)
+        if self._trial:
+            return
+        medians = {mode: float(np.median(times[self.WARMUP_STEPS:])) for mode, times in self._times.items()}
+        other, self.trying = self.trying, None
+        if medians[other] < medians[self.count]:
+            step = other - self.count
+            self.count = other
+            if 0 <= other + step <= self._available:  # keep going the way that paid
+                return self._start_trial(other + step)
+        self._left = self.KEEP_STEPS
 
-    def _start_trial(self):
-        self._trial = [True, False] * self.TRIAL_STEPS
-        self._times = {True: [], False: []}
+    def _start_trial(self, other):
+        self.trying = other
+        self._trial = [other, self.count] * self.TRIAL_STEPS
+        self._times = {other: [], self.count: []}

@@ -1,6 +1,7 @@
 """Training on two cores: a second Python worker computes part of every minibatch through shared memory,
 and training goes on with one core when it cannot start or where shared memory cannot be had. A host that
-cannot send the isolation headers (GitHub Pages) gets them from a service worker (web/coi-sw.js)."""
+cannot send the isolation headers (GitHub Pages) gets them from a service worker (web/coi-sw.js).
+tests/e2e/test_workers.py has more than two workers."""
 
 import re
 
@@ -48,7 +49,7 @@ def test_the_helper_computes_part_of_the_batches(pages):
     assert page.input_value("#cores") == "2", "two cores are the default where they can work"
     start_once_the_helper_is(page, "ready")
     seen = page.inner_text(CORES_TEXT)
-    assert seen in ("2 cores", "1 core · 2 measured slower"), seen
+    assert seen in ("2 cores", "1 core · 2 measured slower", "1 core · trying 2", "2 cores · trying 1"), seen
     assert finish(page) > 0.95, "splitting the batches trains as well as one worker (20,000 images x 2 epochs)"
     assert shared_steps(page) > 0
 
@@ -60,7 +61,7 @@ def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
     page.route("**/py/bundle.zip", lambda route: route.fulfill(status=404, body="not found"))  # only the helper asks now
     said = start_once_the_helper_is(page, "failed")
     assert re.search(r"one core: .*bundle\.zip: HTTP 404", said), said
-    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · 2nd stopped'", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · a helper stopped'", timeout=30_000)
     assert finish(page) > 0.95
     assert shared_steps(page) == 0
 

@@ -1,18 +1,74 @@
-// The helper worker (helper.js) as the training worker sees it: a second Python that computes part of
-// every minibatch, so training uses two cores. It is started by the first run that asks for two
-// cores, talks through shared memory (share-buffer.js) with no message per step, and is given up on
-// for good (training goes on alone) if it fails to start, fails a share or stops answering.
-// Shared memory needs a cross-origin isolated page (COOP + COEP headers): see `available`.
+// The helper workers (helper.js) as the training worker sees them: more Pythons, each computing part of
+// every minibatch, so training uses more cores. They are started by the first run that asks for more
+// than one worker, talk through shared memory (share-buffer.js, one buffer each) with no message per
+// step, and each is given up on for good (training goes on with the others) if it fails to start,
+// fails a share or stops answering. Shared memory needs a cross-origin isolated page (COOP + COEP
+// headers): see `maxWorkers`.
 
 import { HELPER_COMMANDS, checked } from "./protocol.js";
 import { ACTIVE, BATCH, DONE, FILL, LOSS, QUIT, ROWS, SEQ, STATUS, shareViews } from "./share-buffer.js";
 
 const MIN_WAIT_MS = 2000;  // a share is ~10 ms: a helper silent for this long (and WAIT_FACTOR
 const WAIT_FACTOR = 50;    // times this side's rows) is stuck or gone
+// At most 7 helpers (8 workers): each is a whole Pyodide + numpy with its own copy of the weights (~42 MiB of
+// WebAssembly memory at the default network: bench/reports/browser.md), and at batch 128 eight workers get
+// 16 rows each, where a share's fixed cost (waking it, the trainer copying the weights to each helper)
+// weighs as much as its arithmetic. The chooser (mlp_core.fast.SplitChooser) uses fewer where fewer pay.
+export const MAX_HELPERS = 7;
 
-export class Helper {
+// How many workers (the training worker and its helpers) can train here: the machine's cores (or `asked`,
+// the page's ?cores=N), at most MAX_HELPERS + 1; one without shared memory, which needs cross-origin isolation.
+export function maxWorkers(asked = null) {
+  if (typeof SharedArrayBuffer !== "function" || self.crossOriginIsolated !== true) return 1;
+  const cores = Number.isInteger(asked) && asked >= 1 ? asked : navigator.hardwareConcurrency || 1;
+  return Math.min(cores, MAX_HELPERS + 1);
+}
+
+// Every helper of the training worker, numbered from 0 in the order they were started.
+export class HelperPool {
   constructor(base, onChange) {
     this.base = base;
+    this.onChange = onChange;  // (index, state, detail, counts) on every change of a helper's state
+    this.helpers = [];
+  }
+
+  // Have `count` helpers (a failed one counts: it is not started again in this worker).
+  start(count) {
+    while (this.helpers.length < Math.min(count, MAX_HELPERS)) {
+      const index = this.helpers.length;
+      const helper = new Helper(this.base, index, (state, detail) => this.onChange(index, state, detail, this.counts()));
+      this.helpers.push(helper);
+      helper.start();
+    }
+  }
+
+  // How many helpers are in each state.
+  counts() {
+    const counts = { ready: 0, starting: 0, failed: 0 };
+    for (const helper of this.helpers) if (helper.state in counts) counts[helper.state] += 1;
+    return counts;
+  }
+
+  // The links of up to `count` ready helpers for a run of this shape, attaching those not attached yet.
+  links(count, shape) {
+    const links = [];
+    for (const helper of this.helpers.slice(0, count)) {
+      if (!helper.ready) continue;
+      links.push(helper.link || helper.attach(shape));
+    }
+    return links;
+  }
+
+  fail(index, reason) { this.helpers[index].fail(reason); }
+
+  // The run is over: every helper leaves its share loop and waits for the next run.
+  detach() { for (const helper of this.helpers) helper.detach(); }
+}
+
+export class Helper {
+  constructor(base, index, onChange) {
+    this.base = base;
+    this.index = index;
     this.onChange = onChange;  // (state, detail) on every change of state
     this.state = "off";        // off -> starting -> ready, or failed (then it stays off for this worker)
     this.detail = null;
@@ -20,19 +76,14 @@ export class Helper {
     this.link = null;          // the run's shared memory while a run uses the helper
   }
 
-  // Two cores are only worth it with two cores, and shared memory needs cross-origin isolation.
-  static get available() {
-    return typeof SharedArrayBuffer === "function" && self.crossOriginIsolated === true && (navigator.hardwareConcurrency || 1) >= 2;
-  }
-
   get ready() { return this.state === "ready"; }
 
-  // Start loading the helper's Python unless it is running, loading, or failed before (callers check `available`).
+  // Start loading the helper's Python unless it is running, loading, or failed before (callers check `maxWorkers`).
   start() {
     if (this.state !== "off") return;
     this.setState("starting");
     try {
-      this.worker = new Worker(new URL("./helper.js", import.meta.url), { type: "module", name: "python-helper" });
+      this.worker = new Worker(new URL("./helper.js", import.meta.url), { type: "module", name: `python-helper-${this.index}` });
     } catch (error) {
       return this.fail(`could not start: ${error.message}`);
     }
@@ -57,6 +108,7 @@ export class Helper {
     const { control, numbers } = views;
     const link = {
       ...views,
+      index: this.index,  // SharedBufferHelper's name for it (web/py/helper_share.py)
       error: null,
       // The helper's share is in place (protocol.js SHARE): wake it.
       begin({ rows, batch_size, active, fill }) {

@@ -2,7 +2,7 @@
 // training worker (worker-client.js) whose events go to them. Python never runs on this thread.
 
 import { WorkerClient } from "./worker-client.js";
-import { createStore } from "./store.js";
+import { NO_HELPERS, createStore } from "./store.js";
 import * as saved from "./saved-model.js";
 import { reloadIsolated } from "./isolation.js";
 import { describeModel } from "./views/format.js";
@@ -82,12 +82,16 @@ function onEvent(message) {
 // ---- starting Python -------------------------------------------------------------------------
 
 async function startPython() {
-  store.update({ ready: false, worker: "ok", phase: "loading", helper: "off" });  // a new worker starts without its helper
+  store.update({ ready: false, worker: "ok", phase: "loading", helpers: NO_HELPERS });  // a new worker starts without helpers
   const started = performance.now();
-  const reply = await client.request("init", { base: new URL(".", location.href).href });
+  // ?cores=N allows N workers whatever the machine's core count; ?fixed=1 makes a run use all it asks for (tests, benchmarks).
+  const query = new URLSearchParams(location.search);
+  const cores = Number.parseInt(query.get("cores"), 10);
+  const reply = await client.request("init", { base: new URL(".", location.href).href,
+    cores: cores >= 1 ? cores : null, fixed: query.get("fixed") === "1" });
   if (!store.state.form) {
     const { presets, limits, train_sizes: trainSizes, default: recipe } = reply.recipes;
-    store.update({ form: { presets, limits, trainSizes, twoCores: reply.two_cores }, recipe });
+    store.update({ form: { presets, limits, trainSizes, workers: reply.workers }, recipe });
   }
   setModel(reply.model, "pretrained");
   loading.finish((performance.now() - started) / 1000);

@@ -1,10 +1,13 @@
-// Every message between the page, the training worker (worker.js) and its helper worker (helper.js),
+// Every message between the page, the training worker (worker.js) and its helper workers (helper.js),
 // with its named fields, listed here once. worker_api.py holds the same table for the Python side;
 // tests/test_protocol.py checks that the two agree. Senders check their fields against it (checked()).
 
 // Page -> training worker: {id, cmd, ...ask}; the answer is {id, ok: true, ...reply} or {id, ok: false, ...FAILURE}.
 export const COMMANDS = {
-  init: { ask: ["base"], reply: ["model", "recipes", "two_cores"] },
+  // `cores`: the most workers to allow instead of the machine's core count (the page's ?cores=N, for tests),
+  // `fixed`: every worker a run asks for takes part, unmeasured (?fixed=1, for benchmarks),
+  // `workers`: how many the page can train with (1 without shared memory).
+  init: { ask: ["base", "cores", "fixed"], reply: ["model", "recipes", "workers"] },
   predict: { ask: ["ink", "width", "height"], reply: ["digit", "probs", "image", "runner_up", "unsure", "reason"] },
   inspect: { ask: ["count"], reply: ["images", "labels", "preds", "confusion", "weights", "units", "count", "test_images", "accuracy"] },
   train: { ask: ["config"], reply: ["state"] },
@@ -28,8 +31,10 @@ export const EVENTS = {
   stage: ["stage", "state", "bytes", "total"],
   data: ["loaded", "total", "done"],
   started: ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
-  progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "split", "shared_steps"],
-  helper: ["state", "detail"],
+  // `workers`: workers computing each step now (null without helpers); `trying`: the count a trial times against it.
+  progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "workers", "trying", "shared_steps"],
+  // Helper `index` changed `state` (starting, ready, failed: `detail` says why); how many are in each state now.
+  helper: ["index", "state", "detail", "ready", "starting", "failed"],
   epoch: ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
   done: ["stopped", "test_acc", "test_images", "model", "model_bytes"],
   diverged: ["reason", "model", "model_bytes"],
@@ -42,7 +47,7 @@ export const EVENTS = {
 // A failed command or call: a readable message and the kind of failure (the Python exception's name).
 export const FAILURE = ["message", "kind"];
 
-// Training worker -> helper worker: {cmd, ...fields}; helper -> training worker: {event, ...fields}.
+// Training worker -> each helper worker: {cmd, ...fields}; helper -> training worker: {event, ...fields}.
 export const HELPER_COMMANDS = { init: ["base"], attach: ["buffer", "shape"] };
 export const HELPER_EVENTS = { ready: [], error: FAILURE };
 

@@ -1,6 +1,9 @@
 // The page's state, in one place. Views read it and draw; only `update` changes it, and every change is
 // handed to the subscribers (the views, and page.js, which writes the data-* attributes tests wait on).
 
+// No helper worker started yet. `state` sums them up: starting while any starts, else ready if any is, else failed if any did.
+export const NO_HELPERS = { state: "off", ready: 0, starting: 0, failed: 0 };
+
 export const initialState = {
   phase: "loading",      // loading, idle, training, paused, stopping or error (body[data-state])
   worker: "ok",          // ok, or dead: it crashed or hangs, "Restart Python" brings it back (body[data-worker])
@@ -8,12 +11,12 @@ export const initialState = {
   busy: false,           // a control request (pause, stop, reset, upload...) is in flight: controls are locked
   restarting: false,     // "Restart Python" is at work: further clicks are ignored
   message: { text: "Starting Python in the background. You can read while it loads.", kind: "info" },
-  form: null,            // what the worker sent for the Train form: {presets, limits, trainSizes, twoCores}
+  form: null,            // what the worker sent for the Train form: {presets, limits, trainSizes, workers}
   recipe: null,          // the preset the form is based on
   model: null,           // info about the model that answers the pad (worker_api's model info)
   modelLabel: "",        // where it came from, as the header says it
   modelBytes: null,      // its .npz when it is not the pretrained one (restored after a restart)
-  helper: "off",         // the helper worker (the second core): off, starting, ready or failed (#cores-used[data-helper])
+  helpers: NO_HELPERS,   // the helper workers (the other cores): how many are in each state (#cores-used[data-helper...])
   run: null,             // the run in progress: {config, plan, savedEpoch}; plan is the `started` event
   shown: null,           // the run's numbers as last drawn (at most 4 times a second): see views/train.js
   testAcc: null,         // the last run's test accuracy (#test-acc[data-value])

@@ -1,8 +1,8 @@
-// The training worker: the module Web Worker that hosts the page's Pyodide (helper.js hosts the other).
+// The training worker: the module Web Worker that hosts the page's Pyodide (helper.js hosts the others).
 // It speaks protocol.js: commands {id, cmd, ...} get {id, ok, ...}; unasked events carry `event`.
 // Python work is cut into short chunks so messages are answered mid-run.
 
-import { Helper } from "./helper-link.js";
+import { HelperPool, maxWorkers } from "./helper-link.js";
 import { COMMANDS, EVENTS, FAILURE, WorkerError, checked, failure } from "./protocol.js";
 import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 
@@ -15,7 +15,9 @@ let base = null;                     // the site URL every fetch is resolved aga
 let manifest = null;                 // the promise of data/manifest.json, fetched on first need
 let run = null;                      // the training run in progress, or null (see newRun)
 let dataLoading = null;              // the promise of the shard download in progress, shared by callers
-let helper = null;                   // the helper worker as seen from here (helper-link.js), made at init
+let helpers = null;                  // the helper workers as seen from here (helper-link.js), made at init
+let askedCores = null;               // init's `cores`: the most workers to allow instead of the machine's cores
+let fixedCount = false;              // init's `fixed`: every worker asked for takes part, unmeasured (benchmarks)
 
 // Every message leaves through one of these three, its fields checked against protocol.js.
 const reply = (id, cmd, fields = {}, transfer = []) => self.postMessage({ id, ok: true, ...checked(cmd, fields, COMMANDS[cmd].reply) }, transfer);
@@ -72,8 +74,8 @@ async function gunzip(bytes) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-// init's answer: the model that answers, the recipes and limits for the form, and whether two cores can train.
-const readyAnswer = (id, model) => reply(id, "init", { model, recipes: call("recipes"), two_cores: Helper.available });
+// init's answer: the model that answers, the recipes and limits for the form, and how many workers can train.
+const readyAnswer = (id, model) => reply(id, "init", { model, recipes: call("recipes"), workers: maxWorkers(askedCores) });
 
 // ---- init -------------------------------------------------------------------------------------
 
@@ -96,7 +98,9 @@ function prefetch(url) {
 async function init(id, message) {
   if (pyodide) return readyAnswer(id, call("model_info").model);
   base = new URL(message.base);
-  helper = new Helper(base, (state, detail) => emit("helper", { state, detail }));
+  askedCores = Number.isInteger(message.cores) ? message.cores : null;
+  fixedCount = message.fixed === true;
+  helpers = new HelperPool(base, (index, state, detail, counts) => emit("helper", { index, state, detail, ...counts }));
   // The small files Python needs after numpy are downloaded while the runtime loads, not after it.
   const bundleDownload = prefetch(new URL("py/bundle.zip", base));
   const modelDownload = prefetch(new URL("model/pretrained.npz", base));
@@ -218,11 +222,11 @@ async function ensureData(request, shouldStop = () => false) {
 function newRun() {
   let markEnded;
   const ended = new Promise((resolve) => { markEnded = resolve; });
-  return { paused: false, stopping: false, wake: null, ended, markEnded, helperLink: null };
+  return { paused: false, stopping: false, wake: null, ended, markEnded, helperLinks: [] };
 }
 
 function endRun() {
-  if (helper) helper.detach();
+  if (helpers) helpers.detach();
   if (run) run.markEnded();
   run = null;
 }
@@ -249,9 +253,9 @@ async function startTraining(id, config) {
     await ensureData({ purpose: "train", ...config }, () => run.stopping);
     if (run.stopping) return finishRun({ stopped: true, started: false });
     const { started, share } = call("start_run", { config });
-    // Two cores: the helper loads while this worker trains alone, and joins when it is ready.
-    const cores = config.cores === 2 && Helper.available ? 2 : 1;
-    if (cores === 2) helper.start();
+    // More workers: the helpers load while this worker trains alone, and each joins when it is ready.
+    const cores = Math.max(1, Math.min(Number(config.cores) || 1, maxWorkers(askedCores)));
+    helpers.start(cores - 1);
     emit("started", { ...started, cores });
     await trainingLoop(cores, share);
   } catch (error) {
@@ -264,15 +268,14 @@ async function trainingLoop(cores, share) {
   for (;;) {
     if (run.stopping) return finishRun({ stopped: true, started: true });
     if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
-    if (cores === 2 && helper.ready && !helper.link) {
-      run.helperLink = helper.attach(share);
-      api.use_helper(run.helperLink);
-    } else if (run.helperLink && helper.link !== run.helperLink) {
-      run.helperLink = null;  // the helper failed between chunks (it crashed): train alone without waiting for it
-      api.use_helper(null);
+    // Helpers that became ready join; one that failed between chunks (it crashed) is not waited for.
+    const links = cores > 1 ? helpers.links(cores - 1, share) : [];
+    if (links.length !== run.helperLinks.length || links.some((link, i) => link !== run.helperLinks[i])) {
+      run.helperLinks = links;
+      api.use_helpers(links, !fixedCount);
     }
     const chunk = call("train_chunk", { seconds: CHUNK_SECONDS });
-    if (chunk.helper_error) helper.fail(chunk.helper_error);  // the trainer went on alone
+    for (const { index, message } of chunk.helper_errors) helpers.fail(index, message);  // the trainer went on without it
     emit("progress", chunk.progress);
     for (const result of chunk.epochs) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.

@@ -1,7 +1,8 @@
 """Both ends of a minibatch share in shared memory (web/js/share-buffer.js has the layout).
 
-``SharedBufferHelper`` is the training worker's side: the helper of mlp_core.fast.split.SplitGradients,
-it writes the weights and the helper's rows into the shared buffer and reads the gradients back.
+``SharedBufferHelper`` is the training worker's side of one helper worker: a helper of
+mlp_core.fast.split.SplitGradients, it writes the weights and the helper's rows into that helper's
+shared buffer and reads the gradients back.
 ``HelperSide`` is the helper worker's: it reads a share, computes it with mlp_core.fast.HelperGradients
 and writes the gradients. Every crossing is one copy between NumPy and a typed array (``assign``/``assign_to``).
 A share's numbers go by name (SHARE_FIELDS, SHARE_WAIT: web/js/protocol.js's SHARE and SHARE_WAIT).
@@ -18,10 +19,11 @@ SHARE_WAIT = ("own_ms",)                                  # link.finish(...)
 
 
 class SharedBufferHelper:
-    """The helper worker as SplitGradients sees it; ``link`` is helper-link.js's."""
+    """A helper worker as SplitGradients sees it; ``link`` is helper-link.js's (``link.index`` names the helper)."""
 
     def __init__(self, link, dtype):
         self.link = link
+        self.index = int(link.index)
         self.dtype = np.dtype(dtype)
         self._gradients = np.empty(link.gradients.length, dtype=self.dtype)
         self._started = 0.0

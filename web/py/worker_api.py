@@ -43,7 +43,7 @@ MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
 
 # Page -> worker commands: the fields asked and the fields of the reply (web/js/protocol.js COMMANDS).
 COMMANDS = {
-    "init": {"ask": ["base"], "reply": ["model", "recipes", "two_cores"]},
+    "init": {"ask": ["base", "cores", "fixed"], "reply": ["model", "recipes", "workers"]},
     "predict": {"ask": ["ink", "width", "height"], "reply": ["digit", "probs", "image", "runner_up", "unsure", "reason"]},
     "inspect": {"ask": ["count"], "reply": ["images", "labels", "preds", "confusion", "weights", "units", "count",
                                             "test_images", "accuracy"]},
@@ -66,8 +66,8 @@ EVENTS = {
     "stage": ["stage", "state", "bytes", "total"],
     "data": ["loaded", "total", "done"],
     "started": ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
-    "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "split", "shared_steps"],
-    "helper": ["state", "detail"],
+    "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "workers", "trying", "shared_steps"],
+    "helper": ["index", "state", "detail", "ready", "starting", "failed"],
     "epoch": ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
     "done": ["stopped", "test_acc", "test_images", "model", "model_bytes"],
     "diverged": ["reason", "model", "model_bytes"],
@@ -364,7 +364,7 @@ def _recipe_from(config):
 
 def _page_gradients(model):
     """Pyodide's numpy has no BLAS: the einsum layouts with blank columns skipped (bench/reports/core.md),
-    in a SplitGradients that a helper worker can join later (use_helper)."""
+    in a SplitGradients that helper workers can join later (use_helpers)."""
     return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True))
 
 
@@ -393,11 +393,14 @@ def start_run(config):
     return {"started": started, "share": share}
 
 
-def use_helper(link):
-    """Let the helper worker compute part of every minibatch of the run (web/py/helper_share.py); None: no more.
-    Called directly, not through `call`: the link is a live JS object over shared memory, not data."""
-    trainer = _session.trainer
-    trainer.gradients.helper = None if link is None else SharedBufferHelper(link, trainer.dtype)
+def use_helpers(links, choose=True):
+    """Let these helper workers compute parts of every minibatch of the run (web/py/helper_share.py); none: alone.
+    `choose`: how many take part is measured (SplitChooser); False: all of them (to measure a count).
+    Called directly, not through `call`: the links are live JS objects over shared memory, not data."""
+    split = _session.trainer.gradients
+    kept = {helper.index: helper for helper in split.helpers}  # a helper keeps its buffers while others come and go
+    split.choose = bool(choose)
+    split.helpers = [kept.get(int(link.index)) or SharedBufferHelper(link, _session.trainer.dtype) for link in links]
 
 
 def _progress_event(progress):
@@ -408,17 +411,22 @@ def _progress_event(progress):
     else:
         epoch = min(progress["epoch"] + 1, progress["epochs"])
     return _fields(EVENTS["progress"], losses=progress["losses"], samples_seen=progress["samples_seen"], epoch=epoch,
-                   epochs=progress["epochs"], measuring=measuring, done=progress["done"], split=progress["split"],
-                   shared_steps=progress["shared_steps"])
+                   epochs=progress["epochs"], measuring=measuring, done=progress["done"], workers=progress["workers"],
+                   trying=progress["trying"], shared_steps=progress["shared_steps"])
 
 
 def train_chunk(seconds):
     """Train for about `seconds`: the `progress` event, the epochs finished meanwhile (`epoch` event
-    fields), why the run diverged (or None) and why the helper failed (or None)."""
+    fields), why the run diverged (or None) and the helpers dropped meanwhile ({index, message} each)."""
     trainer = _session.trainer
     progress = trainer.run(max_seconds=float(seconds))
-    split = trainer.gradients  # the helper's part of the run lives in the SplitGradients strategy
-    progress.update(shared_steps=split.shared_steps, split=split.split)
+    split = trainer.gradients  # the helpers' part of the run lives in the SplitGradients strategy
+    used, trying = split.used, split.trying
+    # Workers computing each step now (1 + helpers; None without helpers), and the count a trial times against it.
+    progress.update(shared_steps=split.shared_steps, workers=None if used is None else 1 + used,
+                    trying=None if trying is None else 1 + trying)
+    helper_errors = [{"index": helper.index, "message": reason} for helper, reason in split.failures]
+    split.failures.clear()
     if progress["diverged"]:
         # The Trainer restored the last good weights: they become the active model.
         _session.model = _session.trainer.model
@@ -426,7 +434,7 @@ def train_chunk(seconds):
         _session.trainer = None
     epochs = [_fields(EVENTS["epoch"], **result) for result in progress["epoch_results"]]
     return {"progress": _progress_event(progress), "epochs": epochs, "diverged": progress["diverged"],
-            "helper_error": split.error}
+            "helper_errors": helper_errors}
 
 
 def finish_run(stopped):
@@ -541,7 +549,7 @@ def inspect(count):
 
 # ---- the one way in from worker.js -----------------------------------------------------------
 
-# The functions worker.js calls by name (use_helper aside, see there).
+# The functions worker.js calls by name (use_helpers aside, see there).
 CALLS = {fn.__name__: fn for fn in (
     set_manifest, recipes, model_info, load_pretrained, import_model, measure, export_model, abandon_run, reset_model,
     predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect,

@@ -29,9 +29,11 @@ export function mountPage(store) {
       ui.message.dataset.kind = state.message.kind;
       ui.message.textContent = state.message.text;
     }
-    setData(ui.coresUsed, "helper", state.helper);
-    setData(ui.coresUsed, "cores", state.shown?.cores ?? "");
-    setData(ui.coresUsed, "sharedSteps", String(state.shown?.sharedSteps ?? 0));  // steps the helper took part in
+    setData(ui.coresUsed, "helper", state.helpers.state);  // off, starting, ready or failed: see store.NO_HELPERS
+    for (const count of ["ready", "starting", "failed"]) setData(ui.coresUsed, `helpers${count[0].toUpperCase()}${count.slice(1)}`, String(state.helpers[count]));
+    setData(ui.coresUsed, "cores", state.shown?.cores ?? "");    // workers computing each step now
+    setData(ui.coresUsed, "trying", state.shown?.trying ?? "");  // the worker count a trial times against it
+    setData(ui.coresUsed, "sharedSteps", String(state.shown?.sharedSteps ?? 0));  // steps helpers took part in
     setData(ui.pad, "predictions", String(state.predictions));
     const digit = state.prediction ? state.prediction.digit : null;
     setData(ui.prediction, "digit", digit === null ? "" : String(digit));

@@ -43,7 +43,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
 
   // ---- the form --------------------------------------------------------------------------------
 
-  function fillForm({ presets, limits, trainSizes, twoCores }, recipe) {
+  function fillForm({ presets, limits, trainSizes, workers }, recipe) {
     // The inputs' bounds come from the worker, so the form and Python cannot disagree.
     ui.batch.min = "1";
     ui.batch.max = String(limits.batch);
@@ -52,12 +52,18 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     ui.trainSize.min = String(limits.min_train_size);
     ui.trainSizes.replaceChildren(...trainSizes.map((n) => new Option(count(n), String(n))));
     applyPreset(presets, recipe);
-    // Two cores need shared memory between workers, which browsers allow only in cross-origin isolated
-    // pages (web/coi-sw.js makes a page isolated where the host cannot), and a second core.
-    if (twoCores) return;
-    ui.cores.value = "1";
-    ui.cores.querySelector('option[value="2"]').disabled = true;
-    ui.coresHelp.textContent = (navigator.hardwareConcurrency || 1) < 2
+    // One choice per worker count the page can use, all of them by default. More than one needs shared memory
+    // between workers, which browsers allow only in cross-origin isolated pages (web/coi-sw.js makes a page
+    // isolated where the host cannot), and more than one core; without them 2 is shown disabled, with why.
+    const most = Math.max(workers, 2);
+    ui.cores.replaceChildren(...Array.from({ length: most }, (_, i) => {
+      const option = new Option(String(most - i), String(most - i));
+      option.disabled = most - i > workers;
+      return option;
+    }));
+    ui.cores.value = String(workers);
+    if (workers > 1) return;
+    ui.coresHelp.textContent = self.crossOriginIsolated
       ? "This device has one core"
       : "One here: this host does not allow shared memory between workers";
   }
@@ -141,14 +147,19 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     store.update({ run: null, ...(store.state.worker === "ok" ? { phase: "idle" } : {}), ...changes });
   }
 
-  // How many cores train now, and why not two when two were asked for. `split` is the trainer's:
-  // null without a helper, else whether splitting batches with it measured faster.
-  function coresText(split) {
-    if (split === true) return "2 cores";
-    const { run, helper } = store.state;
-    const wantsTwo = Boolean(run && run.plan && run.plan.cores === 2);
-    const why = split === false ? " · 2 measured slower" : { starting: " · 2nd starting…", failed: " · 2nd stopped" }[helper] || "";
-    return `1 core${wantsTwo ? why : ""}`;
+  // How many cores (workers) train now, and why not as many as asked for: a trial timing another count,
+  // fewer measured faster, helpers still starting, or stopped. `workers` and `trying` are the progress event's.
+  function coresText(workers, trying) {
+    const cores = (n) => (n === 1 ? "1 core" : `${n} cores`);
+    const { run, helpers } = store.state;
+    const asked = run && run.plan ? run.plan.cores : 1;
+    if (asked <= 1) return cores(workers);
+    let why = "";
+    if (trying) why = ` · trying ${trying}`;
+    else if (workers < Math.min(asked, helpers.ready + 1)) why = ` · ${workers + 1} measured slower`;  // the last trial's other count
+    else if (helpers.starting) why = ` · ${helpers.starting} more starting…`;
+    else if (helpers.failed) why = helpers.failed === 1 ? " · a helper stopped" : ` · ${helpers.failed} helpers stopped`;
+    return cores(workers) + why;
   }
 
   // Numbers to draw at the next tick, on top of those drawn last.
@@ -179,7 +190,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       lossChart.add("loss", trace.steps / run.plan.steps_per_epoch, trace.smoother.push(loss));
     }
     const total = run.plan.total_samples;
-    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(p.split), cores: p.split ? "2" : "1", sharedSteps: p.shared_steps };
+    const workers = p.workers || 1;
+    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(workers, p.trying), cores: String(workers),
+      trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
       return show({ ...numbers, text: `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…` });
@@ -248,10 +261,15 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images after each epoch. The drawing pad uses the weights of the moment.`);
       }
       case "progress": return onProgress(message);
-      case "helper":
-        store.update({ helper: message.state });
-        if (message.state === "failed" && run && run.plan && run.plan.cores === 2) say(`Training goes on with one core: ${message.detail}.`);
+      case "helper": {
+        const { ready, starting, failed } = message;
+        const state = starting ? "starting" : ready ? "ready" : failed ? "failed" : "off";
+        store.update({ helpers: { state, ready, starting, failed } });
+        if (message.state === "failed" && run && run.plan && run.plan.cores > 1) {
+          say(ready || starting ? `A helper worker stopped (${message.detail}); training goes on with the others.` : `Training goes on with one core: ${message.detail}.`);
+        }
         return undefined;
+      }
       case "epoch": return onEpoch(message);
       case "done": return onDone(message);
       case "diverged": return onDiverged(message);
