@@ -274,6 +274,7 @@ async function trainingLoop(cores, share) {
     const chunk = call("train_chunk", { seconds: CHUNK_SECONDS });
     if (chunk.helper_error) helper.fail(chunk.helper_error);  // the trainer went on alone
     emit("progress", chunk.progress);
+    for (const result of chunk.checkpoints) emit("checkpoint", result);
     for (const result of chunk.epochs) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
       const { bytes, model } = call("export_model");

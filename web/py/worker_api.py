@@ -65,10 +65,11 @@ COMMANDS = {
 EVENTS = {
     "stage": ["stage", "state", "bytes", "total"],
     "data": ["loaded", "total", "done"],
-    "started": ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
-    "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "split", "shared_steps"],
+    "started": ["train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
+    "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "checking", "done", "split", "shared_steps"],
     "helper": ["state", "detail"],
-    "epoch": ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+    "epoch": ["epoch", "samples_seen", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+    "checkpoint": ["epoch", "samples_seen", "val_acc", "seconds"],
     "done": ["stopped", "test_acc", "test_images", "model", "model_bytes"],
     "diverged": ["reason", "model", "model_bytes"],
     "error": ["message", "kind"],
@@ -139,9 +140,14 @@ def _max_train_size(recipe):
     return _count("train") - recipe.validation_size
 
 
+def _page_recipe(name):
+    """A recipe as the page trains it: the form's fields replace these."""
+    return RECIPES[name].replace(**PAGE_OVERRIDES.get(name, {}))
+
+
 def _form_settings(name):
     """A recipe as the page's form fields."""
-    recipe = RECIPES[name].replace(**PAGE_OVERRIDES.get(name, {}))
+    recipe = _page_recipe(name)
     train_size = recipe.train_size or _max_train_size(recipe)
     return {
         "recipe": name,
@@ -344,7 +350,7 @@ def _recipe_from(config):
     name = config.get("recipe", DEFAULT_RECIPE)
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}")
-    base = RECIPES[name]
+    base = _page_recipe(name)
     hidden = [int(h) for h in config["hidden"]]
     if not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(1 <= h <= MAX_UNITS for h in hidden):
         raise ValueError(f"hidden layers: 1 to {MAX_HIDDEN_LAYERS} sizes between 1 and {MAX_UNITS}")
@@ -386,6 +392,7 @@ def start_run(config):
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW)
     _session.trainer = trainer
     started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
+                      validate_every=None if val_x is None else recipe.validate_every,
                       epochs=recipe.epochs, steps_per_epoch=trainer.steps_per_epoch,
                       total_samples=trainer.total_steps * trainer.batch_size)
     share = {"sizes": list(trainer.network.sizes), "dtype": str(trainer.dtype),
@@ -403,18 +410,20 @@ def use_helper(link):
 def _progress_event(progress):
     """The Trainer's progress as the `progress` event: the page reads these names, never the Trainer's."""
     measuring = not progress["losses"] and not progress["done"]  # no new batches: accuracy is being measured
-    if measuring:
+    checking = measuring and progress["checking"]  # ...validation only, at a checkpoint inside an epoch
+    if measuring and not checking:
         epoch = round(progress["step"] / progress["steps_per_epoch"])
     else:
         epoch = min(progress["epoch"] + 1, progress["epochs"])
     return _fields(EVENTS["progress"], losses=progress["losses"], samples_seen=progress["samples_seen"], epoch=epoch,
-                   epochs=progress["epochs"], measuring=measuring, done=progress["done"], split=progress["split"],
+                   epochs=progress["epochs"], measuring=measuring, checking=checking, done=progress["done"], split=progress["split"],
                    shared_steps=progress["shared_steps"])
 
 
 def train_chunk(seconds):
     """Train for about `seconds`: the `progress` event, the epochs finished meanwhile (`epoch` event
-    fields), why the run diverged (or None) and why the helper failed (or None)."""
+    fields), the validation checkpoints passed (`checkpoint` events), why the run diverged (or None) and
+    why the helper failed (or None)."""
     trainer = _session.trainer
     progress = trainer.run(max_seconds=float(seconds))
     split = trainer.gradients  # the helper's part of the run lives in the SplitGradients strategy
@@ -425,7 +434,8 @@ def train_chunk(seconds):
         _session.source = {"kind": "trained", "diverged": True}
         _session.trainer = None
     epochs = [_fields(EVENTS["epoch"], **result) for result in progress["epoch_results"]]
-    return {"progress": _progress_event(progress), "epochs": epochs, "diverged": progress["diverged"],
+    checkpoints = [_fields(EVENTS["checkpoint"], **result) for result in progress["checkpoints"]]
+    return {"progress": _progress_event(progress), "epochs": epochs, "checkpoints": checkpoints, "diverged": progress["diverged"],
             "helper_error": split.error}
 
 
