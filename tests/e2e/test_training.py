@@ -41,7 +41,15 @@ def test_short_run_learns_and_reports_progress(short_run):
     assert seen[-1] == pytest.approx(1.0), "a finished run fills the progress bar"
     rates = [float(text.replace(",", "")) for text in short_run.throughput_seen if re.fullmatch(r"[\d,]+", text)]
     assert rates and min(rates) > 0, f"samples/s are shown while training: {short_run.throughput_seen}"
-    assert page.locator("#epoch-log tr:has(td)").count() == SHORT_RUN["epochs"], "one row per epoch"
+    assert page.locator("#epoch-log tr[data-kind=epoch]").count() == SHORT_RUN["epochs"], "one row per epoch"
+    rows = page.eval_on_selector_all("#epoch-log tr:has(td)", """rows => rows.map((r) => ({
+        kind: r.dataset.kind, samples: Number(r.dataset.samples), cells: [...r.cells].map((c) => c.textContent)}))""")
+    checks = [r for r in rows if r["kind"] == "checkpoint"]
+    assert checks, "the default preset also validates inside epochs (validate_every)"
+    assert all(r["samples"] % SHORT_RUN["train_size"] and r["cells"][3] == "–" and r["cells"][4].endswith("%")
+               for r in checks), checks  # validation only, between epoch ends
+    assert [r["samples"] for r in rows] == sorted({r["samples"] for r in rows}), "rows in the order they were measured"
+    assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
     assert short_run.charts_after[0] != short_run.charts_before[0], "the loss chart was drawn"
     assert short_run.charts_after[1] != short_run.charts_before[1], "the accuracy chart was drawn"
     assert active_model(page) != short_run.shipped_model, "the freshly trained model now answers"
