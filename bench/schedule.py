@@ -67,11 +67,27 @@ def train(recipe, mnist, with_test):
             "test_acc": trainer.model.accuracy(mnist["test_x"], mnist["test_y"]) if with_test else None}
 
 
-def measure(recipe, seeds, mnist, with_test, log):
-    runs = []
-    for seed in seeds:
-        runs.append(train(recipe.replace(seed=seed), mnist, with_test))
-        r = runs[-1]
+_MNIST = None
+
+
+def _train_seed(job):
+    recipe, with_test = job
+    return train(recipe, _MNIST, with_test)
+
+
+def measure(recipe, seeds, mnist, with_test, log, jobs=1):
+    """One run per seed, `jobs` at a time (processes: each run is single-threaded)."""
+    global _MNIST
+    _MNIST = mnist
+    work = [(recipe.replace(seed=seed), with_test) for seed in seeds]
+    if jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            runs = pool.map(_train_seed, work)
+    else:
+        runs = [_train_seed(job) for job in work]
+    for seed, r in zip(seeds, runs):
         log(f"  {recipe.name} seed {seed}: first >= {TARGET:.0%} at {r['samples_to_target']} samples, best within "
             f"{BUDGET:,}: {r['best_within_budget']:.4f}, final val {r['final_val']:.4f}"
             + (f", test {r['test_acc']:.4f}" if with_test else ""))
@@ -125,6 +141,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0-4", help="seeds of the report (default 0-4)")
     parser.add_argument("--tune", metavar="SEEDS", help="tuning seeds (e.g. 100-109): validation only, printed, no report")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (processes)")
     parser.add_argument("--recipe-json", help="with --tune: fields replacing the page default's, e.g. '{\"batch_size\": 32}'")
     args = parser.parse_args(argv)
     log = lambda text: print(text, flush=True)  # noqa: E731
@@ -132,7 +149,7 @@ def main(argv=None):
     if args.tune:
         recipe = page_default().replace(**json.loads(args.recipe_json or "{}"))
         log(repr(recipe))
-        runs = measure(recipe, parse_seeds(args.tune), mnist, False, log)
+        runs = measure(recipe, parse_seeds(args.tune), mnist, False, log, args.jobs)
         print("\n".join(table(runs, False)))
         return
     seeds = parse_seeds(args.seeds)
@@ -142,9 +159,9 @@ def main(argv=None):
               "seeds": seeds, "target": TARGET, "budget": BUDGET}
     recipe = page_default()
     result["default"] = {"recipe": repr(recipe), "validate_every": recipe.validate_every,
-                         "runs": measure(recipe, seeds, mnist, True, log)}
+                         "runs": measure(recipe, seeds, mnist, True, log, args.jobs)}
     old = previous_default().replace(validate_every=5_000)
-    result["previous"] = {"recipe": repr(previous_default()), "runs": measure(old, seeds, mnist, True, log)}
+    result["previous"] = {"recipe": repr(previous_default()), "runs": measure(old, seeds, mnist, True, log, args.jobs)}
     write_report(result)
     print(REPORT.read_text())
 
