@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import platform
-import statistics
+import re
 import sys
 import time
 from pathlib import Path
@@ -35,6 +35,7 @@ from mlp_core.recipes import RECIPES  # noqa: E402
 from mlp_core.trainer import Trainer  # noqa: E402
 
 REPORT = REPO / "bench" / "reports" / "schedule.md"
+TUNING = REPORT.with_name("schedule_tuning.json")  # every --tune run: the settings tried on seeds 100+, validation only
 TARGET = 0.97
 BUDGET = 45_000  # samples by which the page's default should first show TARGET (issue 19)
 PREVIOUS = {"train_size": 30_000, "epochs": 4}  # the page's default before the checkpoints and the restart schedule
@@ -116,6 +117,30 @@ def table(runs, with_test):
     return lines
 
 
+def tuning_section():
+    """The settings tried on the tuning seeds (schedule_tuning.json, written by --tune), validation only."""
+    if not TUNING.is_file():
+        return []
+    lines = ["## Settings tried on seeds 100+ (validation only; how the default was chosen)", "",
+             "Each row: `python3 bench/schedule.py --tune SEEDS --recipe-json CHANGES` (the recipe's fields shown; the rest "
+             "as in today's default above). Samples to the first validation >= 97% per seed, "
+             "the best validation by 45,000 samples and the final validation, worst seed in bold.", "",
+             "| settings | samples to 97%, per seed | best by 45,000 | final validation |", "|---|---|---|---|"]
+    cell = lambda v: "never" if v is None else f"{v:,}"  # noqa: E731
+    for tried in json.loads(TUNING.read_text()):
+        runs = tried["runs"]
+        firsts = [r["samples_to_target"] for r in runs]
+        worst = "never" if None in firsts else f"{max(firsts):,}"
+        best = [r["best_within_budget"] for r in runs]
+        final = [r["final_val"] for r in runs]
+        shown = re.findall(r"\b(lr|beta2|schedule|cycle_samples|restart_lr_fraction|batch_size|epochs|train_size|validate_every)=([^,)]+)",
+                           tried["recipe"])
+        lines.append(f"| {' '.join(f'{k}={v}' for k, v in shown)} (seeds {', '.join(str(r['seed']) for r in runs)}) | "
+                     f"{', '.join(cell(v) for v in firsts)}; **{worst}** | {min(best):.4f}-{max(best):.4f} | "
+                     f"**{min(final):.4f}**-{max(final):.4f} |")
+    return lines + [""]
+
+
 def write_report(result):
     new, old = result["default"], result["previous"]
     lines = [
@@ -132,6 +157,7 @@ def write_report(result):
         f"## The previous default: `{old['recipe']}`", "",
         "Validated here every 5,000 samples as well (the page then showed epoch ends only: 30,000, 60,000, ...).", "",
         *table(old["runs"], True), "",
+        *tuning_section(),
     ]
     REPORT.write_text("\n".join(lines) + "\n")
     REPORT.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
@@ -151,6 +177,11 @@ def main(argv=None):
         log(repr(recipe))
         runs = measure(recipe, parse_seeds(args.tune), mnist, False, log, args.jobs)
         print("\n".join(table(runs, False)))
+        tried = json.loads(TUNING.read_text()) if TUNING.is_file() else []
+        tried.append({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "changes": args.recipe_json or "{}",
+                      "recipe": repr(recipe), "runs": [{k: r[k] for k in ("seed", "samples_to_target",
+                                                                          "best_within_budget", "final_val")} for r in runs]})
+        TUNING.write_text(json.dumps(tried, indent=1) + "\n")
         return
     seeds = parse_seeds(args.seeds)
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
