@@ -1,8 +1,9 @@
 """Chunked, resumable, seeded training with a divergence guard.
 
-``Trainer.run`` does units of work (one minibatch step, or one slice of an evaluation: at
-each epoch's end, and of validation alone every ``recipe.validate_every`` samples) until its time or step budget is spent, then returns, so the page can train in
-~50 ms chunks and stay responsive; calling it again carries on exactly where it stopped.
+``Trainer.run`` does units of work (one minibatch step, or one slice of an evaluation: at each
+epoch's end, and of validation alone every ``recipe.validate_every`` samples) until its time or step
+budget is spent, then returns, so the page can train in ~50 ms chunks and stay responsive; calling it
+again carries on exactly where it stopped.
 
 How a minibatch's gradients are computed is the ``gradients`` strategy's business: PlainGradients
 below is the tutorial's; mlp_core/fast/ has the page's (blank columns, einsum layouts, a helper worker).
