@@ -191,6 +191,7 @@ class Trainer:
         self._new_losses = []
         self._new_results = []
         self._new_checkpoints = []
+        self._validated_at = 0  # samples seen at the last validation (epoch end or checkpoint)
         self._good_weights = [param.copy() for param, _ in self.parameters]
         self._eval_jobs = []
         self._correct = {}
@@ -262,11 +263,16 @@ class Trainer:
             self._start_evaluation(checkpoint=True)
 
     def _checkpoint_due(self):
-        """validate_every: the last step before the next one would pass a multiple of it (so never after it)."""
-        every = self.recipe.validate_every
+        """validate_every: at a multiple of it, or the last step before the next one would pass it (never after
+        it), unless an epoch's end validates in that interval anyway (at most one validation per interval)."""
+        every, seen = self.recipe.validate_every, self.samples_seen
         if every is None or self.val_x is None:
             return False
-        return (self.samples_seen + self.batch_size) // every > self.samples_seen // every
+        boundary = -(-seen // every) * every  # the first multiple at or after this step
+        if boundary >= seen + self.batch_size:  # the next step does not pass it yet
+            return False
+        epoch_end = seen + (self.steps_per_epoch - self.step % self.steps_per_epoch) * self.batch_size
+        return epoch_end > boundary and self._validated_at <= boundary - every
 
     def _learning_rate(self, step):
         r = self.recipe
@@ -296,6 +302,7 @@ class Trainer:
     def _start_evaluation(self, checkpoint=False):
         """An epoch's end measures train and validation accuracy; a checkpoint, validation only."""
         self._phase = "check" if checkpoint else "eval"
+        self._validated_at = self.samples_seen
         self._eval_jobs = [] if checkpoint else [("train", *self._train_eval, 0)]
         if self.val_x is not None:
             self._eval_jobs.append(("val", self.val_x, self.val_y, 0))
