@@ -29,7 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "web" / "py")]
 
 import numpy as np  # noqa: E402
 
-import worker_api  # noqa: E402  (the page's Python: its recipe and its gradient strategy)
+import worker_api  # noqa: E402  (the page's Python: its recipe)
 from buildlib.paths import mnist_dir  # noqa: E402
 from mlp_core.data import load_mnist, split_validation  # noqa: E402
 from mlp_core.fast import FusedAdamW  # noqa: E402
@@ -41,7 +41,7 @@ TUNING = REPORT.with_name("schedule_tuning.json")  # every --tune run: the setti
 TARGET = 0.97
 BUDGET = 45_000  # samples by which the page's default should first show TARGET (issue 19)
 # The most accurate per sample seen of the settings tried on seeds 100-104 (the last table of the report), over FAST;
-# not the page's default: in Pyodide batch 16 trains ~3x fewer samples/s than 64 (bench/reports/browser.md).
+# not the page's default: in the page batch 16 trains far fewer samples/s (the report's summary has one page run).
 CANDIDATE = {"train_size": 50_000, "epochs": 4, "batch_size": 16, "lr": 2e-3, "beta2": 0.99, "schedule": "cosine_restart",
              "cycle_samples": 45_000, "restart_lr_fraction": 0.2, "validate_every": 15_000}
 
@@ -169,9 +169,10 @@ def summary(result):
         "- Samples are not seconds. With the candidate as the page's default (bench/reports/browser.md as of commit "
         "fd7471c, `python3 bench/browser.py --runs 2`, seed 0, on a busy shared machine) the page showed 97% validation "
         "at 74,992 samples, 33.1 s after the Train click, and ended after 77.8 s at 97.54% test: batch 16 trained "
-        "~3,300 samples/s there against ~9,400 for AdamW at batch 128 in the same run. The previous default showed "
-        "97% at 90,000 samples 12.0 s after the click on a quieter day (16.8 s to the end, 97.62% test). In the page, "
-        "the per-step cost of small batches outweighs their accuracy per sample.",
+        "~3,300 samples/s (200,000 samples in 61.0 s of steps). Today's default, in the next run of the same benchmark "
+        "(bench/reports/browser.md), showed 97% at 74,944 samples 16.8 s after the click and ended after 28.4 s at "
+        "97.52% test, ~6,200 samples/s (119,808 in 19.3 s). In the page the per-step cost of small batches outweighs "
+        "their accuracy per sample.",
     ]
 
 

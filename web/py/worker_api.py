@@ -29,7 +29,8 @@ PAGE_PRESETS = ("fast", "tutorial")
 # every 15,000 samples as well as at epoch ends shows 97% when it comes, not at the next epoch's end (each costs
 # ~0.5 s in a browser). Issue 19 asked for 97% validation by 45,000 samples: nothing tried reaches it at every seed
 # (bench/reports/schedule.md). The most accurate per sample, batch 16 with a first cosine cycle of 45,000 samples
-# (schedule.CANDIDATE: 96.7-97.1% by 45,000), trains ~3x fewer samples/s in Pyodide, so it shows 97% later in seconds.
+# (bench/schedule.py CANDIDATE: 96.7-97.1% by 45,000), trains about half the samples/s in Pyodide (per-step costs):
+# in page runs of one afternoon it showed 97% 33.1 s after the Train click (75k samples), this default 16.8 s (75k).
 PAGE_OVERRIDES = {"fast": {"train_size": 30_000, "epochs": 4, "validate_every": 15_000}}
 TRAIN_SIZE_CHOICES = (5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000)
 MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
