@@ -126,9 +126,9 @@ def tuning_section():
     """The settings tried on the tuning seeds (schedule_tuning.json, written by --tune), validation only."""
     if not TUNING.is_file():
         return []
-    lines = ["## Settings tried on seeds 100+ (validation only; how the default was chosen)", "",
+    lines = ["## Settings tried on seeds 100+ (validation only; how the candidate was chosen)", "",
              "Each row: `python3 bench/schedule.py --tune SEEDS --recipe-json CHANGES` (the recipe's fields shown; the rest "
-             "as in today's default above). Samples to the first validation >= 97% per seed, "
+             "as in `fast`). Samples to the first validation >= 97% per seed, "
              "the best validation by 45,000 samples and the final validation, worst seed in bold.", "",
              "| settings | samples to 97%, per seed | best by 45,000 | final validation |", "|---|---|---|---|"]
     cell = lambda v: "never" if v is None else f"{v:,}"  # noqa: E731
