@@ -7,7 +7,7 @@ from .mnist import INPUT_SIZE, NUM_CLASSES
 from .nn import INITIALISERS
 
 OPTIMIZERS = ("sgd", "momentum", "adamw")  # nn.SGD, nn.Momentum, nn.AdamW (trainer.make_optimizer)
-SCHEDULES = ("constant", "cosine")  # trainer.learning_rate
+SCHEDULES = ("constant", "cosine", "cosine_restart")  # trainer.learning_rate
 NORMALISATIONS = ("scale", "standardise")  # pixels/255 only, or also (x - mean) / std of the training pixels
 
 
@@ -22,8 +22,11 @@ class Recipe:
     lr: float = 2e-3
     momentum: float = 0.9  # used by optimizer "momentum"
     weight_decay: float = 0.0  # used by optimizer "adamw"
+    beta2: float = 0.999  # AdamW's second-moment decay (optimizer "adamw")
     schedule: str = "constant"
     final_lr_fraction: float = 0.0  # where the cosine schedule ends, as a fraction of lr
+    cycle_samples: int | None = None  # cosine_restart: the first cosine ends after this many samples...
+    restart_lr_fraction: float = 0.5  # ...then a second one starts at this fraction of lr and ends with the run
     batch_size: int = 128
     epochs: int = 10
     seed: int = 0
@@ -33,6 +36,7 @@ class Recipe:
     train_eval_size: int | None = None  # train accuracy on this many evenly spaced training images; None = all
     augment: bool = False  # mlp_core.augment.augment_batch on every minibatch
     synthetic_styles: int = 0  # digits drawn from mlp_core.strokes templates, added to the training images
+    validate_every: int | None = None  # also measure validation accuracy every N training samples; None: at epoch ends only
 
     def __post_init__(self):
         problems = []
@@ -58,6 +62,14 @@ class Recipe:
             problems.append(f"synthetic styles must be a whole number >= 0, not {self.synthetic_styles!r}")
         if self.train_size is not None and (int(self.train_size) != self.train_size or self.train_size < 1):
             problems.append(f"train size must be a positive integer, not {self.train_size!r}")
+        for field in ("cycle_samples", "validate_every"):
+            value = getattr(self, field)
+            if value is not None and (int(value) != value or value < 1):
+                problems.append(f"{field.replace('_', ' ')} must be a positive integer or None, not {value!r}")
+        if self.schedule == "cosine_restart" and self.cycle_samples is None:
+            problems.append("schedule cosine_restart needs cycle_samples")
+        if not 0 < self.beta2 < 1:
+            problems.append(f"beta2 must be between 0 and 1, not {self.beta2!r}")
         if problems:
             raise ValueError(f"recipe {self.name!r}: " + "; ".join(problems))
 

@@ -1,8 +1,9 @@
 """Chunked, resumable, seeded training with a divergence guard.
 
-``Trainer.run`` does units of work (one minibatch step, or one slice of the end-of-epoch
-evaluation) until its time or step budget is spent, then returns, so the page can train in
-~50 ms chunks and stay responsive; calling it again carries on exactly where it stopped.
+``Trainer.run`` does units of work (one minibatch step, or one slice of an evaluation: at each
+epoch's end, and of validation alone every ``recipe.validate_every`` samples) until its time or step
+budget is spent, then returns, so the page can train in ~50 ms chunks and stay responsive; calling it
+again carries on exactly where it stopped.
 
 How a minibatch's gradients are computed is the ``gradients`` strategy's business: PlainGradients
 below is the tutorial's; mlp_core/fast/ has the page's (blank columns, einsum layouts, a helper worker).
@@ -69,18 +70,25 @@ def make_optimizer(recipe, parameters, adamw=AdamW):
     if recipe.optimizer == "momentum":
         return Momentum(parameters, momentum=recipe.momentum)
     if recipe.optimizer == "adamw":
-        return adamw(parameters, weight_decay=recipe.weight_decay)
+        return adamw(parameters, beta2=recipe.beta2, weight_decay=recipe.weight_decay)
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
-def learning_rate(schedule, base_lr, step, total_steps, final_fraction=0.0):
+def learning_rate(schedule, base_lr, step, total_steps, final_fraction=0.0, cycle_steps=None, restart_fraction=0.5):
     """The learning rate for 0-based ``step`` of ``total_steps``.
 
     cosine: decays from base_lr to base_lr * final_fraction along half a cosine, per step.
+    cosine_restart: the same over the first ``cycle_steps`` only (a model that is good early), then again from
+    base_lr * restart_fraction over the rest of the run; a run no longer than the cycle is plain cosine.
     """
     if schedule == "constant":
         return base_lr
-    if schedule == "cosine":
+    if schedule == "cosine_restart" and cycle_steps is not None and cycle_steps < total_steps:
+        if step < cycle_steps:
+            return learning_rate("cosine", base_lr, step, cycle_steps, final_fraction)
+        restart = base_lr * restart_fraction
+        return learning_rate("cosine", restart, step - cycle_steps, total_steps - cycle_steps, final_fraction * base_lr / restart)
+    if schedule in ("cosine", "cosine_restart"):
         progress = min(step / max(total_steps, 1), 1.0)
         final = base_lr * final_fraction
         return final + 0.5 * (base_lr - final) * (1.0 + math.cos(math.pi * progress))
@@ -171,14 +179,19 @@ class Trainer:
         self.samples_seen = 0
         self.train_seconds = 0.0  # time spent in minibatch steps (evaluation excluded)
         self.epoch_results = []
+        self.checkpoint_results = []  # validation between epoch ends (recipe.validate_every)
         self.diverged = None
         self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
-        self.lr = learning_rate(recipe.schedule, recipe.lr, 0, self.total_steps, recipe.final_lr_fraction)
+        # cosine_restart's first cycle in whole steps, never past its samples (so the model of that moment is validated)
+        self._cycle_steps = None if recipe.cycle_samples is None else max(1, recipe.cycle_samples // self.batch_size)
+        self.lr = self._learning_rate(0)
         self._phase = "train"
         self._batches = None
         self._epoch_loss_sum = 0.0
         self._new_losses = []
         self._new_results = []
+        self._new_checkpoints = []
+        self._validated_at = 0  # samples seen at the last validation (epoch end or checkpoint)
         self._good_weights = [param.copy() for param, _ in self.parameters]
         self._eval_jobs = []
         self._correct = {}
@@ -191,8 +204,8 @@ class Trainer:
     def run(self, max_seconds=None, max_steps=None):
         """Train until ``max_seconds`` elapse or ``max_steps`` minibatch steps are done, or the run ends.
 
-        At least one unit of work is done per call. An epoch's evaluation always finishes before
-        ``max_steps`` stops the call, so per-epoch results arrive with the step that ends the epoch.
+        At least one unit of work is done per call. An evaluation always finishes before ``max_steps``
+        stops the call, so results arrive with the step that ends the epoch (or reaches the checkpoint).
         """
         start = self.clock()
         steps = 0
@@ -228,7 +241,7 @@ class Trainer:
             self._epoch_loss_sum = 0.0
         rows = self._batches[self.step % self.steps_per_epoch]
         pixels, labels = self._pixels(rows), self.train_y[rows]
-        self.lr = learning_rate(self.recipe.schedule, self.recipe.lr, self.step, self.total_steps, self.recipe.final_lr_fraction)
+        self.lr = self._learning_rate(self.step)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = self.gradients(pixels, labels)
             # Backward has not touched the weights: they are the ones that gave this loss.
@@ -246,6 +259,25 @@ class Trainer:
         self._new_losses.append(loss)
         if self.step % self.steps_per_epoch == 0:
             self._start_evaluation()
+        elif self._checkpoint_due():
+            self._start_evaluation(checkpoint=True)
+
+    def _checkpoint_due(self):
+        """validate_every: at a multiple of it, or the last step before the next one would pass it (never after
+        it), unless an epoch's end validates in that interval anyway (at most one validation per interval)."""
+        every, seen = self.recipe.validate_every, self.samples_seen
+        if every is None or self.val_x is None:
+            return False
+        boundary = -(-seen // every) * every  # the first multiple at or after this step
+        if boundary >= seen + self.batch_size:  # the next step does not pass it yet
+            return False
+        epoch_end = seen + (self.steps_per_epoch - self.step % self.steps_per_epoch) * self.batch_size
+        return epoch_end > boundary and self._validated_at <= boundary - every
+
+    def _learning_rate(self, step):
+        r = self.recipe
+        return learning_rate(r.schedule, r.lr, step, self.total_steps, r.final_lr_fraction, self._cycle_steps,
+                             r.restart_lr_fraction)
 
     def _keep_good_weights(self):
         for good, (param, _) in zip(self._good_weights, self.parameters):
@@ -265,11 +297,13 @@ class Trainer:
         self._phase = "done"
         self._update_metadata()
 
-    # --- end-of-epoch evaluation, in slices ----------------------------------------------------
+    # --- evaluation at epoch ends (and validation checkpoints), in slices ---------------------
 
-    def _start_evaluation(self):
-        self._phase = "eval"
-        self._eval_jobs = [("train", *self._train_eval, 0)]
+    def _start_evaluation(self, checkpoint=False):
+        """An epoch's end measures train and validation accuracy; a checkpoint, validation only."""
+        self._phase = "check" if checkpoint else "eval"
+        self._validated_at = self.samples_seen
+        self._eval_jobs = [] if checkpoint else [("train", *self._train_eval, 0)]
         if self.val_x is not None:
             self._eval_jobs.append(("val", self.val_x, self.val_y, 0))
         self._correct = {"train": 0, "val": 0}
@@ -286,13 +320,26 @@ class Trainer:
             self._eval_jobs[0] = (name, x, y, stop)
             return
         self._eval_jobs.pop(0)
-        if not self._eval_jobs:
+        if self._eval_jobs:
+            return
+        if self._phase == "check":
+            self._finish_checkpoint()
+        else:
             self._finish_epoch()
+
+    def _finish_checkpoint(self):
+        result = {"samples_seen": self.samples_seen, "epoch": self.samples_seen / len(self.train_x),
+                  "val_acc": self._correct["val"] / len(self.val_x), "seconds": self.train_seconds}
+        self.checkpoint_results.append(result)
+        self._new_checkpoints.append(result)
+        self._phase = "train"
+        self._update_metadata()
 
     def _finish_epoch(self):
         self.epoch += 1
         result = {
             "epoch": self.epoch,
+            "samples_seen": self.samples_seen,
             "loss": self._epoch_loss_sum / self.steps_per_epoch,
             "train_acc": self._correct["train"] / len(self._train_eval[1]),
             "val_acc": None if self.val_x is None else self._correct["val"] / len(self.val_x),
@@ -316,6 +363,7 @@ class Trainer:
                 "train_images": len(self.train_x),
                 "train_seconds": round(self.train_seconds, 3),
                 "epoch_results": list(self.epoch_results),
+                "checkpoint_results": list(self.checkpoint_results),
                 "diverged": self.diverged,
             }
         )
@@ -329,6 +377,8 @@ class Trainer:
             "samples_seen": self.samples_seen,
             "losses": self._new_losses,
             "epoch_results": self._new_results,
+            "checkpoints": self._new_checkpoints,
+            "checking": self._phase == "check",
             "done": self.done,
             "diverged": self.diverged,
             "lr": self.lr,
@@ -336,4 +386,5 @@ class Trainer:
         }
         self._new_losses = []
         self._new_results = []
+        self._new_checkpoints = []
         return progress

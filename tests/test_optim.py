@@ -73,3 +73,16 @@ def test_learning_rate_schedules():
     with pytest.raises(ValueError, match="schedule"):
         learning_rate("linear", 0.1, 0, 10)
     assert math.isclose(learning_rate("cosine", 2.0, 25, 100), 1.0 + math.cos(math.pi / 4))
+
+
+def test_cosine_restart_ends_its_first_cycle_then_decays_again_from_the_restart():
+    rates = [learning_rate("cosine_restart", 1.0, s, 100, cycle_steps=40, restart_fraction=0.5) for s in range(101)]
+    assert rates[0] == pytest.approx(1.0) and rates[20] == pytest.approx(0.5)  # a whole cosine over steps 0-40
+    assert rates[39] < 0.01 and rates[40] == pytest.approx(0.5) and rates[70] == pytest.approx(0.25)
+    assert rates[100] == pytest.approx(0.0)
+    assert all(a > b for a, b in zip(rates[:40], rates[1:40])) and all(a > b for a, b in zip(rates[40:], rates[41:]))
+    # a run no longer than the cycle is the plain cosine
+    short = [learning_rate("cosine_restart", 1.0, s, 30, cycle_steps=40) for s in range(31)]
+    assert short == [learning_rate("cosine", 1.0, s, 30) for s in range(31)]
+    ends = learning_rate("cosine_restart", 1.0, 100, 100, final_fraction=0.1, cycle_steps=40)
+    assert ends == pytest.approx(0.1) and learning_rate("cosine_restart", 1.0, 40, 100, 0.1, 40) == pytest.approx(0.5)

@@ -50,6 +50,12 @@ def test_replace_makes_checked_variants():
         RECIPES["fast"].replace(lr=-1)
     with pytest.raises(ValueError, match="synthetic styles"):
         RECIPES["fast"].replace(synthetic_styles=-5)
+    with pytest.raises(ValueError, match="cycle_samples"):
+        RECIPES["fast"].replace(schedule="cosine_restart")
+    with pytest.raises(ValueError, match="validate every"):
+        RECIPES["fast"].replace(validate_every=0)
+    with pytest.raises(ValueError, match="beta2"):
+        RECIPES["fast"].replace(beta2=1.0)
 
 
 # --- the tutorial's code, verbatim in substance (Dense updates itself inside backward) ------------

@@ -43,7 +43,8 @@ def test_progress_reports_and_time_budget(synthetic_digits):
     progress = trainer.run(max_steps=11)
     assert progress["done"] and progress["epoch"] == 1 and len(progress["losses"]) == 11
     (result,) = progress["epoch_results"]
-    assert set(result) == {"epoch", "loss", "train_acc", "val_acc", "seconds"} and result["val_acc"] is None
+    assert set(result) == {"epoch", "samples_seen", "loss", "train_acc", "val_acc", "seconds"} and result["val_acc"] is None
+    assert result["samples_seen"] == 600 and progress["checkpoints"] == []
     assert trainer.run()["done"] and trainer.step == 12  # nothing left to do
     assert trainer.model.metadata["epochs_completed"] == 1 and trainer.model.metadata["recipe"]["name"] == "fast"
 
@@ -161,3 +162,60 @@ def test_the_injected_clock_times_the_budget_and_the_steps(synthetic_digits):
     assert trainer.train_seconds == 3.0  # one tick per step: its start and its end
     progress = trainer.run(max_seconds=7)  # a budget tick before each step but the first, then its own two: 3 steps fit
     assert progress["step"] == 3 + 3 and progress["seconds"] == 6.0
+
+
+def test_validation_checkpoints_inside_epochs_never_past_their_sample_count(synthetic_digits):
+    images, labels = synthetic_digits
+    recipe = SMALL.replace(validate_every=120)  # batch 50, 10 steps per epoch of 500 images
+    trainer = Trainer(recipe, images[:500], labels[:500], images[500:], labels[500:])
+    checkpoints, results, checking_seen = [], [], False
+    while not trainer.done:
+        progress = trainer.run(max_seconds=0)  # one unit of work: a step, or a slice of an evaluation
+        checking_seen |= progress["checking"]
+        checkpoints += progress["checkpoints"]
+        results += progress["epoch_results"]
+    # the last step before each multiple of 120 over the run, not per epoch; 500 and 1000 end epochs, and the
+    # epoch end at 500 is the validation of (480, 600]: none at 550
+    assert [c["samples_seen"] for c in checkpoints] == [100, 200, 350, 450, 700, 800, 950]
+    assert [r["samples_seen"] for r in results] == [500, 1000] and checking_seen
+    assert all(set(c) == {"samples_seen", "epoch", "val_acc", "seconds"} for c in checkpoints)
+    assert checkpoints[2]["epoch"] == pytest.approx(0.7) and 0 <= checkpoints[-1]["val_acc"] <= 1
+    # validation of the weights of that moment: a checkpoint at an epoch's end would give the epoch's figure
+    assert trainer.model.metadata["checkpoint_results"] == checkpoints
+
+
+def test_no_checkpoint_just_before_or_after_an_epoch_end(synthetic_digits):
+    images, labels = synthetic_digits
+    trainer = Trainer(SMALL.replace(validate_every=250), images[:500], labels[:500], images[500:], labels[500:])
+    trainer.run()
+    # 250 and 750: checkpoints; 500 and 1000 are epoch ends, which validate their own intervals
+    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250, 750]
+    trainer = Trainer(SMALL.replace(validate_every=260), images[:500], labels[:500], images[500:], labels[500:])
+    trainer.run()
+    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250, 750]  # 500 ends the epoch: not 500 too
+
+
+def test_checkpoints_change_nothing_but_the_reports(synthetic_digits):
+    images, labels = synthetic_digits
+    runs = [Trainer(SMALL.replace(validate_every=every), images[:500], labels[:500], images[500:], labels[500:])
+            for every in (None, 75)]
+    for trainer in runs:
+        trainer.run()
+    plain, checked = runs
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(plain), weights_of(checked)))
+    assert plain.checkpoint_results == [] and len(checked.checkpoint_results) > 0
+    no_validation = Trainer(SMALL.replace(validate_every=75), images[:500], labels[:500])
+    no_validation.run()
+    assert no_validation.checkpoint_results == []  # nothing to validate on
+
+
+def test_cosine_restart_cycle_is_counted_in_samples_and_never_passes_them(synthetic_digits):
+    images, labels = synthetic_digits
+    recipe = SMALL.replace(schedule="cosine_restart", cycle_samples=220, restart_lr_fraction=0.5)
+    trainer = Trainer(recipe, images[:500], labels[:500])
+    rates = []
+    while not trainer.done:
+        trainer.run(max_steps=1)
+        rates.append(trainer.lr)
+    # 220 samples at batch 50: the cycle is 4 steps (200 samples); step 4 starts the second cycle at half the rate
+    assert rates[3] < 0.2 * recipe.lr and rates[4] == pytest.approx(0.5 * recipe.lr)

@@ -273,3 +273,25 @@ def test_digits_files_round_trip_and_hostile_ones_are_refused(session):
     assert np.array_equal(back["images"], images) and np.array_equal(back["labels"], labels)
     refused = worker_api.call("import_digits", {"data": b"PK\x03\x04 nonsense", "name": "evil.npz"})["failure"]
     assert refused["kind"] == "DigitsFileError" and "evil.npz" in refused["message"]
+
+
+def test_the_fast_preset_is_the_page_recipe_and_its_checkpoints_reach_the_page(session, monkeypatch):
+    page = worker_api._page_recipe("fast")
+    settings = worker_api.recipes()["presets"]["fast"]
+    assert (settings["batch"], settings["lr"], settings["epochs"]) == (page.batch_size, page.lr, page.epochs)
+    monkeypatch.setitem(worker_api.PAGE_OVERRIDES, "fast", {**worker_api.PAGE_OVERRIDES["fast"], "validate_every": 300})
+    _load_all_shards(session)
+    started = worker_api.start_run(_config(train_size=1_000, epochs=1))["started"]
+    assert started["validate_every"] == 300
+    assert worker_api._session.trainer.recipe.schedule == page.schedule  # the form's fields replace only their own
+    checkpoints, epochs = [], []
+    while True:
+        chunk = worker_api.call("train_chunk", {"seconds": 5.0})
+        checkpoints += chunk["checkpoints"]
+        epochs += chunk["epochs"]
+        if chunk["progress"]["done"]:
+            break
+    # batch 64: the last step before 300, 600 and 900 samples; 960 ends the epoch
+    assert [c["samples_seen"] for c in checkpoints] == [256, 576, 896]
+    assert all(set(c) == set(worker_api.EVENTS["checkpoint"]) for c in checkpoints)
+    assert checkpoints[0]["epoch"] == pytest.approx(0.256) and epochs[0]["samples_seen"] == 960

@@ -173,7 +173,7 @@ def test_reload_during_training_restores_the_model_of_the_last_completed_epoch(p
     open_ready(page, pages.site)
     shipped = active_model(page)
     start_training(page, train_size=5000, epochs=20)
-    page.wait_for_selector("#epoch-log tbody tr", state="attached", timeout=120_000)  # epoch 1 is done and saved
+    page.wait_for_selector("#epoch-log tbody tr[data-kind=epoch]", state="attached", timeout=120_000)  # epoch 1 is done and saved
 
     page.reload()
     wait_ready(page)

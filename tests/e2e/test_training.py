@@ -7,6 +7,7 @@ import pytest
 from e2e_page import (
     SHORT_RUN,
     active_model,
+    train_to_end,
     draw_with_mouse,
     frames_per_second,
     open_ready,
@@ -41,7 +42,7 @@ def test_short_run_learns_and_reports_progress(short_run):
     assert seen[-1] == pytest.approx(1.0), "a finished run fills the progress bar"
     rates = [float(text.replace(",", "")) for text in short_run.throughput_seen if re.fullmatch(r"[\d,]+", text)]
     assert rates and min(rates) > 0, f"samples/s are shown while training: {short_run.throughput_seen}"
-    assert page.locator("#epoch-log tr:has(td)").count() == SHORT_RUN["epochs"], "one row per epoch"
+    assert page.locator("#epoch-log tr[data-kind=epoch]").count() == SHORT_RUN["epochs"], "one row per epoch"
     assert short_run.charts_after[0] != short_run.charts_before[0], "the loss chart was drawn"
     assert short_run.charts_after[1] != short_run.charts_before[1], "the accuracy chart was drawn"
     assert active_model(page) != short_run.shipped_model, "the freshly trained model now answers"
@@ -78,3 +79,17 @@ def test_page_stays_responsive_and_predicts_while_training(pages):
     assert state(page) == "training" and progress(page) > before_fps, "the run trained all along"
     page.click("#stop")
     wait_state(page, "idle", timeout_ms=30_000)
+
+
+def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    train_to_end(page, train_size=20000, epochs=1)  # the default preset validates every 15,000 samples too
+    rows = page.eval_on_selector_all("#epoch-log tr:has(td)", """rows => rows.map((r) => ({
+        kind: r.dataset.kind, samples: Number(r.dataset.samples), cells: [...r.cells].map((c) => c.textContent)}))""")
+    assert [r["kind"] for r in rows] == ["checkpoint", "epoch"], rows
+    check, epoch = rows
+    assert 0 < check["samples"] <= 15000 < epoch["samples"] <= 20000, rows  # never past the multiple it stands for
+    assert check["cells"][3] == "–" and check["cells"][4].endswith("%"), "a checkpoint measures validation only"
+    assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
+    assert float(check["cells"][0]) == pytest.approx(check["samples"] / 20000, abs=0.005), "epochs seen, fractional"

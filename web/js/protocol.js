@@ -30,12 +30,14 @@ export const COMMANDS = {
 export const EVENTS = {
   stage: ["stage", "state", "bytes", "total"],
   data: ["loaded", "total", "done"],
-  started: ["train_size", "validation_size", "epochs", "steps_per_epoch", "total_samples", "cores"],
+  started: ["train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
   // `workers`: workers computing each step now (null without helpers); `trying`: the count a trial times against it.
-  progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "done", "workers", "trying", "shared_steps"],
+  progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "checking", "done", "workers", "trying", "shared_steps"],
   // Helper `index` changed `state` (starting, ready, failed: `detail` says why); how many are in each state now.
   helper: ["index", "state", "detail", "ready", "starting", "failed"],
-  epoch: ["epoch", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+  epoch: ["epoch", "samples_seen", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
+  // Validation accuracy measured inside an epoch (the recipe's validate_every); `epoch` is fractional: samples / train_size.
+  checkpoint: ["epoch", "samples_seen", "val_acc", "seconds"],
   done: ["stopped", "test_acc", "test_images", "model", "model_bytes"],
   diverged: ["reason", "model", "model_bytes"],
   error: ["message", "kind"],

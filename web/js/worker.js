@@ -277,6 +277,7 @@ async function trainingLoop(cores, share) {
     const chunk = call("train_chunk", { seconds: CHUNK_SECONDS });
     for (const { index, message } of chunk.helper_errors) helpers.fail(index, message);  // the trainer went on without it
     emit("progress", chunk.progress);
+    for (const result of chunk.checkpoints) emit("checkpoint", result);
     for (const result of chunk.epochs) {
       // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
       const { bytes, model } = call("export_model");

@@ -195,7 +195,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
-      return show({ ...numbers, text: `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…` });
+      const text = p.checking ? `Epoch ${p.epoch} of ${p.epochs} · ${count(p.samples_seen)} samples · measuring validation accuracy…`
+        : `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…`;
+      return show({ ...numbers, text });
     }
     const now = performance.now() / 1000;
     trace.samples.push([now, p.samples_seen]);
@@ -207,14 +209,28 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     show({ ...numbers, text, ...measured });
   }
 
-  function onEpoch({ epoch, loss, train_acc: trainAcc, val_acc: valAcc, seconds, model, model_bytes: bytes }) {
+  // One row of the epoch log: epochs seen (fractional at a checkpoint), samples seen, then the numbers.
+  function logRow(epochText, samples, loss, trainAcc, valAcc, seconds, kind) {
+    const row = ui.epochLog.insertRow();
+    row.dataset.kind = kind;
+    row.dataset.samples = String(samples);
+    for (const text of [epochText, count(samples), loss, percent(trainAcc), percent(valAcc), seconds.toFixed(1)]) {
+      row.insertCell().textContent = text;
+    }
+  }
+
+  // Validation inside an epoch (the recipe's validate_every): a point on the validation line, a row without train numbers.
+  function onCheckpoint({ epoch, samples_seen: samples, val_acc: valAcc, seconds }) {
+    accChart.add("val", epoch, valAcc);
+    scheduleRender();
+    logRow(epoch.toFixed(2), samples, "–", null, valAcc, seconds, "checkpoint");
+  }
+
+  function onEpoch({ epoch, samples_seen: samples, loss, train_acc: trainAcc, val_acc: valAcc, seconds, model, model_bytes: bytes }) {
     accChart.add("train", epoch, trainAcc);
     if (typeof valAcc === "number") accChart.add("val", epoch, valAcc);
     scheduleRender();
-    const row = ui.epochLog.insertRow();
-    for (const text of [String(epoch), loss.toFixed(4), percent(trainAcc), percent(valAcc), seconds.toFixed(1)]) {
-      row.insertCell().textContent = text;
-    }
+    logRow(String(epoch), samples, loss.toFixed(4), trainAcc, valAcc, seconds, "epoch");
     if (store.state.run) store.update({ run: { ...store.state.run, savedEpoch: epoch } });
     setModel(model, `training, live weights (epoch ${epoch} done)`, bytes);
     saveInBrowser(bytes, `after epoch ${epoch} of a run`);
@@ -258,7 +274,8 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         store.update({ run: { ...run, plan: message } });
         accChart.xMaxHint = message.epochs;
         lossChart.xMaxHint = message.epochs;
-        return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images after each epoch. The drawing pad uses the weights of the moment.`);
+        const when = message.validate_every ? `every ${count(message.validate_every)} samples and after each epoch` : "after each epoch";
+        return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images ${when}. The drawing pad uses the weights of the moment.`);
       }
       case "progress": return onProgress(message);
       case "helper": {
@@ -270,6 +287,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         }
         return undefined;
       }
+      case "checkpoint": return onCheckpoint(message);
       case "epoch": return onEpoch(message);
       case "done": return onDone(message);
       case "diverged": return onDiverged(message);
