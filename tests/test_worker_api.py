@@ -225,8 +225,10 @@ def test_predict_gives_the_verdict_with_calibrated_probabilities(session):
 
 
 def _own_digits(count=12, label=3):
+    """A writer's style unlike any of _shard_bytes' classes (ink in the top half only, none in the bottom)."""
     rng = np.random.default_rng(9)
-    images = (rng.random((count, INPUT_SIZE)) < 0.3).astype(np.uint8) * 255
+    images = (rng.random((count, INPUT_SIZE)) < 0.5).astype(np.uint8) * 255
+    images[:, INPUT_SIZE // 2:] = 0
     return images.reshape(-1), np.full(count, label, np.uint8)
 
 
@@ -243,6 +245,8 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     assert done["own_after"] == 1.0 and done["mnist_after"] is not None
     assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
     assert done["model"]["metadata"]["finetuned"]["digits"] == 10
+    # Calibrated anew on held-out training images (mlp_core.finetune.recalibrate), not the base model's fit.
+    assert done["model"]["metadata"]["calibration_images"] == 2 * worker_api.CALIBRATION_IMAGES
 
 
 def test_a_stopped_finetune_keeps_the_model(session):
