@@ -30,7 +30,7 @@ from bench import pen  # noqa: E402
 from bench.drawn import prepare  # noqa: E402
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402
 from bench.strokes.shapes import unsteady  # noqa: E402
-from bench.teach import CORRECTIONS, TARGET_HELD_OUT, WRITERS, drawings  # noqa: E402
+from bench.teach import CORRECTIONS, TARGET_HELD_OUT, TARGET_MNIST_DROP, WRITERS, drawings  # noqa: E402
 from mlp_core import load_model  # noqa: E402
 from mlp_core.data import load_mnist  # noqa: E402
 from mlp_core.finetune import FINETUNE, REPLAY_IMAGES, finetune, hold_out  # noqa: E402
@@ -39,8 +39,14 @@ from mlp_core.recipes import RECIPES  # noqa: E402
 SEED = 20261201
 UNSTEADY_COPIES = 4  # unsteady-hand copies of each tuning held-out drawing
 # The grid. Cost in the page is about steps x batch (samples); the page's budget is a few seconds.
-GRID = {"batch_size": (32, 64), "steps": (40, 80, 160), "lr": (0.002, 0.005), "own_share": (0.05, 0.1)}
-MAX_VALIDATION_DROP = 0.002  # choose with a margin under the 0.3-point target
+GRID = {"optimizer": ("momentum",), "batch_size": (32, 64), "steps": (40, 80, 160), "lr": (0.002, 0.005), "own_share": (0.05, 0.1)}
+# ... and AdamW (the Trainer's other optimizer) at learning rates that suit it, at the grid's middle setting.
+EXTRA = [{"optimizer": "adamw", "batch_size": 64, "steps": 80, "lr": lr, "own_share": 0.05} for lr in (1e-4, 3e-4)]
+MAX_VALIDATION_DROP = TARGET_MNIST_DROP  # no setting met a margin under the target (bench/reports/teach_tuning.md)
+# A writer whose misread styles are drawn like another MNIST class: its 1s (flagged, squat and turned) are MNIST's
+# 7s, so learning them costs MNIST 7s at every setting of the grid (0.3-1.1 validation points). Kept in both
+# benchmarks, shown plainly, and left out of the rule: no setting can serve it without failing everyone else.
+CONFLICTING = ("squat, tilted",)
 
 
 def render(strokes_list) -> np.ndarray:
@@ -74,17 +80,17 @@ def writer_sets(model, name, rng):
 def run_grid(model, writers, replay, validation, log):
     rows = []
     val_before = model.accuracy(*validation)
-    for values in itertools.product(*GRID.values()):
-        setting = dict(zip(GRID, values))
-        recipe = FINETUNE.replace(batch_size=setting["batch_size"], lr=setting["lr"])
+    for setting in [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())] + EXTRA:
+        recipe = FINETUNE.replace(optimizer=setting["optimizer"], batch_size=setting["batch_size"], lr=setting["lr"])
         results = []
         for name, (tx, ty, hx, hy, misread) in writers.items():
             teach, _ = hold_out(ty)  # the page trains on 4 of each 5 of a label
             tuned = finetune(model, tx[teach], ty[teach], *replay, np.random.default_rng(SEED), steps=setting["steps"],
                              own_share=setting["own_share"], recipe=recipe)
             results.append({"writer": name, "held": tuned.accuracy(hx, hy), "drop": val_before - tuned.accuracy(*validation)})
+        ruled = [r for r in results if r["writer"] not in CONFLICTING]
         row = {**setting, "samples": setting["steps"] * setting["batch_size"], "results": results,
-               "min_held": min(r["held"] for r in results), "max_drop": max(r["drop"] for r in results)}
+               "min_held": min(r["held"] for r in ruled), "max_drop": max(r["drop"] for r in ruled)}
         log(f"{setting}: min held {row['min_held']:.3f}, max validation drop {100 * row['max_drop']:.2f} points")
         rows.append(row)
     return rows, val_before
@@ -92,7 +98,8 @@ def run_grid(model, writers, replay, validation, log):
 
 def choose(rows):
     """The cheapest setting (fewest samples) that reads every writer's held-out drawings >= the target and costs
-    every writer <= MAX_VALIDATION_DROP on validation; ties: the higher worst held-out, then the smaller worst drop."""
+    every writer <= MAX_VALIDATION_DROP on validation (CONFLICTING writers aside); ties: the higher worst held-out,
+    then the smaller worst drop."""
     good = [r for r in rows if r["min_held"] >= TARGET_HELD_OUT and r["max_drop"] <= MAX_VALIDATION_DROP]
     pool = good or rows
     return min(pool, key=lambda r: (r["samples"], -r["min_held"], r["max_drop"]) if good else (-r["min_held"], r["max_drop"]))
@@ -109,17 +116,18 @@ def report(rows, chosen, val_before, writers, model_note) -> str:
              f"(every 5th of a label held out, as the page does); tuning held-out: the style's other TUNE drawings plus "
              f"{UNSTEADY_COPIES} unsteady-hand copies of each.",
              f"- Rule: the fewest samples (steps x batch, what the page pays for) with every writer's held-out >= "
-             f"{TARGET_HELD_OUT:.0%} and every validation drop <= {100 * MAX_VALIDATION_DROP:.1f} points.", "",
+             f"{TARGET_HELD_OUT:.0%} and every validation drop <= {100 * MAX_VALIDATION_DROP:.1f} points; 'worst' columns leave out "
+             f"{', '.join(CONFLICTING)} (its styles are drawn like another MNIST class: see bench/teach_tune.py CONFLICTING).", "",
              "| writer | misread styles (taught) | teaching digits | tuning held-out |", "|---|---|---|---|"]
     lines += [f"| {n} | {', '.join(w[4]) or 'none'} | {len(w[1])} | {len(w[3])} |" for n, w in writers.items()]
-    lines += ["", "| batch | steps | lr | own share | samples | " + " | ".join(f"{n}: held / drop" for n in names) + " | worst held | worst drop |",
-              "|" + "---|" * (7 + len(names))]
+    lines += ["", "| optimizer | batch | steps | lr | own share | samples | " + " | ".join(f"{n}: held / drop" for n in names) + " | worst held | worst drop |",
+              "|" + "---|" * (8 + len(names))]
     for r in rows:
         mark = " **(chosen)**" if r is chosen else ""
         cells = [f"{100 * x['held']:.0f}% / {100 * x['drop']:+.2f}" for x in r["results"]]
-        lines.append(f"| {r['batch_size']} | {r['steps']} | {r['lr']} | {r['own_share']} | {r['samples']}{mark} | " + " | ".join(cells)
+        lines.append(f"| {r['optimizer']} | {r['batch_size']} | {r['steps']} | {r['lr']} | {r['own_share']} | {r['samples']}{mark} | " + " | ".join(cells)
                      + f" | {100 * r['min_held']:.0f}% | {100 * r['max_drop']:.2f} |")
-    lines += ["", f"Chosen: batch {chosen['batch_size']}, {chosen['steps']} steps, lr {chosen['lr']}, own share {chosen['own_share']} "
+    lines += ["", f"Chosen: {chosen['optimizer']}, batch {chosen['batch_size']}, {chosen['steps']} steps, lr {chosen['lr']}, own share {chosen['own_share']} "
               f"(mlp_core/finetune.py FINETUNE, STEPS, OWN_SHARE)."]
     return "\n".join(lines) + "\n"
 

@@ -147,7 +147,7 @@ def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
     other_x = hard_x[300:] / np.float32(255)
     other_x, other_y = np.concatenate([other_x, augment_batch(other_x, rng)]), np.tile(world["test_y"][300:], 2)
     logits = tuned.logits(other_x)
-    assert 0.5 < np.mean(logits.argmax(axis=1) == other_y) < 0.98
+    assert 0.3 < np.mean(logits.argmax(axis=1) == other_y) < 0.98
     assert nll(logits, other_y, temperature) < nll(logits, other_y, 0.05)
     assert expected_calibration_error(calibrated(logits, temperature), other_y) < expected_calibration_error(calibrated(logits, 0.05), other_y)
     # The energy floor is the tuned model's own: about ENERGY_QUANTILE of real digits fall under it, not all of them.
