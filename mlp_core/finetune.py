@@ -146,10 +146,16 @@ class Finetune:
         return recalibrate(self.model, held_x, held_y, np.random.default_rng(self.trainer.recipe.seed), self.logits)
 
 
+def calibration_rows(train_count):
+    """(start, stop): the rows of an MNIST training split of ``train_count`` images a tuned model is calibrated on."""
+    start = min(max(train_count - CALIBRATION_TAIL, REPLAY_IMAGES), train_count)  # never a replayed image
+    return start, min(start + CALIBRATION_IMAGES, train_count)
+
+
 def calibration_images(train_x, train_y):
     """The images of the MNIST training split (uint8 images, labels) a tuned model is calibrated on."""
-    start = len(train_x) - CALIBRATION_TAIL
-    return train_x[start:start + CALIBRATION_IMAGES], train_y[start:start + CALIBRATION_IMAGES]
+    start, stop = calibration_rows(len(train_x))
+    return train_x[start:stop], train_y[start:stop]
 
 
 def recalibrate(model, held_x, held_y, rng, logits=None):

@@ -5,7 +5,8 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import FINETUNE, Finetune, copy_model, finetune, hold_out, mixed_set
+from mlp_core.finetune import (CALIBRATION_IMAGES, FINETUNE, REPLAY_IMAGES, Finetune, calibration_rows, copy_model, finetune,
+                                hold_out, mixed_set)
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -154,3 +155,9 @@ def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
     under = np.mean([verdict(p, x, z, floor)["reason"] == "unlike any digit"
                      for p, x, z in zip(tuned.probabilities(logits), other_x, logits)])
     assert under < 0.1
+
+
+def test_calibration_rows_are_the_held_out_tail_and_never_replayed():
+    assert calibration_rows(60_000) == (55_000, 55_000 + CALIBRATION_IMAGES)  # the shipped recipe's held-out tail
+    start, stop = calibration_rows(REPLAY_IMAGES + 1_000)  # a small split: after the replayed images
+    assert start == REPLAY_IMAGES and stop == REPLAY_IMAGES + 1_000

@@ -251,7 +251,7 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
     assert done["model"]["metadata"]["finetuned"]["digits"] == 10
     # Calibrated anew on held-out training images (mlp_core.finetune.recalibrate), not the base model's fit.
-    assert done["model"]["metadata"]["calibration_images"] == 2 * worker_api.CALIBRATION_IMAGES
+    assert done["model"]["metadata"]["calibration_images"] == 2 * finetune.CALIBRATION_IMAGES
 
 
 def test_a_stopped_finetune_keeps_the_model(session):

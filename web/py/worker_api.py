@@ -15,7 +15,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import CALIBRATION_IMAGES, CALIBRATION_TAIL, REPLAY_IMAGES, Finetune, hold_out
+from mlp_core.finetune import REPLAY_IMAGES, Finetune, calibration_rows, hold_out
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -270,8 +270,7 @@ def _training_ranges(recipe):
 
 def _calibration_range():
     """(split, start, stop) of the held-out training images a tuned model is recalibrated on (mlp_core.finetune)."""
-    start = max(_count("train") - CALIBRATION_TAIL, 0)
-    return ("train", start, min(start + CALIBRATION_IMAGES, _count("train")))
+    return ("train", *calibration_rows(_count("train")))
 
 
 def _ranges_for(request):
