@@ -1,15 +1,17 @@
 """Teach-it-your-handwriting benchmark: simulated writers correct the page, then the page learns them.
 
-Each writer writes some digit styles the shipped model misreads, taken from the drawn benchmark's style
-catalogue (bench/strokes): flagged 1s, hooked 6s and others. In headless Chromium, on the built site,
-with real mouse strokes on the pad:
+Each writer is a hand (narrower, flatter, wider or turned than the catalogue's drawings) writing some of
+the drawn benchmark's catalogue styles (bench/strokes) that the shipped model then misreads. In headless
+Chromium, on the built site, with real mouse strokes on the pad:
   1. the writer's held-out drawings are read (before);
   2. the writer draws 5 teaching drawings per misread style and taps the right digit under each reading;
-  3. "Learn my handwriting" runs (mlp_core.finetune in the page's worker); the page reports its own
-     fine-tuning time and MNIST test accuracy before/after (#teach-report data-*);
+  3. "Learn my handwriting" runs (mlp_core.finetune in the page's worker), timed from the click until the
+     tuned model answers; the page reports its steps' time and MNIST test before/after (#teach-report data-*);
   4. the held-out drawings are read again (after).
 Teaching drawings come from the catalogue's TUNE split, held-out ones from its REPORT split: different
-authored shapes, never jittered copies of each other. Each writer gets a fresh browser profile.
+authored shapes, never jittered copies of each other. The fine-tuning settings were chosen on TUNE drawings
+and held-out MNIST training images only (bench/teach_tune.py); nothing here fed that choice. Each writer
+gets a fresh browser profile.
 
     python bench/teach.py [--model dist/model/pretrained.npz] [--site dist] [--out bench/reports/teach.md]
 
@@ -20,8 +22,11 @@ serve_with_model), so the report can be rerun on a new shipped model without reb
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,24 +37,53 @@ from bench.drawn_page import serve_with_model  # noqa: E402  (the drawn benchmar
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402  (the drawn benchmark's catalogue)
 
 CORRECTIONS = 5  # teaching drawings per misread style
+CONFIDENT = 0.9  # a wrong reading shown at this probability or more is a confident mistake
 TARGET_HELD_OUT, TARGET_MNIST_DROP, TARGET_SECONDS = 0.95, 0.003, 5.0
-# Each writer's candidate styles; the ones the shipped model misreads on the writer's own teaching
-# drawings are the ones the writer corrects (a style the model already reads needs no teaching).
+
+
+@dataclass(frozen=True)
+class Hand:
+    """How one writer deforms every digit: narrower or wider, flatter, sheared, turned (about the box's middle)."""
+    width: float = 1.0  # x scale
+    height: float = 1.0  # y scale
+    slant: float = 0.0  # the top moves right by this per unit of height
+    turn: float = 0.0  # degrees, clockwise on the pad (y down)
+
+    def __call__(self, strokes):
+        cos, sin = math.cos(math.radians(self.turn)), math.sin(math.radians(self.turn))
+        moved = []
+        for stroke in strokes:
+            points = []
+            for x, y in stroke:
+                x, y = (x - 0.5) * self.width, (y - 0.5) * self.height
+                x -= self.slant * y
+                points.append((0.5 + cos * x - sin * y, 0.5 + sin * x + cos * y))
+            moved.append(points)
+        return moved
+
+
+# The shipped 784-512-256-10 model reads every catalogue style as authored (bench/reports/drawn.md), so each
+# writer is a hand that deforms the catalogue's styles (bench/teach_tune.py's scan of the TUNE split found
+# which hands and styles it misreads; REPORT was not looked at). A writer corrects only the candidate styles
+# the model misreads on the writer's own teaching drawings; a style already read needs no teaching. "squat, tilted"
+# draws its 1s like MNIST's 7s: teaching it costs MNIST 7s whatever the settings (bench/teach_tune.py CONFLICTING).
 WRITERS = {
-    "flags ones": ("1 flag", "1 flag and base"),
-    "hooks sixes": ("6 hooked top", "6 straight stem"),
-    "continental": ("7 crossed", "4 closed", "9 straight tail"),
-    "loops": ("2 looped base", "5 one-stroke", "8 one-stroke"),
+    "condensed": (Hand(width=0.4), ("6 hooked top", "7 plain", "7 hooked head")),
+    "narrow": (Hand(width=0.5), ("7 hooked head", "8 one-stroke", "8 two-loop")),
+    "squat": (Hand(height=0.55), ("1 flag", "6 plain", "6 hooked top")),
+    "squat, tilted": (Hand(height=0.6, turn=15), ("1 flag", "1 slanted", "6 plain")),
+    "wide": (Hand(width=1.6), ("1 flag", "6 hooked top")),
+    "tilted": (Hand(turn=28), ("1 flag", "7 plain")),
 }
 
 
-def drawings(split: str, styles) -> dict:
-    """style -> [(label, strokes placed on the pad)], every variant at every placement, interleaved."""
+def drawings(split: str, styles, hand=Hand()) -> dict:
+    """style -> [(label, strokes placed on the pad)] in the writer's hand, every variant at every placement, interleaved."""
     found = {}
     for drawing in load(split):
         if drawing.style in styles:
             found.setdefault(drawing.style, []).append(drawing)
-    return {style: [(d.label, place(d.strokes, p)) for p in PLACEMENTS for d in found[style]] for style in styles}
+    return {style: [(d.label, place(hand(d.strokes), p)) for p in PLACEMENTS for d in found[style]] for style in styles}
 
 
 class Pad:
@@ -58,8 +92,8 @@ class Pad:
     def __init__(self, page, e2e_page, e2e_strokes):
         self.page, self.e2e_page, self.e2e_strokes = page, e2e_page, e2e_strokes
 
-    def read(self, strokes) -> int | None:
-        """Draw the strokes with the mouse and return the digit the page shows (the pad is left drawn)."""
+    def read(self, strokes):
+        """Draw the strokes with the mouse and return the page's reading, e2e_page.Prediction (the pad is left drawn)."""
         self.e2e_page.clear_pad(self.page)
         box = self.e2e_page.pad_box(self.page)
         for stroke in strokes:
@@ -67,20 +101,23 @@ class Pad:
             at_pen_up = self.e2e_page.predictions_shown(self.page)
             self.page.mouse.up()
             self.e2e_page.wait_predictions_settled(self.page, at_pen_up)
-        return self.e2e_page.read_prediction(self.page).digit
+        return self.e2e_page.read_prediction(self.page)
 
-    def accuracy(self, items) -> tuple[int, int]:
-        return sum(self.read(strokes) == label for label, strokes in items), len(items)
+    def accuracy(self, items) -> tuple[int, int, int]:
+        """(read right, drawings, read wrong at >= CONFIDENT)."""
+        readings = [(self.read(strokes), label) for label, strokes in items]
+        wrong_sure = sum(r.digit != label and max(r.probs) >= CONFIDENT for r, label in readings)
+        return sum(r.digit == label for r, label in readings), len(items), wrong_sure
 
 
-def run_writer(browser, site, name, styles, e2e_page, e2e_strokes, log) -> dict:
+def run_writer(browser, site, name, hand, styles, e2e_page, e2e_strokes, log) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         e2e_page.open_ready(page, site)
         pad = Pad(page, e2e_page, e2e_strokes)
-        teaching, held = drawings("tune", styles), drawings("report", styles)
-        misread = [s for s in styles if any(pad.read(strokes) != label for label, strokes in teaching[s][:CORRECTIONS])]
+        teaching, held = drawings("tune", styles, hand), drawings("report", styles, hand)
+        misread = [s for s in styles if any(pad.read(strokes).digit != label for label, strokes in teaching[s][:CORRECTIONS])]
         row = {"writer": name, "styles": styles, "misread": misread}
         if not misread:
             log(f"{name}: the shipped model reads all of {styles}; nothing to teach")
@@ -93,10 +130,12 @@ def run_writer(browser, site, name, styles, e2e_page, e2e_strokes, log) -> dict:
                 pad.read(strokes)
                 page.click(f'#teach button[data-digit="{label}"]')
                 page.wait_for_selector(f'#teach[data-count="{before + 1}"]', state="attached")
+        row["load_before"] = os.getloadavg()[0]
         started = time.monotonic()
         page.click("#teach-learn")
         page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=300_000)
         row["wall_seconds"] = time.monotonic() - started
+        row["load_after"] = os.getloadavg()[0]
         if page.get_attribute("#teach", "data-state") != "done":
             row["error"] = page.inner_text("#message")
             return row
@@ -110,36 +149,39 @@ def run_writer(browser, site, name, styles, e2e_page, e2e_strokes, log) -> dict:
         context.close()
 
 
-def fraction(pair) -> str:
-    return f"{pair[0]}/{pair[1]} ({100 * pair[0] / pair[1]:.0f}%)" if pair else "–"
+def fraction(triple) -> str:
+    return f"{triple[0]}/{triple[1]} ({100 * triple[0] / triple[1]:.0f}%)" if triple else "–"
 
 
 def report(rows, model_note, started) -> str:
     lines = ["# Teach it your handwriting: simulated writers on the real page", "",
              f"Generated by `python bench/teach.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, "
-             f"{model_note}. Headless Chromium, real mouse strokes on the pad; the machine was shared with other jobs, "
-             "so seconds are indicative only.", "",
+             f"{model_note}. Headless Chromium, real mouse strokes on the pad. The machine (2 cores) was shared with other "
+             "jobs: the load average (1 min) at the click and at the end is given with each time.", "",
              f"Targets: held-out drawings of the taught styles read >= {TARGET_HELD_OUT:.0%} after {CORRECTIONS} corrections "
              f"per misread style; MNIST test drops <= {100 * TARGET_MNIST_DROP:.1f} points; fine-tuning <= {TARGET_SECONDS:.0f} s "
-             "(the page's own count of its minibatch steps' time; 'wall' adds downloading replay data and measuring before/after).", "",
-             "Teaching drawings: the catalogue's TUNE split; held-out drawings: its REPORT split (other authored shapes), "
-             "each at the catalogue's 4 placements. The page itself keeps every 5th digit of a label out of training "
-             "for its own before/after line, so it trains on 4 of each 5 corrections.", "",
-             "| writer | misread styles (taught) | held-out before | held-out after | MNIST test before → after | fine-tune s (wall) | targets |",
-             "|---|---|---|---|---|---|---|"]
+             "from the click on *Learn my handwriting* until the tuned model answers ('click → done': replay and calibration "
+             "data, the minibatch steps, recalibration, MNIST test after; 'steps': the page's own count of its minibatch steps).", "",
+             "Writers: a hand (bench/teach.py WRITERS) applied to catalogue styles. Teaching drawings: the catalogue's TUNE split; "
+             "held-out drawings: its REPORT split (other authored shapes), each at the catalogue's 4 placements. The page keeps "
+             "every 5th digit of a label out of training for its own before/after line, so it trains on 4 of each 5 corrections.", "",
+             "| writer | misread styles (taught) | held-out before | held-out after | wrong at >= 90% before → after | "
+             "MNIST test before → after | click → done s (steps s) | load at click / end | targets |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if not r["misread"]:
-            lines.append(f"| {r['writer']} | none of {', '.join(r['styles'])} | – | – | – | – | nothing to teach |")
+            lines.append(f"| {r['writer']} | none of {', '.join(r['styles'])} | – | – | – | – | – | – | nothing to teach |")
             continue
         if "error" in r:
-            lines.append(f"| {r['writer']} | {', '.join(r['misread'])} | {fraction(r['before'])} | failed: {r['error']} | | | FAIL |")
+            lines.append(f"| {r['writer']} | {', '.join(r['misread'])} | {fraction(r['before'])} | failed: {r['error']} | | | | | FAIL |")
             continue
         drop = r["mnist_before"] - r["mnist_after"]
-        met = [r["after"][0] / r["after"][1] >= TARGET_HELD_OUT, drop <= TARGET_MNIST_DROP, r["seconds"] <= TARGET_SECONDS]
+        met = [r["after"][0] / r["after"][1] >= TARGET_HELD_OUT, drop <= TARGET_MNIST_DROP + 1e-9, r["wall_seconds"] <= TARGET_SECONDS]
         verdict = "all met" if all(met) else "missed: " + ", ".join(n for n, ok in zip(("held-out", "MNIST", "time"), met) if not ok)
         lines.append(f"| {r['writer']} | {', '.join(r['misread'])} | {fraction(r['before'])} | {fraction(r['after'])} | "
+                     f"{r['before'][2]} → {r['after'][2]} | "
                      f"{100 * r['mnist_before']:.2f}% → {100 * r['mnist_after']:.2f}% ({-100 * drop:+.2f}) | "
-                     f"{r['seconds']:.1f} ({r['wall_seconds']:.1f}) | {verdict} |")
+                     f"{r['wall_seconds']:.1f} ({r['seconds']:.1f}) | {r['load_before']:.1f} / {r['load_after']:.1f} | {verdict} |")
     lines += ["", "The page's own line after each learning run:", ""]
     lines += [f"- {r['writer']}: {r['report_text']}" for r in rows if r.get("report_text")]
     return "\n".join(lines) + "\n"
@@ -169,7 +211,7 @@ def main(argv=None) -> int:
         browser = browser_launch.launch_chromium(playwright, browser_launch.chromium_executable())
         try:
             for name in args.writers:
-                rows.append(run_writer(browser, site, name, WRITERS[name], e2e_page, e2e_strokes, print))
+                rows.append(run_writer(browser, site, name, *WRITERS[name], e2e_page, e2e_strokes, print))
         finally:
             browser.close()
     args.out.write_text(report(rows, model_note, started))

@@ -101,14 +101,14 @@ def evaluate(args):
 
 def finetune(args):
     from .digitsio import digits_from_bytes
-    from .finetune import STEPS, Finetune, hold_out
+    from .finetune import REPLAY_IMAGES, STEPS, Finetune, calibration_images, hold_out
 
     model = load_model(args.model)
     with open(args.digits, "rb") as file:
         images, labels = digits_from_bytes(file.read(), source=args.digits)
     mnist = load_mnist(args.mnist)
     teach, held = hold_out(labels) if args.hold_out else (np.arange(len(labels)), np.array([], dtype=np.intp))
-    run = Finetune(model, images[teach], labels[teach], mnist["train_x"], mnist["train_y"],
+    run = Finetune(model, images[teach], labels[teach], mnist["train_x"][:REPLAY_IMAGES], mnist["train_y"][:REPLAY_IMAGES],
                    np.random.default_rng(args.seed), steps=args.steps or STEPS)
     started = time.perf_counter()
     while not run.done:
@@ -116,6 +116,7 @@ def finetune(args):
     seconds = time.perf_counter() - started
     if run.trainer.diverged:
         raise ValueError(run.trainer.diverged)
+    run.calibrate(*calibration_images(mnist["train_x"], mnist["train_y"]))
     tuned = run.model
     tuned.metadata["test_accuracy"] = tuned.accuracy(mnist["test_x"], mnist["test_y"])
     result = {"digits": len(labels), "taught": len(teach), "held_out": len(held), "steps": run.steps,

@@ -85,6 +85,7 @@ def test_finetune_json(mnist, mnist_dir, tmp_path):
     report = json.loads(result.stdout)
     assert report["digits"] == 20 and report["taught"] + report["held_out"] == 20 and report["steps"] == 20
     assert load_model(out).metadata["test_accuracy"] == report["mnist_after"]
+    assert load_model(out).metadata["temperature"] > 0  # refitted for the tuned network (mlp_core.finetune.recalibrate)
 
 
 def test_finetune_refuses_a_hostile_digits_file(tmp_path, capsys):

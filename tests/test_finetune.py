@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
-from mlp_core.finetune import FINETUNE, Finetune, finetune, hold_out
+from mlp_core.augment import augment_batch
+from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
+from mlp_core.finetune import (CALIBRATION_IMAGES, FINETUNE, REPLAY_IMAGES, Finetune, calibration_rows, copy_model, finetune,
+                                hold_out, mixed_set)
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -115,3 +118,46 @@ def _npz(**arrays):
 def test_hostile_digits_files_are_refused(data, message):
     with pytest.raises(DigitsFileError, match=message):
         digits_from_bytes(data, source="bad.npz")
+
+
+def test_replay_keeps_mnist_label_proportions(world):
+    own = np.full(8, 3, np.uint8)
+    x, y = mixed_set(world["own_x"], own, world["mnist_x"], world["mnist_y"], np.random.default_rng(0), 6400, own_share=0.1)
+    assert len(x) == len(y) == 6400 and (y[:640] == 3).all()
+    prior = np.bincount(world["mnist_y"], minlength=10) / len(world["mnist_y"])
+    assert np.abs(np.bincount(y, minlength=10) - prior * 6400).max() <= 10  # the 3s included: no label gains weight
+
+
+def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
+    """The base model's temperature and energy floor describe its own logits: a tuned copy refits both on held-out
+    images (or carries none), so the page's verdict keeps meaning what it says."""
+    base = copy_model(world["model"])
+    base.metadata.update(temperature=0.05, min_energy=1e6, test_ece_after=0.0)  # a fit the tuned network does not match
+    args = (base, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"])
+    plain = finetune(*args, np.random.default_rng(0), steps=30)
+    assert not {"temperature", "min_energy", "test_ece_after"} & set(plain.metadata)
+    # Digits harder than the training set (many pixels flipped), so that the model is sometimes wrong.
+    rng = np.random.default_rng(3)
+    hard_x = world["test_x"] ^ ((rng.random(world["test_x"].shape) < 0.33) * np.uint8(255))
+    held_x, held_y = hard_x[:300], world["test_y"][:300]
+    tuned = finetune(*args, np.random.default_rng(0), steps=30, calibration=(held_x, held_y))
+    temperature, floor = tuned.metadata["temperature"], tuned.metadata["min_energy"]
+    assert temperature != 0.05 and floor < 1e6 and tuned.metadata["calibration_images"] == 600
+    # Judged on images the fit never saw, mixed like the fit's (as they are, and augmented): the refitted
+    # temperature is closer to the truth than the stale one.
+    other_x = hard_x[300:] / np.float32(255)
+    other_x, other_y = np.concatenate([other_x, augment_batch(other_x, rng)]), np.tile(world["test_y"][300:], 2)
+    logits = tuned.logits(other_x)
+    assert 0.3 < np.mean(logits.argmax(axis=1) == other_y) < 0.98
+    assert nll(logits, other_y, temperature) < nll(logits, other_y, 0.05)
+    assert expected_calibration_error(calibrated(logits, temperature), other_y) < expected_calibration_error(calibrated(logits, 0.05), other_y)
+    # The energy floor is the tuned model's own: about ENERGY_QUANTILE of real digits fall under it, not all of them.
+    under = np.mean([verdict(p, x, z, floor)["reason"] == "unlike any digit"
+                     for p, x, z in zip(tuned.probabilities(logits), other_x, logits)])
+    assert under < 0.1
+
+
+def test_calibration_rows_are_the_held_out_tail_and_never_replayed():
+    assert calibration_rows(60_000) == (55_000, 55_000 + CALIBRATION_IMAGES)  # the shipped recipe's held-out tail
+    start, stop = calibration_rows(REPLAY_IMAGES + 1_000)  # a small split: after the replayed images
+    assert start == REPLAY_IMAGES and stop == REPLAY_IMAGES + 1_000

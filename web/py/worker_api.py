@@ -15,7 +15,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import Finetune, hold_out
+from mlp_core.finetune import REPLAY_IMAGES, Finetune, calibration_rows, hold_out
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -37,7 +37,6 @@ MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
 # Limits of the form, so a typo cannot ask the worker for a 10^9-unit layer.
 MAX_HIDDEN_LAYERS, MAX_UNITS, MAX_BATCH, MAX_EPOCHS = 6, 2048, 8192, 500
 MIN_TRAIN_SIZE = 100
-REPLAY_IMAGES = 10_000  # MNIST training images fine-tuning replays from (the first two shards)
 # A trained model must load again (IndexedDB restore, upload): its arrays may not exceed what
 # mlp_core.modelio accepts. Compressed float weights barely shrink, so the raw size is the bound.
 MAX_PARAMETER_BYTES = min(MAX_MODEL_BYTES, MAX_UNPACKED_BYTES)
@@ -278,13 +277,18 @@ def _training_ranges(recipe):
     return ("train", 0, recipe.train_size), validation
 
 
+def _calibration_range():
+    """(split, start, stop) of the held-out training images a tuned model is recalibrated on (mlp_core.finetune)."""
+    return ("train", *calibration_rows(_count("train")))
+
+
 def _ranges_for(request):
     """[(split, start, stop)] of images a request needs; a training request is validated first."""
     test = ("test", 0, _count("test"))
     if request.get("purpose") == "inspect":
         return [test]
     if request.get("purpose") == "finetune":
-        return [("train", 0, min(REPLAY_IMAGES, _count("train"))), test]
+        return [("train", 0, min(REPLAY_IMAGES, _count("train"))), _calibration_range(), test]
     train, validation = _training_ranges(_recipe_from(request))
     return [train, test] + ([validation] if validation else [])
 
@@ -473,12 +477,10 @@ def _digits(images, labels):
     return images.reshape(len(labels), INPUT_SIZE), labels
 
 
-def _measure(model, x, y):
-    return model.accuracy(x, y) if len(x) else None
-
-
 def start_finetune(images, labels):
-    """Start fine-tuning the active model on your digits (each label's every 5th held out to measure on)."""
+    """Start fine-tuning the active model on your digits (each label's every 5th held out to measure on).
+    MNIST test before is the model's measured test_accuracy when it has one (every model the page trained, tuned
+    or measured, and the shipped one: the build measured it), so a click does not pay for it twice."""
     if _session.trainer is not None or _session.tuning is not None:
         raise RuntimeError("training is running: stop it first")
     x, y = _digits(images, labels)
@@ -489,8 +491,9 @@ def start_finetune(images, labels):
     # The page's fast pieces (bench/reports/core.md), no helper worker: a run of a few seconds.
     run = Finetune(model, x[teach], y[teach], replay_x, replay_y, np.random.default_rng(0),
                    gradients=lambda m: FastGradients(m, PYODIDE), adamw=FusedAdamW)
-    _session.tuning = {"run": run, "held": (x[held], y[held]), "taught": len(teach),
-                       "own_before": _measure(model, x[held], y[held]), "mnist_before": model.accuracy(test_x, test_y)}
+    mnist_before = model.metadata.get("test_accuracy")
+    _session.tuning = {"run": run, "held": (x[held], y[held]), "taught": len(teach), "own_before": run.accuracy(x[held], y[held]),
+                       "mnist_before": mnist_before if isinstance(mnist_before, float) else run.accuracy(test_x, test_y)}
     return {"steps": run.steps}
 
 
@@ -505,8 +508,8 @@ def finetune_chunk(seconds):
 
 
 def finish_finetune(stopped):
-    """End fine-tuning: a finished run's model becomes the active one; a stopped one is dropped.
-    The `tune_done` event's fields (without the model's bytes)."""
+    """End fine-tuning: a finished run's model, recalibrated and measured, becomes the active one; a stopped one
+    is dropped. The `tune_done` event's fields (without the model's bytes)."""
     tuning, _session.tuning = _session.tuning, None
     run = tuning["run"]
     seconds = round(run.trainer.train_seconds, 3)
@@ -514,13 +517,14 @@ def finish_finetune(stopped):
         return _fields(EVENTS["tune_done"], stopped=True, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                        steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"], own_after=None,
                        mnist_before=tuning["mnist_before"], mnist_after=None, model=_model_info())
+    run.calibrate(*_images(*_calibration_range()))
     tuned = run.model
-    tuned.metadata["test_accuracy"] = tuned.accuracy(*_images("test", 0, _count("test")))
+    tuned.metadata["test_accuracy"] = run.accuracy(*_images("test", 0, _count("test")))
     _session.model = tuned
     _session.source = {"kind": "tuned", "digits": run.digits}
     return _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                    steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"],
-                   own_after=_measure(tuned, *tuning["held"]), mnist_before=tuning["mnist_before"],
+                   own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
                    mnist_after=tuned.metadata["test_accuracy"], model=_model_info())
 
 
