@@ -88,6 +88,49 @@ def measure(urls: dict, rounds: int) -> dict:
             "reference": reference}
 
 
+def ready_ms(browser, url: str) -> float:
+    """performance.now() when the page can predict, in a fresh context (as bench/browser.py's ready row)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(bench.READY_PROBE)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
+    ready = page.evaluate("window.__readyAt")
+    context.close()
+    return ready
+
+
+def measure_ready(urls: dict, loads: int) -> dict:
+    """Cold loads alternating before/after (the order flips every pair); ratios per pair."""
+    times = {site: [] for site in urls}
+    with sync_playwright() as playwright:
+        browser = bench.launch_chromium(playwright, bench.chromium_executable())
+        for index in range(loads):
+            for site in (list(urls) if index % 2 == 0 else list(urls)[::-1]):
+                times[site].append(ready_ms(browser, urls[site]))
+            print(f"load {index + 1}: before {times['before'][-1]:.0f} ms, after {times['after'][-1]:.0f} ms", flush=True)
+        browser.close()
+    return times
+
+
+def write_ready_report(times: dict, before: str, after: str, command: str) -> str:
+    pairs = [new / old for old, new in zip(times["before"], times["after"])]
+    return "\n".join([
+        "# Ready to predict, before and after, in one run",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium, "
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} when the run ended.",
+        f"Before: commit {before} (its own build, 1-epoch model). After: {after} (dist/). Each load: a fresh browser "
+        "context, `performance.now()` when `body[data-ready=true]` appears (as bench/browser.py's ready row); loads "
+        "alternate, the order flipping every pair.",
+        "",
+        f"- Median: before {statistics.median(times['before']) / 1000:.2f} s, after {statistics.median(times['after']) / 1000:.2f} s; "
+        f"after/before per pair, median **{statistics.median(pairs):.2f}** (pairs: {', '.join(f'{r:.2f}' for r in pairs)}).",
+        f"- Before: {', '.join(f'{t / 1000:.2f}' for t in times['before'])} s; after: {', '.join(f'{t / 1000:.2f}' for t in times['after'])} s.",
+        "",
+    ])
+
+
 def write_report(result: dict, before: str, after: str, command: str) -> str:
     rates, reference = result["rates"], statistics.median(result["reference"])
     lines = [
@@ -125,6 +168,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=DEFAULT_BEFORE, help="the commit to compare against (default %(default)s)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ready", type=int, metavar="LOADS",
+                        help="instead of throughput: LOADS cold loads of each page, time to ready (bench/reports/ab_ready.md)")
     args = parser.parse_args(argv)
     if not (bench.DIST / "index.html").exists():
         sys.exit("error: no built site in dist/: run `python3 build.py` first.")
@@ -134,12 +179,17 @@ def main(argv=None) -> int:
         try:
             before_dist = build_commit(args.before, Path(folder))
             urls = {"before": serve(before_dist), "after": serve(bench.DIST)}
-            result = measure(urls, args.rounds)
+            result = measure_ready(urls, args.ready) if args.ready else measure(urls, args.rounds)
         finally:
             subprocess.run(["git", "-C", str(bench.REPO_ROOT), "worktree", "remove", "--force", str(Path(folder) / "src")],
                            capture_output=True)
     command = "python3 bench/ab_pages.py" + (f" --before {args.before}" if args.before != DEFAULT_BEFORE else "") + \
-        (f" --rounds {args.rounds}" if args.rounds != 3 else "")
+        (f" --rounds {args.rounds}" if args.rounds != 3 else "") + (f" --ready {args.ready}" if args.ready else "")
+    if args.ready:
+        report = REPORT.with_name("ab_ready.md")
+        report.write_text(write_ready_report(result, args.before, after, command))
+        print(report.read_text())
+        return 0
     REPORT.write_text(write_report(result, args.before, after, command))
     REPORT.with_suffix(".json").write_text(json.dumps(dict(result, before=args.before, after=after), indent=2) + "\n")
     print(REPORT.read_text())
