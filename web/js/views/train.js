@@ -144,7 +144,13 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
 
   function endRun(changes = {}) {
     client.watchTraining(false);
+    if (changes.shown) changes = { ...changes, shown: { ...changes.shown, coresText: settled(changes.shown.coresText) } };
     store.update({ run: null, ...(store.state.worker === "ok" ? { phase: "idle" } : {}), ...changes });
+  }
+
+  // Once a run has ended its line says how many cores it used, not a trial or a helper start the end cut short.
+  function settled(text) {
+    return text && / · (trying \d+|\d+ more starting…)$/.test(text) ? text.split(" · ")[0] : text;
   }
 
   // How many cores (workers) train now, and why not as many as asked for: a trial timing another count,
