@@ -39,9 +39,9 @@ from bench import pen  # noqa: E402
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402
 from bench.strokes.shapes import unsteady  # noqa: E402
 from mlp_core import preprocess  # noqa: E402
+from mlp_core.confidence import calibration_error as ece  # noqa: E402  (nan for an empty set, as a report wants)
 
 SEED = 20261201
-ECE_BINS = 15
 CONFIDENT = 0.9  # "shown at >= 90%"
 UNSTEADY_COPIES = 2  # unsteady-hand copies of each catalogue drawing at each placement (CPython path)
 CANVAS = pen.page_pen()[0]  # the page's ink grid side, read from pad.js
@@ -51,21 +51,6 @@ SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), 
 
 
 # ---- measures ---------------------------------------------------------------------------------
-
-def ece(confidence, correct, bins: int = ECE_BINS) -> float:
-    """Expected calibration error: |accuracy - mean confidence| per equal-width confidence bin, weighted by the bin's share."""
-    confidence = np.asarray(confidence, dtype=np.float64)
-    correct = np.asarray(correct, dtype=np.float64)
-    if confidence.size == 0:
-        return float("nan")
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            total += inside.sum() * abs(correct[inside].mean() - confidence[inside].mean())
-    return float(total / confidence.size)
-
 
 def summarise(predicted, confidence, labels) -> dict:
     """Accuracy overall and per class, ECE, and the wrong answers given with >= CONFIDENT confidence."""

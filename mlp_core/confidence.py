@@ -61,22 +61,29 @@ def calibrated(logits, temperature: float = 1.0) -> np.ndarray:
     return softmax(logits / logits.dtype.type(temperature) if logits.dtype.kind == "f" else logits / temperature)
 
 
-def expected_calibration_error(probs, labels, bins: int = ECE_BINS) -> float:
-    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins,
-    weighted by how many predictions fall in each bin."""
-    probs = np.asarray(probs, np.float64)
-    labels = np.asarray(labels)
-    if len(labels) == 0:
-        return 0.0
-    confidence = probs.max(axis=1)
-    right = probs.argmax(axis=1) == labels
+def calibration_error(confidence, correct, bins: int = ECE_BINS) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins, weighted by how
+    many predictions fall in each bin; from each prediction's confidence and whether it was right (nan for none)."""
+    confidence = np.asarray(confidence, np.float64)
+    correct = np.asarray(correct, np.float64)
+    if confidence.size == 0:
+        return float("nan")
     which = np.minimum((confidence * bins).astype(int), bins - 1)
     total = 0.0
     for b in range(bins):
         members = which == b
         if members.any():
-            total += members.sum() * abs(confidence[members].mean() - right[members].mean())
-    return float(total / len(labels))
+            total += members.sum() * abs(confidence[members].mean() - correct[members].mean())
+    return float(total / confidence.size)
+
+
+def expected_calibration_error(probs, labels, bins: int = ECE_BINS) -> float:
+    """ECE of probabilities (one row per prediction) against the labels; 0 for no predictions."""
+    probs = np.asarray(probs, np.float64)
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        return 0.0
+    return calibration_error(probs.max(axis=1), probs.argmax(axis=1) == labels, bins)
 
 
 def energy(logits) -> np.ndarray:
