@@ -126,6 +126,8 @@ def main(argv=None):
     parser.add_argument("--shipped", action="store_true", help="also train the shipped recipe once per seed (minutes each)")
     parser.add_argument("--shipped-only", action="store_true",
                         help="measure the shipped recipe only and keep the fast runs of the last report (same code, same seeds)")
+    parser.add_argument("--fast-only", action="store_true",
+                        help="measure the fast recipe only and keep the shipped and drawn rows of the last report (same code, same seeds)")
     parser.add_argument("--drawn", nargs="+", metavar="JSON",
                         help="bench/drawn.py reports of each seed's shipped model (--keep), folded into the report")
     parser.add_argument("--keep", default="/tmp/claims-models", help="with --shipped: where each seed's model is saved")
@@ -145,6 +147,9 @@ def main(argv=None):
         result["fast"] = last["fast"]
     else:
         result["fast"] = measure_fast(mnist, seeds, log)
+        if args.fast_only:
+            result.update({key: last[key] for key in ("shipped", "drawn") if key in last})
+            result["command"] += f"` (the fast rows); the shipped rows are of {last['date']}: `{last['command']}"
     if args.shipped or args.shipped_only:
         result["shipped"] = measure_shipped(mnist, seeds, log, Path(args.keep))
     if args.drawn:

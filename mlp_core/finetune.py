@@ -133,8 +133,8 @@ class Finetune:
 
     def logits(self, pixels):
         """The tuned model's logits of uint8 or [0, 1] images, through the run's gradient strategy (its products)."""
-        network_input, infer = self.model.network_input, self.trainer.gradients.infer
-        chunks = [infer(network_input(pixels[i:i + EVAL_CHUNK])) for i in range(0, len(pixels), EVAL_CHUNK)]
+        model, infer = self.model, self.trainer.gradients.infer
+        chunks = [infer(model.network_input(model.prepare(pixels[i:i + EVAL_CHUNK]))) for i in range(0, len(pixels), EVAL_CHUNK)]
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), self.model.dtype)
 
     def accuracy(self, images, labels):

@@ -1,25 +1,28 @@
-"""The Model: a network plus what it needs to take raw pixels (input normalisation) and its metadata."""
+"""The Model: a network plus what it needs to take raw pixels (deskewing, input normalisation) and its metadata."""
 import math
 
 import numpy as np
 
+from .deskew import deskew
 from .nn import softmax
 
 PREDICT_CHUNK = 2048  # rows per forward pass when predicting, so memory stays bounded for any N
 
 
 class Model:
-    """``predict_proba`` takes raw pixels in [0, 1] and normalises them as (x - input_mean) / input_std.
+    """``predict_proba`` takes raw pixels in [0, 1], deskews them if the model was trained so
+    (mlp_core.deskew) and normalises them as (x - input_mean) / input_std.
 
-    The tutorial's model has mean 0 and std 1 (pixels / 255 only).
+    The tutorial's model has mean 0 and std 1 (pixels / 255 only) and no deskewing.
     """
 
-    def __init__(self, network, input_mean=0.0, input_std=1.0, metadata=None):
+    def __init__(self, network, input_mean=0.0, input_std=1.0, metadata=None, deskew=False):
         if not input_std > 0:
             raise ValueError(f"input_std must be positive, got {input_std}")
         self.network = network
         self.input_mean = float(input_mean)
         self.input_std = float(input_std)
+        self.deskew = bool(deskew)
         self.metadata = dict(metadata or {})
 
     @property
@@ -29,6 +32,10 @@ class Model:
     @property
     def dtype(self):
         return self.network.dtype
+
+    def prepare(self, pixels):
+        """Raw pixels (uint8 or [0, 1]) as this model saw its training images: deskewed if it was trained so."""
+        return deskew(pixels) if self.deskew else pixels
 
     def normalise(self, x01):
         """Raw pixels in [0, 1] -> network input in the model's dtype."""
@@ -49,12 +56,12 @@ class Model:
         return np.divide(out, self.dtype.type(255.0 * self.input_std), out=out)
 
     def network_input(self, pixels, out=None):
-        """uint8 pixels (0..255) or floats in [0, 1] -> network input (``out`` is used for uint8 only)."""
+        """Prepared uint8 pixels (0..255) or floats in [0, 1] -> network input (``out`` is used for uint8 only)."""
         return self.normalise_uint8(pixels, out=out) if pixels.dtype == np.uint8 else self.normalise(pixels)
 
     def logits(self, x01):
         x = self._check_input(x01)
-        chunks = [self.network.infer(self.normalise(x[i:i + PREDICT_CHUNK])) for i in range(0, len(x), PREDICT_CHUNK)]
+        chunks = [self.network.infer(self.normalise(self.prepare(x[i:i + PREDICT_CHUNK]))) for i in range(0, len(x), PREDICT_CHUNK)]
         if not chunks:
             return np.zeros((0, self.sizes[-1]), dtype=self.dtype)
         return np.concatenate(chunks)

@@ -1,7 +1,7 @@
 """Model files: an .npz of plain arrays plus one JSON header, validated strictly on load.
 
 Layout: ``model_json`` (uint8, the UTF-8 JSON header: format, version, sizes, dtype, input
-normalisation, metadata) and ``weights_<i>`` (in, out), ``biases_<i>`` (out,) per dense layer.
+deskewing and normalisation, metadata) and ``weights_<i>`` (in, out), ``biases_<i>`` (out,) per dense layer.
 Nothing is ever unpickled; every problem on load raises ModelFileError with a readable message.
 """
 import io
@@ -50,6 +50,7 @@ def model_to_bytes(model):
         "dtype": str(model.dtype),
         "input_mean": model.input_mean,
         "input_std": model.input_std,
+        "deskew": model.deskew,
         "metadata": model.metadata,
     }
     text = json.dumps(header, allow_nan=False, sort_keys=True)
@@ -120,7 +121,8 @@ def _parse(data, source):
             if i > 0:
                 layers.append(ReLU())
             layers.append(Dense(weights, biases))
-    return check_outputs(Model(Sequential(layers), header["input_mean"], header["input_std"], header["metadata"]), source)
+    model = Model(Sequential(layers), header["input_mean"], header["input_std"], header["metadata"], deskew=header.get("deskew", False))
+    return check_outputs(model, source)
 
 
 PROBE_SEED = 0
@@ -189,6 +191,8 @@ def _read_header(array, source):
     mean, std = header.get("input_mean"), header.get("input_std")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (mean, std)) or not std > 0:
         raise ModelFileError(f"{source}: input normalisation must be a finite mean and a positive std, got {mean!r}, {std!r}")
+    if not isinstance(header.get("deskew", False), bool):  # absent in files written before deskewing existed
+        raise ModelFileError(f"{source}: deskew must be true or false, got {header.get('deskew')!r}")
     if not isinstance(header.get("metadata"), dict):
         raise ModelFileError(f"{source}: metadata must be a JSON object")
     return header

@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from .data import epoch_batches
+from .deskew import deskew
 from .model import Model
 from .nn import SGD, AdamW, Momentum, Sequential, softmax_cross_entropy
 from .recipes import OPTIMIZERS, SCHEDULES
@@ -140,17 +141,19 @@ class Trainer:
             train_x, train_y = train_x[: recipe.train_size], train_y[: recipe.train_size]
         if len(train_x) == 0:
             raise ValueError("no training images")
-        self.train_x, self.train_y = train_x, train_y
-        self.val_x = self.val_y = None
         if val_x is not None:
-            self.val_x, self.val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
+            val_x, val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
+        if model.deskew if model is not None else recipe.deskew:  # once, up front: steps and checks read upright images
+            train_x, val_x = deskew(train_x), None if val_x is None else deskew(val_x)
+        self.train_x, self.train_y = train_x, train_y
+        self.val_x, self.val_y = (val_x, val_y) if val_x is not None else (None, None)
 
         # One seeded stream for init, shuffles and augmentation; the tutorial's is np.random.seed's.
         self.rng = np.random.RandomState(recipe.seed) if recipe.legacy_rng else np.random.default_rng(recipe.seed)
         if model is None:
             network = Sequential.mlp(recipe.sizes, recipe.init, self.rng, recipe.dtype)
             mean, std = pixel_statistics(train_x) if recipe.normalise == "standardise" else (0.0, 1.0)
-            model = Model(network, input_mean=mean, input_std=std)
+            model = Model(network, input_mean=mean, input_std=std, deskew=recipe.deskew)
         self.model = model
         self.dtype = model.dtype
         self.network = model.network

@@ -56,6 +56,8 @@ def test_replace_makes_checked_variants():
         RECIPES["fast"].replace(validate_every=0)
     with pytest.raises(ValueError, match="beta2"):
         RECIPES["fast"].replace(beta2=1.0)
+    with pytest.raises(ValueError, match="deskew must be True or False"):
+        RECIPES["fast"].replace(deskew="yes")
 
 
 # --- the tutorial's code, verbatim in substance (Dense updates itself inside backward) ------------

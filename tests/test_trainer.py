@@ -6,6 +6,7 @@ import pytest
 
 from mlp_core.data import split_validation
 from mlp_core.modelio import model_from_bytes, model_to_bytes
+from mlp_core.deskew import deskew
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
@@ -84,24 +85,27 @@ def test_a_loss_that_blows_up_without_nan_counts_as_divergence(synthetic_digits)
 
 def test_inputs_as_floats_train_like_uint8(synthetic_digits):
     images, labels = synthetic_digits
-    as_uint8 = Trainer(SMALL.replace(epochs=1), images, labels)
-    as_float = Trainer(SMALL.replace(epochs=1), images / 255.0, labels)
+    recipe = SMALL.replace(epochs=1, deskew=False)  # deskewed uint8 images are rounded back to uint8, floats are not
+    as_uint8 = Trainer(recipe, images, labels)
+    as_float = Trainer(recipe, images / 255.0, labels)
     as_uint8.run()
     as_float.run()
     for a, b in zip(weights_of(as_uint8), weights_of(as_float)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_normalisation_is_stored_in_the_model(synthetic_digits):
+def test_deskewing_and_normalisation_are_stored_in_the_model(synthetic_digits):
     images, labels = synthetic_digits
     trainer = Trainer(SMALL.replace(epochs=1), images, labels)
-    pixels = images / 255.0
+    pixels = deskew(images) / 255.0  # the fast recipe deskews, then standardises with the deskewed pixels' statistics
+    assert trainer.model.deskew and SMALL.deskew
     assert trainer.model.input_mean == pytest.approx(pixels.mean())
     assert trainer.model.input_std == pytest.approx(pixels.std())
     trainer.run()
-    # predict_proba takes raw pixels: the model normalises them the way training did.
+    # predict_proba takes raw pixels: the model deskews and normalises them the way training did.
     logits = trainer.network.forward(((pixels[:10] - pixels.mean()) / pixels.std()).astype(np.float32))
-    np.testing.assert_allclose(trainer.model.predict_proba(pixels[:10]).argmax(1), logits.argmax(1))
+    np.testing.assert_allclose(trainer.model.predict_proba(images[:10] / 255.0).argmax(1), logits.argmax(1))
+    assert not Trainer(SMALL.replace(deskew=False), images, labels).model.deskew
 
 
 def test_augmentation_is_called_per_minibatch_on_raw_pixels(synthetic_digits, monkeypatch):
