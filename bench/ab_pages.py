@@ -1,6 +1,9 @@
 """Training throughput of two builds of the page, in one run, alternating: is the new page slower than an old one?
 
     python3 bench/ab_pages.py [--before da8e8b0] [--rounds 3]
+    python3 bench/ab_pages.py --ready LOADS     time to ready instead (bench/reports/ab_ready.md)
+    python3 bench/ab_pages.py --to97 RUNS      Train with each page's default settings: seconds and samples from the
+                                               click to the first validation >= 97% (bench/reports/ab_to97.md)
 
 Builds commit --before (a 1-epoch pretrained model: throughput does not depend on it) into a temporary folder,
 serves it beside the current dist/, and times the same long run in each (784-100-200-10, float32, SGD, batch
@@ -113,6 +116,69 @@ def measure_ready(urls: dict, loads: int) -> dict:
     return times
 
 
+def first_97(browser, url: str) -> dict:
+    """Train pressed with the page's default settings in a fresh context (service workers blocked, so each run
+    downloads its training images as a first visit would): ms from the click to the first epoch-log row with
+    validation >= 97%, and the samples seen then (the Samples column, or whole epochs x the training-set size)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
+    page.evaluate(bench.EPOCH_PROBE)
+    headers = page.eval_on_selector_all("#epoch-log th", "cells => cells.map((c) => c.textContent.trim().toLowerCase())")
+    val, samples = headers.index("val. acc."), headers.index("samples") if "samples" in headers else None
+    train_size = int(page.input_value("#train-size"))
+    page.click("#train")
+    reached = None
+    while reached is None and page.evaluate("document.body.dataset.state") != "idle":
+        rows = page.evaluate("window.__epochs")
+        reached = next((row for row in rows if (bench.parse_percent(row["cells"][val]) or 0) >= 0.97), None)
+        page.wait_for_timeout(250)  # polling only: each row's time is taken in the page when it appears
+    if page.evaluate("document.body.dataset.state") == "training":
+        bench.stop_training(page)
+    context.close()
+    if reached is None:
+        return {"ms": None, "samples": None}
+    seen = int(reached["cells"][samples].replace(",", "")) if samples is not None else int(float(reached["cells"][0]) * train_size)
+    return {"ms": reached["at"], "samples": seen}
+
+
+def measure_to97(urls: dict, runs: int) -> dict:
+    results = {site: [] for site in urls}
+    with sync_playwright() as playwright:
+        browser = bench.launch_chromium(playwright, bench.chromium_executable())
+        for index in range(runs):
+            for site in (list(urls) if index % 2 == 0 else list(urls)[::-1]):
+                results[site].append(first_97(browser, urls[site]))
+            print(f"run {index + 1}: " + ", ".join(f"{site} {r[-1]}" for site, r in results.items()), flush=True)
+        browser.close()
+    return results
+
+
+def write_to97_report(results: dict, before: str, after: str, command: str) -> str:
+    def seconds(site):
+        return [r["ms"] / 1000 for r in results[site] if r["ms"] is not None]
+
+    pairs = [new["ms"] / old["ms"] for old, new in zip(results["before"], results["after"]) if old["ms"] and new["ms"]]
+    return "\n".join([
+        "# Train pressed to 97% validation, before and after, in one run",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium, "
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} when the run ended.",
+        f"Before: commit {before} (its own build, 1-epoch model). After: {after} (dist/). Each run: a fresh browser "
+        "context (service workers blocked: the training images are downloaded as on a first visit, from this "
+        "machine's server), each page's default Train settings, the time from the click to the first epoch-log row "
+        "with validation >= 97%; runs alternate, the order flipping every pair.",
+        "",
+        f"- Samples seen then: before {', '.join(str(r['samples']) for r in results['before'])}; "
+        f"after {', '.join(str(r['samples']) for r in results['after'])}.",
+        f"- Seconds: before {', '.join(f'{s:.1f}' for s in seconds('before'))} (median {statistics.median(seconds('before')):.1f}); "
+        f"after {', '.join(f'{s:.1f}' for s in seconds('after'))} (median {statistics.median(seconds('after')):.1f}).",
+        f"- After/before per pair: {', '.join(f'{r:.2f}' for r in pairs)}; median **{statistics.median(pairs):.2f}**.",
+        "",
+    ])
+
+
 def write_ready_report(times: dict, before: str, after: str, command: str) -> str:
     pairs = [new / old for old, new in zip(times["before"], times["after"])]
     return "\n".join([
@@ -170,6 +236,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ready", type=int, metavar="LOADS",
                         help="instead of throughput: LOADS cold loads of each page, time to ready (bench/reports/ab_ready.md)")
+    parser.add_argument("--to97", type=int, metavar="RUNS",
+                        help="instead of throughput: RUNS default Train runs in each page, click to 97%% validation (bench/reports/ab_to97.md)")
     args = parser.parse_args(argv)
     if not (bench.DIST / "index.html").exists():
         sys.exit("error: no built site in dist/: run `python3 build.py` first.")
@@ -179,12 +247,23 @@ def main(argv=None) -> int:
         try:
             before_dist = build_commit(args.before, Path(folder))
             urls = {"before": serve(before_dist), "after": serve(bench.DIST)}
-            result = measure_ready(urls, args.ready) if args.ready else measure(urls, args.rounds)
+            if args.ready:
+                result = measure_ready(urls, args.ready)
+            elif args.to97:
+                result = measure_to97(urls, args.to97)
+            else:
+                result = measure(urls, args.rounds)
         finally:
             subprocess.run(["git", "-C", str(bench.REPO_ROOT), "worktree", "remove", "--force", str(Path(folder) / "src")],
                            capture_output=True)
     command = "python3 bench/ab_pages.py" + (f" --before {args.before}" if args.before != DEFAULT_BEFORE else "") + \
-        (f" --rounds {args.rounds}" if args.rounds != 3 else "") + (f" --ready {args.ready}" if args.ready else "")
+        (f" --rounds {args.rounds}" if args.rounds != 3 else "") + (f" --ready {args.ready}" if args.ready else "") + \
+        (f" --to97 {args.to97}" if args.to97 else "")
+    if args.to97:
+        report = REPORT.with_name("ab_to97.md")
+        report.write_text(write_to97_report(result, args.before, after, command))
+        print(report.read_text())
+        return 0
     if args.ready:
         report = REPORT.with_name("ab_ready.md")
         report.write_text(write_ready_report(result, args.before, after, command))
