@@ -45,13 +45,16 @@ def _deskew_chunk(images):
     slant, centre = slants(images)
     offset = slant[:, None] * (np.arange(side, dtype=np.float32) - centre[:, None])  # (N, rows): where each row reads
     whole = np.floor(offset)
-    fraction = (offset - whole)[:, :, None]
-    # A frame of blanks either side, so every read of a row lands in it (|offset| <= MAX_SLANT * side).
-    padded = np.zeros((count, side, 3 * side), dtype=images.dtype)
-    padded[:, :, side:2 * side] = images.reshape(count, side, side)
-    starts = np.arange(count * side).reshape(count, side) * (3 * side) + side + whole.astype(np.intp)
-    window = np.take(padded.ravel(), starts[:, :, None] + np.arange(side + 1)).astype(np.float32)  # each row's pixels and the next
-    sheared = (window[:, :, :-1] + fraction * (window[:, :, 1:] - window[:, :, :-1])).reshape(count, side * side)
+    fraction = (offset - whole).reshape(-1, 1)
+    # Every row between blanks, so that a read up to a frame's width either side stays inside (|offset| < side).
+    padded = np.zeros((count * side, 3 * side), dtype=images.dtype)
+    padded[:, side:2 * side] = images.reshape(count * side, side)
+    window = np.empty((count * side, side + 1), dtype=np.float32)  # each row's pixels from its offset on, and one more
+    shift = whole.astype(np.intp).ravel()
+    for k in np.unique(shift):  # the rows that move by k whole pixels, copied together
+        rows = np.flatnonzero(shift == k)
+        window[rows] = padded[rows, side + k:2 * side + k + 1]
+    sheared = (window[:, :-1] + fraction * (window[:, 1:] - window[:, :-1])).reshape(count, side * side)
     if images.dtype == np.uint8:  # a blend of two pixels stays in 0..255: + 0.5 and truncation round it
         sheared += np.float32(0.5)
         return sheared.astype(np.uint8)
