@@ -161,3 +161,20 @@ def test_calibration_rows_are_the_held_out_tail_and_never_replayed():
     assert calibration_rows(60_000) == (55_000, 55_000 + CALIBRATION_IMAGES)  # the shipped recipe's held-out tail
     start, stop = calibration_rows(REPLAY_IMAGES + 1_000)  # a small split: after the replayed images
     assert start == REPLAY_IMAGES and stop == REPLAY_IMAGES + 1_000
+
+
+def test_the_tuned_copy_is_what_the_model_file_would_hold_and_independent(world):
+    from mlp_core.modelio import model_from_bytes, model_to_bytes
+    model = world["model"]
+    model.metadata["nested"] = {"tuple": (1, 2)}  # JSON makes it a list, as a file would
+    try:
+        copied, through_file = copy_model(model), model_from_bytes(model_to_bytes(model))
+    finally:
+        del model.metadata["nested"]
+    assert copied.metadata == through_file.metadata and copied.metadata["nested"] == {"tuple": [1, 2]}
+    assert (copied.sizes, copied.dtype, copied.input_mean, copied.input_std) == (
+        through_file.sizes, through_file.dtype, through_file.input_mean, through_file.input_std)
+    for mine, theirs, original in zip(copied.network.dense_layers(), through_file.network.dense_layers(), model.network.dense_layers()):
+        assert np.array_equal(mine.weights, theirs.weights) and np.array_equal(mine.biases, theirs.biases)
+        mine.params["weights"] += 1  # the copy's arrays are its own
+        assert not np.array_equal(mine.weights, original.weights)
