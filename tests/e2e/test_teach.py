@@ -136,12 +136,15 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
     page, watch = pages.open()
     open_ready(page, pages.site)
     assert page.get_attribute("#teach", "data-prepared") == "none", "nothing to learn yet: nothing loaded ahead"
+    shards = []  # data shards requested (the worker's requests are reported as the page's)
+    page.on("request", lambda request: shards.append(request.url) if ".bin.gz" in request.url else None)
     correct(page, 1, 7)  # the first kept digit starts loading the fine-tuning's data in the worker
     assert page.get_attribute("#teach", "data-prepared") in ("loading", "ready")
     assert draw_with_mouse(page, 4).digit is not None, "the pad answers while the data loads"
     page.click('#teach button[data-digit="4"]')
     wait_count(page, 2)
     page.wait_for_selector('#teach[data-prepared="ready"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert len({url.rsplit("/", 1)[1] for url in shards}) == 5, shards  # replay 2, calibration tail 1, test 2: before any click
     assert draw_with_mouse(page, 0).digit is not None, "and after"
     correct(page, 0, 6)
 
@@ -153,10 +156,12 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
             report: document.querySelector('#teach-report').textContent,
             model: document.querySelector('#active-model').textContent })).observe(teach, { attributeFilter: ['data-state'] });
     }""")
+    shards.clear()  # from the click on, no shard may be asked for
     page.context.set_offline(True)  # what the click needs is in the worker already
     page.click("#teach-learn")
     page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    assert shards == [], shards
     states = page.evaluate("window.teachStates")
     assert [s["state"] for s in states] == ["learning", "measuring", "done"], states
     measuring, done = states[1], states[2]
