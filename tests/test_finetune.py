@@ -178,3 +178,11 @@ def test_the_tuned_copy_is_what_the_model_file_would_hold_and_independent(world)
         assert np.array_equal(mine.weights, theirs.weights) and np.array_equal(mine.biases, theirs.biases)
         mine.params["weights"] += 1  # the copy's arrays are its own
         assert not np.array_equal(mine.weights, original.weights)
+
+
+def test_logits_through_another_strategy_equal_the_runs(world):
+    from mlp_core.fast import PYODIDE, FastGradients
+    run = Finetune(world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0), steps=3)
+    run.run()
+    inked = FastGradients(run.model, PYODIDE, inked_first_layer=True)  # the page's MNIST test measure after tuning
+    np.testing.assert_allclose(run.logits(world["test_x"], inked), run.logits(world["test_x"]), rtol=1e-4, atol=1e-4)

@@ -530,7 +530,7 @@ def finish_finetune(stopped):
     tuned = run.model
     _session.model = tuned
     _session.source = {"kind": "tuned", "digits": run.digits}
-    _session.measuring = _TestMeasure(tuned, *_images("test", 0, _count("test")))
+    _session.measuring = _TestMeasure(run, *_images("test", 0, _count("test")))
     return _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                    steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
@@ -538,24 +538,25 @@ def finish_finetune(stopped):
 
 
 class _TestMeasure:
-    """A model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between.
+    """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between.
 
-    Through the fastest tested inference products (mlp_core.fast: each image's inked pixels sum the first layer's
-    weight rows, the rest in einsum layouts), ~35% faster than all columns in Pyodide; its logits equal the plain
-    products' up to rounding (tests/test_fast.py), so it counts what Model.accuracy counts (tests/test_worker_api.py)."""
+    Through the fastest tested inference products (each image's inked pixels sum the first layer's weight rows, the
+    rest in einsum layouts: Finetune.logits with that strategy), ~35% faster than all columns in Pyodide; its logits
+    equal the plain products' up to rounding (tests/test_fast.py), so it counts what Model.accuracy counts
+    (tests/test_worker_api.py)."""
 
-    def __init__(self, model, images, labels):
-        self.model, self.images, self.labels = model, images, labels
-        self.products = FastGradients(model, PYODIDE, inked_first_layer=True)
+    def __init__(self, run, images, labels):
+        self.run, self.images, self.labels = run, images, labels
+        self.strategy = FastGradients(run.model, PYODIDE, inked_first_layer=True)
         self.measured = self.right = 0
         self.seconds = 0.0
 
-    def run(self, seconds):
+    def measure(self, seconds):
         """Measure for about `seconds` (at least one chunk); the accuracy once every image is measured, else None."""
         started = time.perf_counter()
         while self.measured < len(self.images):
             stop = min(self.measured + EVAL_CHUNK, len(self.images))
-            logits = self.products.infer(self.products.inputs(self.images[self.measured:stop]))
+            logits = self.run.logits(self.images[self.measured:stop], self.strategy)
             self.right += int(np.count_nonzero(logits.argmax(axis=1) == self.labels[self.measured:stop]))
             self.measured = stop
             if time.perf_counter() - started >= seconds:
@@ -568,10 +569,10 @@ def measure_tuned_chunk(seconds):
     """Go on measuring the tuned model on MNIST test for about `seconds`: {done, mnist_after}; once done, the
     accuracy is the model's test_accuracy and the `tune_measured` event's phases say how long it took."""
     measuring = _session.measuring
-    accuracy = measuring.run(float(seconds))
+    accuracy = measuring.measure(float(seconds))
     if accuracy is None:
         return {"done": False, "mnist_after": None}
-    measuring.model.metadata["test_accuracy"] = accuracy
+    measuring.run.model.metadata["test_accuracy"] = accuracy
     _session.measuring = None
     return {"done": True, "mnist_after": accuracy, "phases": {"mnist": measuring.seconds}}
 
