@@ -127,6 +127,17 @@ def test_fast_inference_equals_the_networks(synthetic_digits, products):
     np.testing.assert_array_equal(SplitGradients(FastGradients(model, PRODUCTS[products], False)).infer(inputs), fast)
 
 
+@pytest.mark.parametrize("skip_blank, inked", [(True, False), (True, True), (False, True)])
+def test_fast_inference_of_blank_columns_and_inked_pixels_equals_the_networks(synthetic_digits, skip_blank, inked):
+    images, _ = synthetic_digits
+    pixels = bordered(images)[:64]
+    model = Model(Sequential.mlp([784, 100, 200, 10], "he", np.random.default_rng(8), "float64"), 0.13, 0.31)
+    fast = FastGradients(model, PRODUCTS["pyodide"], skip_blank, inked_first_layer=inked)
+    inputs = fast.inputs(pixels)
+    assert isinstance(inputs, BlankColumns)
+    np.testing.assert_allclose(fast.infer(inputs), model.network.infer(model.network_input(pixels)), rtol=1e-10, atol=1e-12)
+
+
 def test_fast_gradients_with_blas_and_all_columns_are_the_tutorials_bit_for_bit(synthetic_digits):
     images, labels = synthetic_digits
     model = Model(Sequential.mlp([784, 32, 10], "tutorial", np.random.RandomState(42), "float64"))

@@ -162,3 +162,44 @@ def test_calibration_rows_are_the_held_out_tail_and_never_replayed():
     assert calibration_rows(60_000) == (55_000, 55_000 + CALIBRATION_IMAGES)  # the shipped recipe's held-out tail
     start, stop = calibration_rows(REPLAY_IMAGES + 1_000)  # a small split: after the replayed images
     assert start == REPLAY_IMAGES and stop == REPLAY_IMAGES + 1_000
+
+
+def test_the_tuned_copy_is_what_the_model_file_would_hold_and_independent(world):
+    from mlp_core.modelio import model_from_bytes, model_to_bytes
+    model = world["model"]
+    model.metadata["nested"] = {"tuple": (1, 2)}  # JSON makes it a list, as a file would
+    try:
+        copied, through_file = copy_model(model), model_from_bytes(model_to_bytes(model))
+    finally:
+        del model.metadata["nested"]
+    assert copied.metadata == through_file.metadata and copied.metadata["nested"] == {"tuple": [1, 2]}
+    assert (copied.sizes, copied.dtype, copied.input_mean, copied.input_std, copied.deskew) == (
+        through_file.sizes, through_file.dtype, through_file.input_mean, through_file.input_std, through_file.deskew)
+    for mine, theirs, original in zip(copied.network.dense_layers(), through_file.network.dense_layers(), model.network.dense_layers()):
+        assert np.array_equal(mine.weights, theirs.weights) and np.array_equal(mine.biases, theirs.biases)
+        mine.params["weights"] += 1  # the copy's arrays are its own
+        assert not np.array_equal(mine.weights, original.weights)
+
+
+def test_logits_through_another_strategy_equal_the_runs(world):
+    from mlp_core.fast import PYODIDE, FastGradients
+    run = Finetune(world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0), steps=3)
+    run.run()
+    inked = FastGradients(run.model, PYODIDE, inked_first_layer=True)  # the page's MNIST test measure after tuning
+    np.testing.assert_allclose(run.logits(world["test_x"], inked), run.logits(world["test_x"]), rtol=1e-4, atol=1e-4)
+
+
+def test_a_deskewing_model_is_tuned_and_measured_on_deskewed_images(world):
+    from mlp_core.fast import PYODIDE, FastGradients
+    model = copy_model(world["model"])
+    model.deskew = True  # as a model trained by the fast recipe
+    run = Finetune(model, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0), steps=3)
+    run.run()
+    assert run.model.deskew
+    x = world["test_x"]
+    expected = run.model.logits(x / np.float32(255))  # Model deskews every input it is given
+    inked = FastGradients(run.model, PYODIDE, inked_first_layer=True)
+    for logits in (run.logits(x), run.logits(x, inked)):  # uint8 images are deskewed and rounded back to uint8
+        np.testing.assert_allclose(logits, expected, atol=0.05)
+    as_drawn = run.model.network.infer(run.model.normalise(x / np.float32(255)))
+    assert not np.allclose(run.logits(x), as_drawn, atol=0.05)

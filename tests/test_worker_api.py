@@ -258,11 +258,21 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
         assert chunk["progress"]["step"] <= chunk["progress"]["steps"]
     done = worker_api.finish_finetune(False)
     assert done["taught"] == 10 and done["held_out"] == 2  # each label's every 5th digit is held out
-    assert done["own_after"] == 1.0 and done["mnist_after"] is not None
+    assert done["own_after"] == 1.0 and "mnist_after" not in done  # measured next, while the tuned model answers
     assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
-    assert done["model"]["metadata"]["finetuned"]["digits"] == 10
+    assert done["model"]["metadata"]["finetuned"]["digits"] == 10 and "test_accuracy" not in done["model"]["metadata"]
     # Calibrated anew on held-out training images (mlp_core.finetune.recalibrate), not the base model's fit.
     assert done["model"]["metadata"]["calibration_images"] == 2 * finetune.CALIBRATION_IMAGES
+    # The MNIST test measure, a chunk at a time (inked-pixel products), counts what Model.accuracy counts.
+    monkeypatch.setattr(worker_api, "EVAL_CHUNK", 128)
+    calls = 1
+    while not (measured := worker_api.measure_tuned_chunk(0.0))["done"]:
+        assert measured["mnist_after"] is None
+        calls += 1
+    tuned = worker_api._session.model
+    assert calls == 3 and worker_api._session.measuring is None  # 300 test images in chunks of 128
+    assert measured["mnist_after"] == tuned.metadata["test_accuracy"] == tuned.accuracy(*worker_api._images("test", 0, TEST_COUNT))
+    assert worker_api.model_info()["model"]["metadata"]["test_accuracy"] == measured["mnist_after"]
 
 
 def test_a_stopped_finetune_keeps_the_model(session):

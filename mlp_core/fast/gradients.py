@@ -82,7 +82,11 @@ class FastGradients(PlainGradients):
         return x
 
     def infer(self, x):
-        """forward with this strategy's products, nothing kept (evaluation: in Pyodide `@` is 2-3x slower)."""
+        """forward with this strategy's products, nothing kept (evaluation: in Pyodide `@` is 2-3x slower).
+        With ``inked_first_layer`` a BlankColumns batch's first layer sums each image's inked pixels' weight rows:
+        for inference only the per-image lists are built, ~35% less time than all columns on MNIST test in Pyodide."""
+        if self.inked_first_layer and isinstance(x, BlankColumns):
+            x = InkedPixels.of(x, by_pixel=False)
         for layer in self.network.layers:
             x = self.dense_forward(layer, x) if isinstance(layer, Dense) else layer.infer(x)
         return x

@@ -69,17 +69,20 @@ class InkedPixels:
 
     blank_columns: object  # the BlankColumns it was made from
     by_image: PaddedLists  # image -> (pixel, x - fill) for each pixel of the image that is not ``fill``
-    by_pixel: PaddedLists  # active column -> (image, x - fill), likewise
+    by_pixel: PaddedLists  # active column -> (image, x - fill), likewise; None when made for inference only
     fill: object
 
     @classmethod
-    def of(cls, x):
+    def of(cls, x, by_pixel=True):
+        """``x`` BlankColumns as lists; ``by_pixel=False``: the forward product's lists only (inference)."""
         values, fill = x.values, x.fill
         rows, columns = values.shape
         inked = values != fill  # exact: a blank pixel is normalised by the same operations as ``fill``
         at = np.flatnonzero(inked)  # image-major
         image, column = np.divmod(at, columns)
         by_image = PaddedLists.of(image, x.active[column], values.ravel()[at] - fill, rows, IMAGE_GROUPS)
+        if not by_pixel:
+            return cls(x, by_image, None, fill)
         at = np.flatnonzero(inked.T)  # pixel-major
         column, image = np.divmod(at, rows)
         by_pixel = PaddedLists.of(column, image, values.T.ravel()[at] - fill, columns, PIXEL_GROUPS)

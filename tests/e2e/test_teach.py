@@ -130,3 +130,45 @@ def test_teach_buttons_fit_a_phone(pages):
     assert all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes)
     assert min(b["height"] for b in boxes) >= 40 and min(b["width"] for b in boxes) >= 40  # finger-sized
     pad_box(page)
+
+
+def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(pages):
+    page, watch = pages.open()
+    open_ready(page, pages.site)
+    assert page.get_attribute("#teach", "data-prepared") == "none", "nothing to learn yet: nothing loaded ahead"
+    shards = []  # data shards requested (the worker's requests are reported as the page's)
+    page.on("request", lambda request: shards.append(request.url) if ".bin.gz" in request.url else None)
+    correct(page, 1, 7)  # the first kept digit starts loading the fine-tuning's data in the worker
+    assert page.get_attribute("#teach", "data-prepared") in ("loading", "ready")
+    assert draw_with_mouse(page, 4).digit is not None, "the pad answers while the data loads"
+    page.click('#teach button[data-digit="4"]')
+    wait_count(page, 2)
+    page.wait_for_selector('#teach[data-prepared="ready"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert len({url.rsplit("/", 1)[1] for url in shards}) == 5, shards  # replay 2, calibration tail 1, test 2: before any click
+    assert draw_with_mouse(page, 0).digit is not None, "and after"
+    correct(page, 0, 6)
+
+    # Every state the card passes through, with its report line and the model answering at that moment.
+    page.evaluate("""() => {
+        window.teachStates = [];
+        const teach = document.querySelector('#teach');
+        new MutationObserver(() => window.teachStates.push({ state: teach.dataset.state,
+            report: document.querySelector('#teach-report').textContent,
+            model: document.querySelector('#active-model').textContent })).observe(teach, { attributeFilter: ['data-state'] });
+    }""")
+    shards.clear()  # from the click on, no shard may be asked for
+    page.context.set_offline(True)  # what the click needs is in the worker already
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    assert shards == [], shards
+    states = page.evaluate("window.teachStates")
+    assert [s["state"] for s in states] == ["learning", "measuring", "done"], states
+    measuring, done = states[1], states[2]
+    # The tuned model answers while MNIST test is measured; `done` only once the report line is whole.
+    assert "tuned" in measuring["model"] and "measuring on MNIST test…" in measuring["report"], measuring
+    assert "measuring" not in done["report"] and done["report"].endswith("%."), done
+    assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
+    assert draw_with_mouse(page, 3).digit is not None, "the tuned model answers the pad"
+    page.context.set_offline(False)
+    watch.allow_console_error(r"Failed to (fetch|load resource)|ERR_INTERNET_DISCONNECTED")

@@ -75,7 +75,8 @@ const teach = mountTeach({ ...page, clearPad: draw.clear });
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
   // Fine-tuning's events, and a failure while it runs, belong to the teach view.
-  if (message.event.startsWith("tune_") || (message.event === "error" && store.state.teach.state === "learning")) return teach.onEvent(message);
+  const tuning = ["learning", "measuring"].includes(store.state.teach.state);
+  if (message.event.startsWith("tune_") || (message.event === "error" && tuning)) return teach.onEvent(message);
   return train.onEvent(message);
 }
 

@@ -22,6 +22,8 @@ export const COMMANDS = {
   ping: { ask: [], reply: ["state"] },
   // Your digits: `images` Uint8Array(N*784) (0..255, as the network saw them), `labels` Uint8Array(N).
   finetune: { ask: ["images", "labels"], reply: ["state"] },
+  // The fine-tuning's data (replay, calibration and test shards) loaded ahead of the click; `ready` false while training.
+  prepare_finetune: { ask: [], reply: ["ready"] },
   export_digits: { ask: ["images", "labels"], reply: ["bytes"] },
   import_digits: { ask: ["bytes", "name"], reply: ["images", "labels"] },
 };
@@ -43,7 +45,11 @@ export const EVENTS = {
   error: ["message", "kind"],
   // Fine-tuning on your digits (finetune): accuracies are on your held-out digits (own) and the MNIST test set.
   tune_progress: ["step", "steps", "loss"],
-  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before", "mnist_after", "model", "model_bytes"],
+  // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged); tune_measured follows with its
+  // MNIST test accuracy and the model to keep. `phases`: wall seconds of each part of the click's work, for the
+  // benchmark's breakdown: {data, start, steps, calibrate} in tune_done, {mnist, export} in tune_measured.
+  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before", "phases", "model"],
+  tune_measured: ["mnist_after", "phases", "model", "model_bytes"],
 };
 
 // A failed command or call: a readable message and the kind of failure (the Python exception's name).

@@ -6,7 +6,8 @@ import { COMMANDS, WorkerError, checked } from "./protocol.js";
 // Generous limits: a slow, shared machine must not make a loading Pyodide or a long epoch look dead.
 // `init` counts from its last loading event (a slow network keeps sending byte counts); a `predict` is
 // answered between 50 ms training chunks, so 20 s of silence means the worker is gone.
-const TIMEOUTS_MS = { init: 100_000, inspect: 90_000, reset: 60_000, predict: 20_000, default: 30_000 };
+// `prepare_finetune` downloads ~4 MB nobody waits on: a slow network must not look like a dead worker.
+const TIMEOUTS_MS = { init: 100_000, inspect: 90_000, reset: 60_000, predict: 20_000, prepare_finetune: 600_000, default: 30_000 };
 const TRAINING_SILENCE_MS = 60_000;  // no event at all while training for this long = the worker hangs
 
 export class WorkerClient {

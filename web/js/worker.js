@@ -192,7 +192,8 @@ class StopRequested extends Error {}
 
 // Make sure Python holds every shard the request needs. Shards are all downloaded and verified
 // before any is handed to Python, so a failure never leaves a half-loaded training set.
-async function ensureData(request, shouldStop = () => false) {
+// `report`: emit `data` progress events (not for a download ahead of need, which nobody waits on).
+async function ensureData(request, shouldStop = () => false, report = true) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
     const index = await getManifest();
@@ -204,13 +205,13 @@ async function ensureData(request, shouldStop = () => false) {
     const unpacked = [];
     for (const shard of shards) {
       if (shouldStop()) throw new StopRequested("stopped while downloading");
-      const raw = await fetchShard(shard, (loaded) => emit("data", { loaded: done + loaded, total }));
+      const raw = await fetchShard(shard, (loaded) => report && emit("data", { loaded: done + loaded, total }));
       done += shard.bytes || 0;
       unpacked.push(raw);
     }
     if (shouldStop()) throw new StopRequested("stopped while downloading");
     for (let i = 0; i < shards.length; i++) call("add_shard", { shard: shards[i], data: unpacked[i] });
-    emit("data", { loaded: total, total, done: true });
+    if (report) emit("data", { loaded: total, total, done: true });
   })();
   dataLoading = job;
   try { await job; } finally { dataLoading = null; }
@@ -344,17 +345,22 @@ async function startFinetune(id, { images, labels }) {
   if (run) return fail(id, new Error("Training is running: stop it first."));
   run = newRun();
   reply(id, "finetune", { state: "learning" });
+  const phases = {};  // wall seconds of each part, for the benchmark's breakdown
+  let since = performance.now();
+  const lap = (name) => { const now = performance.now(); phases[name] = (now - since) / 1000; since = now; };
   try {
     await ensureData({ purpose: "finetune" }, () => run.stopping);
+    lap("data");
     if (run.stopping) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
     const { steps } = call("start_finetune", { images, labels });
+    lap("start");
     emit("tune_progress", { step: 0, steps, loss: null });
     for (;;) {
-      if (run.stopping) return finishFinetune(true);
+      if (run.stopping) return await finishFinetune(true, phases);
       if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
       const chunk = call("finetune_chunk", { seconds: CHUNK_SECONDS });
       emit("tune_progress", chunk.progress);
-      if (chunk.done || chunk.diverged) return finishFinetune(Boolean(chunk.diverged));
+      if (chunk.done || chunk.diverged) { lap("steps"); return await finishFinetune(Boolean(chunk.diverged), phases); }
       await yieldToEventLoop();
     }
   } catch (error) {
@@ -363,12 +369,31 @@ async function startFinetune(id, { images, labels }) {
   }
 }
 
-function finishFinetune(stopped) {
+// The tuned model answers the pad from `tune_done` on; its MNIST test measure follows in chunks, so drawings are
+// answered meanwhile, and `tune_measured` completes the report (and carries the model to keep, test accuracy included).
+async function finishFinetune(stopped, phases) {
   const summary = call("finish_finetune", { stopped });
-  endRun();
-  if (summary.stopped) return emit("tune_done", summary);
-  const { bytes } = call("export_model");  // the page keeps the tuned model in IndexedDB
-  emit("tune_done", { ...summary, model_bytes: bytes.buffer }, [bytes.buffer]);
+  if (summary.stopped) { endRun(); return emit("tune_done", summary); }
+  emit("tune_done", { ...summary, phases: { ...phases, ...summary.phases } });
+  try {
+    let measured;
+    while (!(measured = call("measure_tuned_chunk", { seconds: CHUNK_SECONDS })).done) await yieldToEventLoop();
+    const started = performance.now();
+    const { bytes, model } = call("export_model");
+    endRun();
+    emit("tune_measured", { mnist_after: measured.mnist_after, phases: { ...measured.phases, export: (performance.now() - started) / 1000 },
+      model, model_bytes: bytes.buffer }, [bytes.buffer]);
+  } catch (error) {
+    runFailed(error);
+  }
+}
+
+// Download and decode what fine-tuning needs before "Learn my handwriting" is pressed (the page asks once your
+// first digit is kept): the click then starts learning at once, and works offline. Not while training runs.
+async function prepareFinetune(id) {
+  if (run) return reply(id, "prepare_finetune", { ready: false });
+  await ensureData({ purpose: "finetune" }, () => false, false);
+  reply(id, "prepare_finetune", { ready: true });
 }
 
 function exportDigits(id, { images, labels }) {
@@ -437,6 +462,7 @@ const handlers = {
   measure,
   offline_sizes: offlineSizes,
   finetune: startFinetune,
+  prepare_finetune: prepareFinetune,
   export_digits: exportDigits,
   import_digits: importDigits,
   ping: (id) => reply(id, "ping", { state: run ? (run.paused ? "paused" : "training") : "idle" }),

@@ -42,9 +42,11 @@ export function mountPage(store) {
     setData(ui.testAcc, "value", typeof state.testAcc === "number" ? state.testAcc.toFixed(4) : "");
     setData(ui.teach, "state", state.teach.state);
     setData(ui.teach, "count", String(state.teach.digits.length));
+    setData(ui.teach, "prepared", state.teach.prepared);
     const report = state.teach.report || {};  // the last fine-tuning's numbers, for the benchmark
     for (const name of ["own_before", "own_after", "mnist_before", "mnist_after", "seconds"]) {
       setData(ui.teachReport, name.replace(/_(\w)/, (_, c) => c.toUpperCase()), typeof report[name] === "number" ? String(report[name]) : "");
     }
+    setData(ui.teachReport, "phases", report.phases ? JSON.stringify(report.phases) : "");  // seconds per part of the work
   });
 }

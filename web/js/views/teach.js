@@ -1,6 +1,10 @@
 // "Teach it your handwriting", under the prediction: one tap (or a digit key) says what the drawing really
 // was and adds it, as the network saw it, to your digits; "Learn my handwriting" fine-tunes the active
 // model on them in the worker (mlp_core.finetune) and reports before/after. Your digits live in IndexedDB.
+// States (#teach[data-state]): idle, learning, measuring (the tuned model answers, its MNIST test measure
+// runs), done (the whole report is in), error. Once you have a digit, the worker loads the fine-tuning's
+// data ahead of the click (#teach[data-prepared]: none, loading, ready, or failed: a download failed or training was
+// running, and the click loads what it needs itself, as it always could).
 
 import * as savedDigits from "../saved-digits.js";
 import { formatBytes, percent } from "./format.js";
@@ -21,6 +25,9 @@ function unpack(images, labels) {
 
 // "3 of 4 (75.00%)": an accuracy on `n` digits.
 const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n} (${percent(acc)})` : "–");
+
+// Learning, or measuring what was learned: the card's buttons wait.
+const busy = (state) => state === "learning" || state === "measuring";
 
 export function mountTeach({ store, client, say, setModel, saveInBrowser, clearPad }) {
   const $ = (selector) => document.querySelector(selector);
@@ -63,7 +70,7 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
   });
 
   ui.learn.addEventListener("click", async () => {
-    if (teach().state === "learning" || !teach().digits.length) return;
+    if (busy(teach().state) || !teach().digits.length) return;
     setTeach({ state: "learning", step: 0, steps: 0, report: null });
     try {
       await client.request("finetune", pack(teach().digits));
@@ -109,22 +116,34 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     }
   });
 
+  const tunedLabel = (r) => `tuned on your ${r.taught + r.held_out} digits`;
+
   function onEvent(message) {
     if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
     if (message.event === "error") {
       setTeach({ state: "error" });
       return say(`Learning your digits failed: ${message.message}`, "error");
     }
+    if (message.event === "tune_measured") return onMeasured(message);
     if (message.stopped) {
       setTeach({ state: "idle", step: 0 });
       return say("Stopped: the model is unchanged.");
     }
-    const label = `tuned on your ${message.taught + message.held_out} digits`;
-    setTeach({ state: "done", report: message });
+    // The tuned model answers now; no bytes yet (a restart meanwhile brings back the pretrained model).
+    setTeach({ state: "measuring", report: message });
+    setModel(message.model, tunedLabel(message), null);
+    say(`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad. Measuring it on MNIST test…`);
+  }
+
+  function onMeasured(message) {
+    const done = teach().report || {};  // tune_done's fields
+    const report = { ...done, mnist_after: message.mnist_after, phases: { ...done.phases, ...message.phases } };
+    const label = tunedLabel(report);
+    setTeach({ state: "done", report });
     setModel(message.model, label, message.model_bytes);
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
-      .then((key) => key !== undefined && say(`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad, and is kept in this browser.`));
+      .then((key) => key !== undefined && say(`Learned your handwriting in ${report.seconds.toFixed(1)} s: the tuned model answers the pad, and is kept in this browser.`));
   }
 
   function drawGallery(digits) {
@@ -153,7 +172,8 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     if (!r) return "";
     const own = r.held_out ? `your ${r.held_out} held-out digits ${onDigits(r.own_before, r.held_out)} → ${onDigits(r.own_after, r.held_out)}`
       : "no held-out digits yet (every 5th digit of a label is kept out to measure on)";
-    return `Learned from ${r.taught} digits in ${r.seconds.toFixed(1)} s: ${own}; MNIST test ${percent(r.mnist_before)} → ${percent(r.mnist_after)}.`;
+    const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)}.` : "measuring on MNIST test…";
+    return `Learned from ${r.taught} digits in ${r.seconds.toFixed(1)} s: ${own}; MNIST test ${percent(r.mnist_before)} → ${after}`;
   }
 
   store.subscribe((state, previous) => {
@@ -165,15 +185,25 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     if (!previous || previous.teach.report !== t.report) ui.report.textContent = drawReport(t.report);
     ui.progress.value = t.steps ? t.step / t.steps : 0;
     const ready = state.ready && state.worker === "ok";
-    const learning = t.state === "learning";
-    for (const button of ui.digits.querySelectorAll("button")) button.disabled = !state.prediction || learning;
-    ui.learn.disabled = !ready || learning || state.phase !== "idle" || !t.digits.length;
-    ui.stop.disabled = !learning;
+    const working = busy(t.state);
+    for (const button of ui.digits.querySelectorAll("button")) button.disabled = !state.prediction || working;
+    ui.learn.disabled = !ready || working || state.phase !== "idle" || !t.digits.length;
+    ui.stop.disabled = t.state !== "learning";  // the MNIST test measure after it takes a moment and changes nothing
     ui.download.disabled = !ready || !t.digits.length;
-    ui.upload.disabled = !ready || learning;
+    ui.upload.disabled = !ready || working;
     ui.upload.nextElementSibling.classList.toggle("disabled", ui.upload.disabled);
-    if (learning && state.worker === "dead") setTeach({ state: "error" });
+    if (state.worker !== "ok" && t.prepared !== "none") setTeach({ prepared: "none" });  // a new worker has no data
+    else if (working && state.worker === "dead") setTeach({ state: "error" });
+    else if (ready && t.digits.length && t.prepared === "none" && state.phase === "idle" && !working) prepare();
   });
+
+  // Load the fine-tuning's data in the worker now, so the click only learns; a failure is left to the click to report.
+  function prepare() {
+    setTeach({ prepared: "loading" });
+    client.request("prepare_finetune")
+      .then(({ ready }) => { if (teach().prepared === "loading") setTeach({ prepared: ready ? "ready" : "failed" }); })
+      .catch(() => { if (teach().prepared === "loading") setTeach({ prepared: "failed" }); });
+  }
 
   savedDigits.loadDigits()
     .then((digits) => { if (digits.length) setTeach({ digits: withIds(digits) }); })
