@@ -37,7 +37,7 @@ class Recipe:
     train_eval_size: int | None = None  # train accuracy on this many evenly spaced training images; None = all
     augment: bool = False  # mlp_core.augment.augment_batch on every minibatch
     synthetic_styles: int = 0  # digits drawn from mlp_core.strokes templates, added to the training images
-    validate_every: int | None = None  # also measure validation accuracy every N training samples; None: at epoch ends only
+    validate_every: int | None = None  # also measure validation accuracy every N samples of the first epoch; None: at epoch ends only
 
     def __post_init__(self):
         problems = []

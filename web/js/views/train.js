@@ -280,7 +280,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         store.update({ run: { ...run, plan: message } });
         accChart.xMaxHint = message.epochs;
         lossChart.xMaxHint = message.epochs;
-        const when = message.validate_every ? `every ${count(message.validate_every)} samples and after each epoch` : "after each epoch";
+        const when = message.validate_every ? `every ${count(message.validate_every)} samples in the first epoch, then after each epoch` : "after each epoch";
         return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images ${when}. The drawing pad uses the weights of the moment.`);
       }
       case "progress": return onProgress(message);
