@@ -160,7 +160,7 @@ def summary(result):
             f"**{'met' if min(tests) >= 0.976 else 'NOT met'}**).")
     return lines + [
         "- Counts move in the steps of the page's checkpoints: the step at or just before each multiple of "
-        "`validate_every` (none where an epoch end validates that interval), and epoch ends.",
+        "`validate_every` in the first epoch (none where an epoch end validates that interval), and epoch ends.",
         "- Samples are not seconds: bench/reports/browser.md times the page's own run from the Train click.",
     ]
 
