@@ -103,17 +103,22 @@ def ready_ms(browser, url: str) -> float:
     return ready
 
 
-def measure_ready(urls: dict, loads: int) -> dict:
-    """Cold loads alternating before/after (the order flips every pair); ratios per pair."""
-    times = {site: [] for site in urls}
+def alternate(urls: dict, count: int, measure_one, label: str) -> dict:
+    """``count`` rounds of ``measure_one(browser, url)`` on each page, alternating (the order flips every round)."""
+    results = {site: [] for site in urls}
     with sync_playwright() as playwright:
         browser = bench.launch_chromium(playwright, bench.chromium_executable())
-        for index in range(loads):
+        for index in range(count):
             for site in (list(urls) if index % 2 == 0 else list(urls)[::-1]):
-                times[site].append(ready_ms(browser, urls[site]))
-            print(f"load {index + 1}: before {times['before'][-1]:.0f} ms, after {times['after'][-1]:.0f} ms", flush=True)
+                results[site].append(measure_one(browser, urls[site]))
+            print(f"{label} {index + 1}: " + ", ".join(f"{site} {r[-1]}" for site, r in results.items()), flush=True)
         browser.close()
-    return times
+    return results
+
+
+def measure_ready(urls: dict, loads: int) -> dict:
+    """Cold loads alternating before/after (the order flips every pair); ratios per pair."""
+    return alternate(urls, loads, ready_ms, "load")
 
 
 def first_97(browser, url: str) -> dict:
@@ -144,15 +149,7 @@ def first_97(browser, url: str) -> dict:
 
 
 def measure_to97(urls: dict, runs: int) -> dict:
-    results = {site: [] for site in urls}
-    with sync_playwright() as playwright:
-        browser = bench.launch_chromium(playwright, bench.chromium_executable())
-        for index in range(runs):
-            for site in (list(urls) if index % 2 == 0 else list(urls)[::-1]):
-                results[site].append(first_97(browser, urls[site]))
-            print(f"run {index + 1}: " + ", ".join(f"{site} {r[-1]}" for site, r in results.items()), flush=True)
-        browser.close()
-    return results
+    return alternate(urls, runs, first_97, "run")
 
 
 def write_to97_report(results: dict, before: str, after: str, command: str) -> str:
