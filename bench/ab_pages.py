@@ -4,6 +4,9 @@
     python3 bench/ab_pages.py --ready LOADS     time to ready instead (bench/reports/ab_ready.md)
     python3 bench/ab_pages.py --to97 RUNS      Train with each page's default settings: seconds and samples from the
                                                click to the first validation >= 97% (bench/reports/ab_to97.md)
+    python3 bench/ab_pages.py --paired PAIRS   both pages hold a paused long run and take turns training for a few
+                                               seconds (bench/reports/ab_paired.md): neighbouring windows share the
+                                               machine's mood, so paired ratios resolve what whole runs cannot
 
 Builds commit --before (a 1-epoch pretrained model: throughput does not depend on it) into a temporary folder,
 serves it beside the current dist/, and times the same long run in each (784-100-200-10, float32, SGD, batch
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser as bench  # noqa: E402  (bench/browser.py: the page driving and the reference kernel)
+from ab_steps import ratio_summary  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from buildlib.paths import cache_dir  # noqa: E402
@@ -148,6 +152,110 @@ def first_97(browser, url: str) -> dict:
     return {"ms": reached["at"], "samples": seen}
 
 
+# Every training-progress event the page's worker sends, stamped on arrival: [performance.now(), samples seen].
+PROGRESS_LOG = """(() => {
+  window.__progress = [];
+  const Native = window.Worker;
+  window.Worker = function (...args) {
+    const worker = new Native(...args);
+    worker.addEventListener("message", ({ data }) => {
+      if (data && data.event === "progress") window.__progress.push([performance.now(), data.samples_seen]);
+    });
+    return worker;
+  };
+  window.Worker.prototype = Native.prototype;
+})();"""
+PAIRED_EPOCHS = 60  # long enough that the turns never reach the run's end
+PAIRED_SECONDS = 3
+
+
+def paused_run(browser, url: str, cores):
+    """A fresh context on ``url`` whose long throughput run (as page_rates's) is past its first epoch, paused."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.add_init_script(PROGRESS_LOG)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
+    form = {"hidden": "100,200", "batch": bench.BATCH, "train-size": bench.THROUGHPUT_IMAGES, "epochs": PAIRED_EPOCHS,
+            "optimizer": "sgd"} | ({"cores": cores} if cores else {})
+    for name, value in form.items():
+        bench.set_field(page, f"#{name}", value)
+    page.click("#train")
+    # Past the first epoch, where only the newer page validates every 15,000 samples.
+    page.wait_for_function(f"() => document.querySelector('#progress').value > {1.1 / PAIRED_EPOCHS}", timeout=120_000)
+    set_paused(page, True)
+    return context, page
+
+
+def set_paused(page, paused: bool) -> None:
+    page.click("#pause")
+    page.wait_for_function(f"() => document.body.dataset.state === '{'paused' if paused else 'training'}'", timeout=60_000)
+
+
+def turn_rate(page) -> float:
+    """Resume for about PAIRED_SECONDS and pause again: samples per second of training chunks in that turn.
+
+    Between two progress events lies one chunk of the worker's loop; chunks that added no samples were
+    evaluation (an epoch's end) and stay out, so both pages are timed on training alone. The first event of a
+    turn stays out too: its interval holds the resume."""
+    logged = page.evaluate("window.__progress.length")
+    set_paused(page, False)
+    page.wait_for_timeout(PAIRED_SECONDS * 1000)  # the turn itself, not a wait for a state
+    set_paused(page, True)
+    events = page.evaluate(f"window.__progress.slice({logged})")
+    steps = [(t1 - t0, s1 - s0) for (t0, s0), (t1, s1) in zip(events, events[1:]) if s1 > s0]
+    return sum(s for _, s in steps) / (sum(t for t, _ in steps) / 1000)
+
+
+def measure_paired(urls: dict, pairs: int) -> dict:
+    results = {}
+    with sync_playwright() as playwright:
+        browser = bench.launch_chromium(playwright, bench.chromium_executable())
+        for cores, _ in SETTINGS:
+            runs = {site: paused_run(browser, url, cores) for site, url in urls.items()}
+            rates = {site: [] for site in urls}
+            for index in range(pairs):
+                for site in (list(urls) if index % 2 == 0 else list(urls)[::-1]):
+                    rates[site].append(turn_rate(runs[site][1]))
+                print(f"cores={cores or 'default'} pair {index + 1}: " + ", ".join(f"{site} {r[-1]:,.0f}" for site, r in rates.items()), flush=True)
+            for context, _ in runs.values():
+                context.close()
+            results[cores or "default"] = rates
+        browser.close()
+    return results
+
+
+def write_paired_report(results: dict, before: str, after: str, command: str) -> str:
+    lines = [
+        "# The page's training throughput, before and after, taking turns",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: headless Chromium, "
+        f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} when the run ended.",
+        f"Before: commit {before} (its own build, 1-epoch model). After: {after} (dist/). Per Cores setting, each page "
+        f"starts the Train form's 784-100-200-10, SGD, batch {bench.BATCH}, {bench.THROUGHPUT_IMAGES:,} images, "
+        f"{PAIRED_EPOCHS} epochs, lets it pass its first epoch (where only the newer page validates every 15,000 "
+        f"samples) and pauses it; then the two take turns: Resume, about {PAIRED_SECONDS} s, Pause. A turn's rate: "
+        "the samples its training chunks added over the time between their progress events (stamped as they reach "
+        "the page), chunks of epoch-end evaluation left out, as the page's own throughput reading leaves them out. The order flips every pair. Whole runs minutes apart differ by 10-20% on this shared machine; turns "
+        "seconds apart share its mood, so the per-pair ratios are what resolve a few percent.",
+        "",
+        "| setting | before, samples/s (median) | after (median) | after / before per pair: median | geometric mean, 95% interval | pairs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cores, label in SETTINGS:
+        rates = results[cores or "default"]
+        ratios = [new / old for old, new in zip(rates["before"], rates["after"])]
+        geomean, low, high = ratio_summary(ratios)
+        lines.append(f"| {label} | {statistics.median(rates['before']):,.0f} | {statistics.median(rates['after']):,.0f} | "
+                     f"**{statistics.median(ratios):.3f}** | {geomean:.3f} ({low:.3f}-{high:.3f}) | {len(ratios)} |")
+    lines += ["", "The interval: 2 standard errors either side of the mean log ratio.", ""]
+    for cores, label in SETTINGS:
+        rates = results[cores or "default"]
+        lines.append(f"- {label}, after/before per pair: " + ", ".join(
+            f"{new / old:.3f}" for old, new in zip(rates["before"], rates["after"])) + ".")
+    return "\n".join(lines + [""])
+
+
 def measure_to97(urls: dict, runs: int) -> dict:
     return alternate(urls, runs, first_97, "run")
 
@@ -235,6 +343,8 @@ def main(argv=None) -> int:
                         help="instead of throughput: LOADS cold loads of each page, time to ready (bench/reports/ab_ready.md)")
     parser.add_argument("--to97", type=int, metavar="RUNS",
                         help="instead of throughput: RUNS default Train runs in each page, click to 97%% validation (bench/reports/ab_to97.md)")
+    parser.add_argument("--paired", type=int, metavar="PAIRS",
+                        help="instead of throughput: the two pages take turns, PAIRS pairs per Cores setting (bench/reports/ab_paired.md)")
     args = parser.parse_args(argv)
     if not (bench.DIST / "index.html").exists():
         sys.exit("error: no built site in dist/: run `python3 build.py` first.")
@@ -248,6 +358,8 @@ def main(argv=None) -> int:
                 result = measure_ready(urls, args.ready)
             elif args.to97:
                 result = measure_to97(urls, args.to97)
+            elif args.paired:
+                result = measure_paired(urls, args.paired)
             else:
                 result = measure(urls, args.rounds)
         finally:
@@ -255,7 +367,12 @@ def main(argv=None) -> int:
                            capture_output=True)
     command = "python3 bench/ab_pages.py" + (f" --before {args.before}" if args.before != DEFAULT_BEFORE else "") + \
         (f" --rounds {args.rounds}" if args.rounds != 3 else "") + (f" --ready {args.ready}" if args.ready else "") + \
-        (f" --to97 {args.to97}" if args.to97 else "")
+        (f" --to97 {args.to97}" if args.to97 else "") + (f" --paired {args.paired}" if args.paired else "")
+    if args.paired:
+        report = REPORT.with_name("ab_paired.md")
+        report.write_text(write_paired_report(result, args.before, after, command))
+        print(report.read_text())
+        return 0
     if args.to97:
         report = REPORT.with_name("ab_to97.md")
         report.write_text(write_to97_report(result, args.before, after, command))

@@ -34,6 +34,7 @@ class InProcessHelper:
         self.rows = []  # rows of each share, to see the split
         self.fail_at = fail_at  # the call (1-based) whose result never comes
         self._result = None
+        self.waited = 0.0
 
     def start(self, weights, share):
         self.calls += 1
@@ -44,6 +45,7 @@ class InProcessHelper:
     def finish(self):
         if self.delay:
             self.clock.now += self.delay
+        self.waited = self.delay
         if self.calls == self.fail_at:
             raise HelperError("the helper worker stopped answering")
         return self._result
@@ -176,6 +178,22 @@ def test_the_split_follows_the_slower_side(synthetic_digits):
     quick = [InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock) for _ in range(2)]
     split_trainer(SMALL, images, labels, quick, clock=clock, choose=False).run(max_steps=20)
     assert quick[0].rows[:3] == quick[1].rows[:3] == [16, 17, 18] and max(quick[0].rows) == (50 - 50 // 6) // 2
+
+
+def test_only_waiting_for_an_answer_counts_as_waiting(synthetic_digits, monkeypatch):
+    """This side's work after an answer (copying it, adding it up) must not shrink the helpers' share: it once
+    did, and two workers computed a quarter of each batch in the helper where they could compute three."""
+    images, labels = synthetic_digits
+    clock = FakeClock()
+
+    def slow_sum(network, flat):
+        clock.now += 0.001  # five times the slack: adding 100,000 gradients takes ~0.3 ms in Pyodide
+        add_flat_gradients(network, flat)
+
+    monkeypatch.setattr("mlp_core.fast.split.add_flat_gradients", slow_sum)
+    quick = [InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock) for _ in range(2)]
+    split_trainer(SMALL, images, labels, quick, clock=clock, choose=False).run(max_steps=20)
+    assert quick[0].rows[:3] == quick[1].rows[:3] == [16, 17, 18]
 
 
 class StepTimes:

@@ -9,7 +9,9 @@ algorithm: only the order of a few additions changes (float rounding).
 A helper, as SplitGradients sees it, has two methods:
 - ``start(weights, share)``: begin computing ``share`` at ``weights`` (every parameter, flat, in
   ``network.parameters()`` order) and return at once;
-- ``finish()``: wait for it and return ``(loss share, flat gradients)``, or raise HelperError.
+- ``finish()``: wait for it and return ``(loss share, flat gradients)``, or raise HelperError; then
+  its ``waited`` holds the seconds that call spent waiting for the answer (not copying it: that is this
+  side's work, and counting it made every helper look slow).
 ``HelperGradients`` is the computing side; the page runs it in the helper worker (web/py/helper_share.py).
 """
 import time
@@ -221,7 +223,7 @@ class SplitGradients:
         for helper, (start, stop) in zip(helpers, parts):
             helper.start(weights, Share.rows_of(inputs, labels, start, stop, rows))
         loss = part_of_batch(self.local, self.local.rows(inputs, 0, keep), labels[:keep], rows)
-        waiting = self.clock()
+        waited = 0.0  # seconds spent waiting for answers
         lost = []  # the parts of helpers that failed: this side computes them
         for helper, part in zip(helpers, parts):
             try:
@@ -233,9 +235,9 @@ class SplitGradients:
                 self._helpers.remove(helper)
                 lost.append(part)
                 continue
+            waited += helper.waited
             loss += helper_loss
             add_flat_gradients(self.network, helper_gradients)
-        waited = self.clock() - waiting > HELPER_WAIT_SLACK
         if len(lost) < count:
             self.shared_steps += 1
         for start, stop in lost:
@@ -247,7 +249,7 @@ class SplitGradients:
         else:
             # Balance the sides, whose speeds differ (copies on this side, busy cores elsewhere): a row less
             # for each helper after a step spent waiting for one, a row more after a step that was not.
-            self._helper_rows = theirs - 1 if waited else theirs + 1
+            self._helper_rows = theirs - 1 if waited > HELPER_WAIT_SLACK else theirs + 1
         return loss
 
 

@@ -8,6 +8,7 @@ import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
 const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wrong hash too (it may be a truncated file)
+const FETCH_PARALLEL = 4;            // shards downloaded at once: one's waits on the network overlap the others'
 
 let pyodide = null;                  // the Pyodide instance once `init` has finished
 let api = null;                      // the web/py/worker_api.py module (a PyProxy)
@@ -187,6 +188,27 @@ function fetchShard(shard, onBytes) {
   });
 }
 
+// `work(item, index)` for every item, at most `limit` at a time: the results in the items' order. After
+// a failure no new item is started (the failure is what the caller gets).
+async function inParallel(items, limit, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index], index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 // Thrown when Stop is pressed while the training data is still downloading.
 class StopRequested extends Error {}
 
@@ -201,14 +223,14 @@ async function ensureData(request, shouldStop = () => false, report = true) {
     if (files.length === 0) return;
     const shards = files.map((file) => index.shards.find((s) => s.file === file));
     const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
-    let done = 0;
-    const unpacked = [];
-    for (const shard of shards) {
+    const loaded = shards.map(() => 0);  // bytes of each shard so far
+    const unpacked = await inParallel(shards, FETCH_PARALLEL, (shard, i) => {
       if (shouldStop()) throw new StopRequested("stopped while downloading");
-      const raw = await fetchShard(shard, (loaded) => report && emit("data", { loaded: done + loaded, total }));
-      done += shard.bytes || 0;
-      unpacked.push(raw);
-    }
+      return fetchShard(shard, (bytes) => {
+        loaded[i] = bytes;
+        if (report) emit("data", { loaded: loaded.reduce((sum, n) => sum + n, 0), total });
+      });
+    });
     if (shouldStop()) throw new StopRequested("stopped while downloading");
     for (let i = 0; i < shards.length; i++) call("add_shard", { shard: shards[i], data: unpacked[i] });
     if (report) emit("data", { loaded: total, total, done: true });

@@ -27,6 +27,7 @@ class SharedBufferHelper:
         self.dtype = np.dtype(dtype)
         self._gradients = np.empty(link.gradients.length, dtype=self.dtype)
         self._started = 0.0
+        self.waited = 0.0  # seconds the last finish() waited for the helper (mlp_core.fast.split's helper interface)
 
     def start(self, weights, share):
         link = self.link
@@ -42,8 +43,10 @@ class SharedBufferHelper:
         self._started = time.perf_counter()
 
     def finish(self):
-        own_ms = 1000 * (time.perf_counter() - self._started)  # this side's rows took this long
+        waiting = time.perf_counter()
+        own_ms = 1000 * (waiting - self._started)  # this side's rows took this long
         loss = self.link.finish(own_ms=own_ms)
+        self.waited = time.perf_counter() - waiting
         if loss is None:
             raise HelperError(self.link.error)
         self.link.gradients.assign_to(self._gradients)
