@@ -127,10 +127,11 @@ class Trainer:
     ``gradients(model)`` makes the gradient strategy (PlainGradients: the tutorial's); ``adamw`` is the
     AdamW class a recipe's "adamw" means (nn.AdamW, or mlp_core.fast.FusedAdamW); ``clock`` times the
     budget and ``train_seconds`` (benchmarks on a shared machine pass time.process_time, tests a fake).
+    ``upright``: the images are deskewed already, where the model deskews (the page deskews shards as they arrive).
     """
 
     def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None, *,
-                 gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter):
+                 gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter, upright=False):
         self.recipe = recipe
         self.clock = clock
         input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
@@ -143,7 +144,7 @@ class Trainer:
             raise ValueError("no training images")
         if val_x is not None:
             val_x, val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
-        if model.deskew if model is not None else recipe.deskew:  # once, up front: steps and checks read upright images
+        if (model.deskew if model is not None else recipe.deskew) and not upright:  # once, up front: steps and checks read upright images
             train_x, val_x = deskew(train_x), None if val_x is None else deskew(val_x)
         self.train_x, self.train_y = train_x, train_y
         self.val_x, self.val_y = (val_x, val_y) if val_x is not None else (None, None)

@@ -101,3 +101,6 @@ def test_training_and_predicting_see_the_same_upright_images():
         trainer.run()
     last = trainer.epoch_results[-1]
     assert last["val_acc"] == trainer.model.accuracy(images[500:], labels[500:]) > 0.9
+    upright = Trainer(recipe, deskew(images[:500]), labels[:500], deskew(images[500:]), labels[500:], upright=True)
+    np.testing.assert_array_equal(upright.train_x, trainer.train_x)  # deskewed ahead (the page's shards): not twice
+    np.testing.assert_array_equal(upright.val_x, trainer.val_x)

@@ -7,6 +7,7 @@ import pytest
 import worker_api
 from mlp_core import digitsio, finetune, modelio
 from mlp_core.data import encode_shard
+from mlp_core.deskew import deskew
 from mlp_core.mnist import INPUT_SIZE
 from mlp_core.model import Model
 from mlp_core.nn import Sequential
@@ -89,6 +90,21 @@ def test_the_biggest_accepted_network_saves_to_a_file_that_loads(session):
 def test_bad_requests_are_refused_before_any_download(session, change, message):
     with pytest.raises(ValueError, match=message):
         worker_api.shards_needed(session, {"purpose": "train", **_config(**change)})
+
+
+def test_a_deskewing_run_gets_its_shards_deskewed_as_they_arrive(session):
+    """shards_needed tells the page to have each shard deskewed on arrival; the run then reads those, as if the
+    Trainer had deskewed its images itself."""
+    assert worker_api.shards_needed(session, {"purpose": "train", **_config()})["upright"] is True
+    assert worker_api.shards_needed(session, {"purpose": "train", **_config(recipe="tutorial")})["upright"] is False
+    for i, shard in enumerate(session["shards"]):
+        worker_api.add_shard(shard, _shard_bytes(shard["count"], i), upright=shard["split"] == "train")
+    assert set(worker_api._session.upright) == {s["file"] for s in session["shards"] if s["split"] == "train"}
+    train = ("train", 0, 3 * SHARD // 2)  # across two shards
+    np.testing.assert_array_equal(worker_api._images(*train, upright=True)[0], deskew(worker_api._images(*train)[0]))
+    worker_api.start_run(_config())
+    raw = worker_api._images("train", 0, 1_000)[0]
+    np.testing.assert_array_equal(worker_api._session.trainer.train_x, deskew(raw))
 
 
 def test_shards_needed_covers_the_training_range_the_test_split_and_validation(session):

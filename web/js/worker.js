@@ -212,27 +212,28 @@ async function inParallel(items, limit, work) {
 // Thrown when Stop is pressed while the training data is still downloading.
 class StopRequested extends Error {}
 
-// Make sure Python holds every shard the request needs. Shards are all downloaded and verified
-// before any is handed to Python, so a failure never leaves a half-loaded training set.
+// Make sure Python holds every shard the request needs. Each verified shard is handed to Python as it
+// arrives (deskewed there at once for a run that reads upright images, while the others download); after
+// a failure the verified ones stay loaded and a retry fetches the rest.
 // `report`: emit `data` progress events (not for a download ahead of need, which nobody waits on).
 async function ensureData(request, shouldStop = () => false, report = true) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
     const index = await getManifest();
-    const { files } = call("shards_needed", { manifest: index, request });
+    const { files, upright } = call("shards_needed", { manifest: index, request });
     if (files.length === 0) return;
     const shards = files.map((file) => index.shards.find((s) => s.file === file));
     const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
     const loaded = shards.map(() => 0);  // bytes of each shard so far
-    const unpacked = await inParallel(shards, FETCH_PARALLEL, (shard, i) => {
+    await inParallel(shards, FETCH_PARALLEL, async (shard, i) => {
       if (shouldStop()) throw new StopRequested("stopped while downloading");
-      return fetchShard(shard, (bytes) => {
+      const data = await fetchShard(shard, (bytes) => {
         loaded[i] = bytes;
         if (report) emit("data", { loaded: loaded.reduce((sum, n) => sum + n, 0), total });
       });
+      call("add_shard", { shard, data, upright });
     });
     if (shouldStop()) throw new StopRequested("stopped while downloading");
-    for (let i = 0; i < shards.length; i++) call("add_shard", { shard: shards[i], data: unpacked[i] });
     if (report) emit("data", { loaded: total, total, done: true });
   })();
   dataLoading = job;

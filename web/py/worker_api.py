@@ -13,6 +13,7 @@ import numpy as np
 from helper_share import SharedBufferHelper
 from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
+from mlp_core.deskew import deskew
 from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
@@ -102,6 +103,7 @@ class _Session:
         self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.measuring = None        # the tuned model's MNIST test measure in progress (_TestMeasure)
         self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
+        self.upright = {}            # file -> that shard's images deskewed (mlp_core.deskew), made once
         self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
     def active_model(self):
@@ -310,8 +312,10 @@ def _files_for(manifest, request):
 
 
 def shards_needed(manifest, request):
-    """Files of the manifest that cover the request and are not loaded yet."""
-    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards]}
+    """Files of the manifest that cover the request and are not loaded yet; `upright`: the request's run reads its
+    images deskewed, so add_shard may deskew each shard as it arrives, while the others still download."""
+    upright = request.get("purpose") == "train" and _recipe_from(request).deskew
+    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards], "upright": upright}
 
 
 def offline_sizes(manifest, config, cached):
@@ -329,17 +333,26 @@ def offline_sizes(manifest, config, cached):
     return {"train_sizes": sizes}
 
 
-def add_shard(shard, data):
+def add_shard(shard, data, upright=False):
     images, labels = decode_shard(_bytes(data))
     if len(images) != shard["count"]:
         raise ValueError(f"{shard['file']} holds {len(images)} images, the manifest says {shard['count']}")
     _session.shards[shard["file"]] = (shard["split"], shard["start"], images, labels)
+    if upright:
+        _upright(shard["file"])
     return {}
 
 
-def _images(split, start, stop):
-    """Images and labels [start, stop) of a split, from the loaded shards."""
-    parts = sorted((s, i, l) for sp, s, i, l in _session.shards.values()
+def _upright(file):
+    """A loaded shard's images deskewed: per image, so shard by shard is the same as all at once."""
+    if file not in _session.upright:
+        _session.upright[file] = deskew(_session.shards[file][2])
+    return _session.upright[file]
+
+
+def _images(split, start, stop, upright=False):
+    """Images and labels [start, stop) of a split, from the loaded shards (deskewed if `upright`)."""
+    parts = sorted((s, _upright(file) if upright else i, l) for file, (sp, s, i, l) in _session.shards.items()
                    if sp == split and s < stop and s + len(i) > start)
     x = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros((0, INPUT_SIZE), np.uint8)
     y = np.concatenate([l for _, _, l in parts]) if parts else np.zeros((0,), np.uint8)
@@ -397,11 +410,12 @@ def start_run(config):
     shared with the helper worker (web/js/share-buffer.js)."""
     recipe = _recipe_from(config)
     train, validation = _training_ranges(recipe)  # the ranges shards_needed had downloaded
-    train_x, train_y = _images(*train)
+    train_x, train_y = _images(*train, upright=recipe.deskew)
     val_x = val_y = None
     if validation:
-        val_x, val_y = _images(*validation)
-    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW)
+        val_x, val_y = _images(*validation, upright=recipe.deskew)
+    trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW,
+                      upright=recipe.deskew)
     _session.trainer = trainer
     started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
                       validate_every=None if val_x is None else recipe.validate_every,
