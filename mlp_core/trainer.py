@@ -144,7 +144,8 @@ class Trainer:
             raise ValueError("no training images")
         if val_x is not None:
             val_x, val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
-        if (model.deskew if model is not None else recipe.deskew) and not upright:  # once, up front: steps and checks read upright images
+        deskews = model.deskew if model is not None else recipe.deskew
+        if deskews and not upright:  # once, up front: steps and checks read upright images
             train_x, val_x = deskew(train_x), None if val_x is None else deskew(val_x)
         self.train_x, self.train_y = train_x, train_y
         self.val_x, self.val_y = (val_x, val_y) if val_x is not None else (None, None)

@@ -188,17 +188,16 @@ function fetchShard(shard, onBytes) {
   });
 }
 
-// `work(item, index)` for every item, at most `limit` at a time: the results in the items' order. After
-// a failure no new item is started (the failure is what the caller gets).
+// `await work(item, index)` for every item, at most `limit` at a time. After a failure no new item is
+// started (the failure is what the caller gets).
 async function inParallel(items, limit, work) {
-  const results = new Array(items.length);
   let next = 0;
   let failed = false;
   const lane = async () => {
     while (!failed && next < items.length) {
       const index = next++;
       try {
-        results[index] = await work(items[index], index);
+        await work(items[index], index);
       } catch (error) {
         failed = true;
         throw error;
@@ -206,7 +205,6 @@ async function inParallel(items, limit, work) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }
 
 // Thrown when Stop is pressed while the training data is still downloading.
