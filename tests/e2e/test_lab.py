@@ -164,7 +164,10 @@ def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, serv
     page, _ = plain_host.open(service_workers=service_workers)
     if service_workers == "allow":  # a visitor who came from the main page, which registers the worker
         page.goto(plain_host.site.base_url)
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT_MS)
+        # ...and then reloads itself under it (web/js/isolation.js): isolated is the page after that reload, so the
+        # lab's navigation below cannot be cut short by it.
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null && crossOriginIsolated",
+                               timeout=READY_TIMEOUT_MS)
     open_lab(page, plain_host.site)
     assert page.evaluate("crossOriginIsolated") is (service_workers == "allow")
     assert "10000 training and 5000 test images" in run_cell(page, "data")
