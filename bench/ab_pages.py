@@ -176,11 +176,7 @@ def paused_run(browser, url: str, cores):
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
-    form = {"hidden": "100,200", "batch": bench.BATCH, "train-size": bench.THROUGHPUT_IMAGES, "epochs": PAIRED_EPOCHS,
-            "optimizer": "sgd"} | ({"cores": cores} if cores else {})
-    for name, value in form.items():
-        bench.set_field(page, f"#{name}", value)
-    page.click("#train")
+    bench.start_long_run(page, "sgd", cores, PAIRED_EPOCHS)
     # Past the first epoch, where only the newer page validates every 15,000 samples.
     page.wait_for_function(f"() => document.querySelector('#progress').value > {1.1 / PAIRED_EPOCHS}", timeout=120_000)
     set_paused(page, True)

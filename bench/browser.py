@@ -284,13 +284,10 @@ def measure_latencies(page, strokes: int) -> list[float]:
     return page.evaluate("window.__latencies")
 
 
-def page_throughput(page, optimizer, cores=None, seen_cores=None) -> tuple[list[float], list[float]]:
-    """Start a long run of 784-100-200-10 at batch 128 and read its speed for THROUGHPUT_SECONDS.
-
-    Returns the page's own `#throughput` readings (every 0.5 s) and samples/s from `#progress` over
-    2-second windows; adds each `#cores-used` reading to `seen_cores` ({text: count}) if given.
-    The run is left going (the latency probe uses it)."""
-    form = {"hidden": "100,200", "batch": BATCH, "train-size": THROUGHPUT_IMAGES, "epochs": 20}
+def start_long_run(page, optimizer=None, cores=None, epochs=20) -> None:
+    """Press Train on the throughput run: 784-100-200-10, batch BATCH, THROUGHPUT_IMAGES images, ``epochs``
+    epochs; the form's optimizer and Cores unless given."""
+    form = {"hidden": "100,200", "batch": BATCH, "train-size": THROUGHPUT_IMAGES, "epochs": epochs}
     if optimizer:
         form["optimizer"] = optimizer
     if cores:
@@ -298,6 +295,16 @@ def page_throughput(page, optimizer, cores=None, seen_cores=None) -> tuple[list[
     for name, value in form.items():
         set_field(page, f"#{name}", value)
     page.click("#train")
+
+
+def page_throughput(page, optimizer, cores=None, seen_cores=None) -> tuple[list[float], list[float]]:
+    """Start a long run of 784-100-200-10 at batch 128 and read its speed for THROUGHPUT_SECONDS.
+
+    Returns the page's own `#throughput` readings (every 0.5 s) and samples/s from `#progress` over
+    2-second windows; adds each `#cores-used` reading to `seen_cores` ({text: count}) if given.
+    The run is left going (the latency probe uses it)."""
+    epochs = 20
+    start_long_run(page, optimizer, cores, epochs)
     page.wait_for_function("() => document.querySelector('#progress').value > 0", timeout=120_000)
     shown_rates, samples = [], []
     started = time.monotonic()
@@ -310,7 +317,7 @@ def page_throughput(page, optimizer, cores=None, seen_cores=None) -> tuple[list[
             text = page.inner_text("#cores-used").strip()
             seen_cores[text] = seen_cores.get(text, 0) + 1
         page.wait_for_timeout(500)
-    total_samples = form["epochs"] * (THROUGHPUT_IMAGES // BATCH) * BATCH
+    total_samples = epochs * (THROUGHPUT_IMAGES // BATCH) * BATCH
     window_rates = []
     for t0, v0 in samples:
         later = [(t1, v1) for t1, v1 in samples if t1 - t0 >= 2.0]
@@ -630,10 +637,7 @@ def measure_workers(browser, base_url: str) -> dict:
     context, page, _, _ = open_page(browser, base_url + f"?cores={max(WORKER_COUNTS)}&fixed=1")
     # The helpers load once, in a first run that waits for them; the measured runs then start with them ready.
     print("workers: loading the helpers ...", flush=True)
-    for name, value in {"hidden": "100,200", "batch": BATCH, "train-size": THROUGHPUT_IMAGES, "epochs": 20,
-                        "cores": max(WORKER_COUNTS)}.items():
-        set_field(page, f"#{name}", value)
-    page.click("#train")
+    start_long_run(page, cores=max(WORKER_COUNTS))
     page.wait_for_function("n => document.querySelector('#cores-used').dataset.helpersReady === String(n)",
                            arg=max(WORKER_COUNTS) - 1, timeout=READY_TIMEOUT_MS)
     stop_training(page)
