@@ -56,6 +56,22 @@ def call(api, name, *args):
     return json.loads(result) if isinstance(result, str) else result
 
 
+def load_shards(api, split, x, y):
+    """A split as the tree's page gets it, through its own add_shard: trees that read the build's deskewed training
+    shards (those with _pixel_counts) get those, older ones the images as drawn."""
+    from mlp_core.data import encode_shard  # the tree's own modules: load_tree left them in sys.modules
+    upright = split == "train" and hasattr(api, "_pixel_counts")
+    for start in range(0, len(x), SHARD):
+        images, labels = x[start:start + SHARD], y[start:start + SHARD]
+        shard = {"file": f"{split}-{start}", "split": split, "start": start, "count": len(images)}
+        if upright:
+            from mlp_core.deskew import deskew
+            from mlp_core.trainer import pixel_counts
+            images = deskew(images)
+            shard.update(upright=True, pixel_counts=pixel_counts(images).tolist())
+        call(api, "add_shard", shard, encode_shard(images, labels))
+
+
 def samples_seen(chunk):
     return (chunk["progress"] if "progress" in chunk else chunk)["samples_seen"]
 
@@ -68,9 +84,8 @@ def measure(pairs, chunk_seconds):
     for site, root in (("before", "/extra/before"), ("after", "/repo")):
         api, modules = load_tree(root)
         call(api, "set_manifest", {"train_count": len(train_x), "test_count": len(test_x)})
-        for start in range(0, len(train_x), SHARD):
-            api._session.shards[f"train-{start}"] = ("train", start, train_x[start:start + SHARD], train_y[start:start + SHARD])
-        api._session.shards["test"] = ("test", 0, test_x, test_y)
+        load_shards(api, "train", train_x, train_y)
+        load_shards(api, "test", test_x, test_y)
         form = call(api, "recipes_json" if hasattr(api, "recipes_json") else "recipes")["presets"][CONFIG["recipe"]]
         call(api, "start_run", dict(form, **CONFIG))
         trees[site] = (api, modules)

@@ -189,7 +189,7 @@ def training_images():
 
     manifest = json.loads((DIST / "data" / "manifest.json").read_text())
     parts = [decode_shard(gzip.decompress((DIST / "data" / s["file"]).read_bytes()))
-             for s in sorted(manifest["shards"], key=lambda s: s["start"]) if s["split"] == "train"]
+             for s in sorted(manifest["shards"], key=lambda s: s["start"]) if s["split"] == "train" and not s["upright"]]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

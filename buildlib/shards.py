@@ -3,6 +3,9 @@
 Shards are made with mlp_core.data.encode_shard (the one shard format; the worker decodes it with
 decode_shard) and gzip level 9 with mtime 0, so the same input always gives the same bytes. They are
 cached under <cache>/shards/<key>/, keyed on the MNIST hashes and the shard code, and copied into the site.
+The training images come twice: as drawn, and deskewed (mlp_core.deskew, per image, so shard by shard is
+exact) for runs that read upright images, so the page spends none of a run's start deskewing. Each training
+shard's entry carries the histogram of its pixel values, from which a run's input statistics are summed.
 """
 
 import gzip
@@ -18,18 +21,21 @@ SHARD_SIZE = 5000
 
 
 def shard_plan(train_count: int, test_count: int, shard_size: int = SHARD_SIZE) -> list:
-    """[(file, split, start, count)] in order: train-00, train-01, ..., test-00, ..."""
+    """[(file, split, start, count, upright)] in order: train-00, ..., test-00, ..., then train-00.upright, ..."""
     plan = []
-    for split, total in (("train", train_count), ("test", test_count)):
+    for split, total, upright in (("train", train_count, False), ("test", test_count, False), ("train", train_count, True)):
         for index, start in enumerate(range(0, total, shard_size)):
-            plan.append((f"{split}-{index:02d}.bin.gz", split, start, min(shard_size, total - start)))
+            name = f"{split}-{index:02d}{'.upright' if upright else ''}.bin.gz"
+            plan.append((name, split, start, min(shard_size, total - start), upright))
     return plan
 
 
 def shards_key(mnist_hashes: dict) -> str:
     import mlp_core.data
     digest = hashlib.sha256(json.dumps(sorted(mnist_hashes.items())).encode())
+    import mlp_core.deskew
     digest.update(Path(mlp_core.data.__file__).read_bytes())
+    digest.update(Path(mlp_core.deskew.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -37,17 +43,24 @@ def shards_key(mnist_hashes: dict) -> str:
 def write_shards(mnist: dict, mnist_hashes: dict, out_dir: Path, shard_size: int = SHARD_SIZE) -> dict:
     """Write every shard and manifest.json into out_dir; return the manifest."""
     from mlp_core.data import VALIDATION_SIZE, encode_shard
+    from mlp_core.deskew import deskew
+    from mlp_core.trainer import pixel_counts
 
     out_dir.mkdir(parents=True, exist_ok=True)
     train_count, test_count = len(mnist["train_x"]), len(mnist["test_x"])
     entries = []
-    for file, split, start, count in shard_plan(train_count, test_count, shard_size):
+    for file, split, start, count, upright in shard_plan(train_count, test_count, shard_size):
         images = mnist[f"{split}_x"][start:start + count]
         labels = mnist[f"{split}_y"][start:start + count]
+        if upright:
+            images = deskew(images)
         packed = gzip.compress(encode_shard(images, labels), compresslevel=9, mtime=0)
         (out_dir / file).write_bytes(packed)
-        entries.append({"file": file, "split": split, "start": start, "count": count,
-                        "sha256": hashlib.sha256(packed).hexdigest(), "bytes": len(packed)})
+        entry = {"file": file, "split": split, "start": start, "count": count, "upright": upright,
+                 "sha256": hashlib.sha256(packed).hexdigest(), "bytes": len(packed)}
+        if split == "train":  # a run's input mean and std, summed over its shards instead of counted in the page
+            entry["pixel_counts"] = pixel_counts(images).tolist()
+        entries.append(entry)
     manifest = {
         "format": "mlp_core.data.encode_shard, gzip-compressed",
         "image_shape": [28, 28],
@@ -60,7 +73,10 @@ def write_shards(mnist: dict, mnist_hashes: dict, out_dir: Path, shard_size: int
         "shards": entries,
         "sources": dict(sorted(mnist_hashes.items())),
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    # One shard per line: the pixel histograms would make an indented file thousands of lines long.
+    lines = ",\n".join(json.dumps(entry) for entry in entries)
+    text = json.dumps({**manifest, "shards": "@"}, indent=1).replace('"@"', f"[\n{lines}\n]")
+    (out_dir / "manifest.json").write_text(text + "\n")
     return manifest
 
 
@@ -82,5 +98,5 @@ def print_shards(manifest: dict) -> None:
     print("Data shards (fetched lazily, not part of the first-prediction download):")
     for entry in manifest["shards"]:
         total += entry["bytes"]
-        print(f"  data/{entry['file']:<16} {entry['count']:>5} images  {entry['bytes']:>10,} bytes")
-    print(f"  {'all ' + str(len(manifest['shards'])) + ' shards':<37}{total:>10,} bytes", flush=True)
+        print(f"  data/{entry['file']:<24} {entry['count']:>5} images  {entry['bytes']:>10,} bytes")
+    print(f"  {'all ' + str(len(manifest['shards'])) + ' shards':<45}{total:>10,} bytes", flush=True)

@@ -96,10 +96,16 @@ def learning_rate(schedule, base_lr, step, total_steps, final_fraction=0.0, cycl
     raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
-def pixel_statistics(x):
-    """Mean and std of the pixels of ``x`` on the [0, 1] scale (uint8 via a histogram: no big float copy)."""
-    if x.dtype == np.uint8:
-        counts = np.bincount(x.ravel(), minlength=256).astype(np.float64)
+def pixel_counts(x):
+    """How many pixels of uint8 images ``x`` have each value 0..255 (histograms of parts add up to the whole's)."""
+    return np.bincount(np.asarray(x, dtype=np.uint8).ravel(), minlength=256)
+
+
+def pixel_statistics(x, counts=None):
+    """Mean and std of the pixels of ``x`` on the [0, 1] scale (uint8 via a histogram: no big float copy).
+    ``counts``: that histogram (pixel_counts), known already."""
+    if counts is not None or x.dtype == np.uint8:
+        counts = np.asarray(pixel_counts(x) if counts is None else counts, dtype=np.float64)
         values = np.arange(256, dtype=np.float64) / 255.0
         mean = float(counts @ values / counts.sum())
         var = float(counts @ (values - mean) ** 2 / counts.sum())
@@ -127,11 +133,15 @@ class Trainer:
     ``gradients(model)`` makes the gradient strategy (PlainGradients: the tutorial's); ``adamw`` is the
     AdamW class a recipe's "adamw" means (nn.AdamW, or mlp_core.fast.FusedAdamW); ``clock`` times the
     budget and ``train_seconds`` (benchmarks on a shared machine pass time.process_time, tests a fake).
-    ``upright``: the images are deskewed already, where the model deskews (the page deskews shards as they arrive).
+    ``upright``: the images are deskewed already, where the model deskews (the page's deskewed shards);
+    ``train_pixel_counts``: the histogram of the training images' pixels (pixel_counts), known already (the page's manifest).
+    ``evaluation(model)``: another strategy that accuracy is measured through (its ``inputs`` and ``infer``), e.g. the
+    page's inked first layer; None: the training strategy's products.
     """
 
     def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None, *,
-                 gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter, upright=False):
+                 gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter, upright=False, train_pixel_counts=None,
+                 evaluation=None):
         self.recipe = recipe
         self.clock = clock
         input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
@@ -154,7 +164,7 @@ class Trainer:
         self.rng = np.random.RandomState(recipe.seed) if recipe.legacy_rng else np.random.default_rng(recipe.seed)
         if model is None:
             network = Sequential.mlp(recipe.sizes, recipe.init, self.rng, recipe.dtype)
-            mean, std = pixel_statistics(train_x) if recipe.normalise == "standardise" else (0.0, 1.0)
+            mean, std = pixel_statistics(train_x, train_pixel_counts) if recipe.normalise == "standardise" else (0.0, 1.0)
             model = Model(network, input_mean=mean, input_std=std, deskew=recipe.deskew)
         self.model = model
         self.dtype = model.dtype
@@ -162,6 +172,7 @@ class Trainer:
         self.parameters = self.network.parameters()
         self.optimizer = make_optimizer(recipe, self.parameters, adamw)
         self.gradients = gradients(model)
+        self._evaluation = None if evaluation is None else evaluation(model)
         self._augment = None
         if recipe.augment:
             from .augment import augment_batch  # lazily: the core works without the augmentation module
@@ -318,9 +329,12 @@ class Trainer:
         name, x, y, start = self._eval_jobs[0]
         stop = min(start + EVAL_CHUNK, len(x))
         chunk = x[start:stop]
-        inputs = self.model.network_input(chunk)
         with np.errstate(over="ignore", invalid="ignore"):
-            predicted = self.gradients.infer(inputs).argmax(axis=-1)  # the strategy's products, as in training
+            if self._evaluation is None:  # the strategy's products, as in training
+                logits = self.gradients.infer(self.model.network_input(chunk))
+            else:
+                logits = self._evaluation.infer(self._evaluation.inputs(chunk))
+            predicted = logits.argmax(axis=-1)
         self._correct[name] += int(np.count_nonzero(predicted == y[start:stop]))
         if stop < len(x):
             self._eval_jobs[0] = (name, x, y, stop)

@@ -26,6 +26,8 @@ from buildlib.serve import ISOLATION_HEADERS, make_server
 from buildlib.shards import SHARD_SIZE, shard_plan, write_shards
 from buildlib.sizes import format_report, size_report
 from mlp_core.data import MNIST_FILES, decode_shard, load_mnist
+from mlp_core.deskew import deskew
+from mlp_core.trainer import pixel_counts
 from mlp_core.modelio import load_model, save_model
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
@@ -183,13 +185,22 @@ def test_shards_round_trip_in_order_with_a_partial_last_shard(tmp_path):
              "test_x": rng.integers(0, 256, (4, 784), dtype=np.uint8),
              "test_y": rng.integers(0, 10, 4, dtype=np.uint8)}
     manifest = write_shards(mnist, {"source": "hash"}, tmp_path / "a", shard_size=5)
-    assert [(s["file"], s["start"], s["count"]) for s in manifest["shards"]] == [
-        ("train-00.bin.gz", 0, 5), ("train-01.bin.gz", 5, 5), ("train-02.bin.gz", 10, 1), ("test-00.bin.gz", 0, 4)]
-    for split in ("train", "test"):
-        entries = [s for s in manifest["shards"] if s["split"] == split]
+    assert [(s["file"], s["start"], s["count"], s["upright"]) for s in manifest["shards"]] == [
+        ("train-00.bin.gz", 0, 5, False), ("train-01.bin.gz", 5, 5, False), ("train-02.bin.gz", 10, 1, False),
+        ("test-00.bin.gz", 0, 4, False),
+        ("train-00.upright.bin.gz", 0, 5, True), ("train-01.upright.bin.gz", 5, 5, True),
+        ("train-02.upright.bin.gz", 10, 1, True)]
+    for split, upright in (("train", False), ("test", False), ("train", True)):
+        entries = [s for s in manifest["shards"] if s["split"] == split and s["upright"] == upright]
         decoded = [decode_shard(gzip.decompress((tmp_path / "a" / s["file"]).read_bytes())) for s in entries]
-        assert np.array_equal(np.concatenate([images for images, _ in decoded]), mnist[f"{split}_x"])
+        images = np.concatenate([images for images, _ in decoded])
+        assert np.array_equal(images, deskew(mnist[f"{split}_x"]) if upright else mnist[f"{split}_x"])
         assert np.array_equal(np.concatenate([labels for _, labels in decoded]), mnist[f"{split}_y"])
+        if split == "train":  # each shard's histogram; together, the whole set's
+            counts = np.sum([s["pixel_counts"] for s in entries], axis=0)
+            assert np.array_equal(counts, pixel_counts(images)) and counts.sum() == images.size
+        else:
+            assert not any("pixel_counts" in s for s in entries)
     write_shards(mnist, {"source": "hash"}, tmp_path / "b", shard_size=5)
     for entry in manifest["shards"]:  # deterministic bytes, recorded hash and size
         packed = (tmp_path / "a" / entry["file"]).read_bytes()
@@ -198,11 +209,12 @@ def test_shards_round_trip_in_order_with_a_partial_last_shard(tmp_path):
     assert json.loads((tmp_path / "a" / "manifest.json").read_text()) == manifest
 
 
-def test_full_plan_is_twelve_train_and_two_test_shards():
+def test_full_plan_is_twelve_train_and_two_test_shards_then_twelve_deskewed():
     plan = shard_plan(60000, 10000)
-    assert [p[0] for p in plan] == [f"train-{i:02d}.bin.gz" for i in range(12)] + ["test-00.bin.gz", "test-01.bin.gz"]
-    assert all(count == SHARD_SIZE for _, _, _, count in plan)
-    assert [start for _, split, start, _ in plan if split == "train"][-2:] == [50000, 55000]  # tutorial's validation
+    assert [p[0] for p in plan] == ([f"train-{i:02d}.bin.gz" for i in range(12)] + ["test-00.bin.gz", "test-01.bin.gz"]
+                                    + [f"train-{i:02d}.upright.bin.gz" for i in range(12)])
+    assert all(count == SHARD_SIZE for _, _, _, count, _ in plan)
+    assert [start for _, split, start, _, _ in plan if split == "train"][-2:] == [50000, 55000]  # tutorial's validation
 
 
 @needs_real_mnist
@@ -216,16 +228,17 @@ def test_built_shards_decode_to_the_idx_images_and_labels():
     assert manifest["sources"] == MNIST_FILES
     assert manifest["tutorial_validation"] == {"split": "train", "start": 50000, "count": 10000}
     assert [s["file"] for s in manifest["shards"]] == [p[0] for p in shard_plan(60000, 10000)]
-    for split in ("train", "test"):
+    for split, upright in (("train", False), ("test", False), ("train", True)):
         images, labels = [], []
-        for entry in (s for s in manifest["shards"] if s["split"] == split):
+        for entry in (s for s in manifest["shards"] if s["split"] == split and s["upright"] == upright):
             packed = (shards / entry["file"]).read_bytes()
             assert hashlib.sha256(packed).hexdigest() == entry["sha256"]
             shard_images, shard_labels = decode_shard(gzip.decompress(packed))
             assert len(shard_labels) == entry["count"] == SHARD_SIZE
             images.append(shard_images)
             labels.append(shard_labels)
-        assert np.array_equal(np.concatenate(images), mnist[f"{split}_x"])
+        expected = deskew(mnist[f"{split}_x"]) if upright else mnist[f"{split}_x"]
+        assert np.array_equal(np.concatenate(images), expected)
         assert np.array_equal(np.concatenate(labels), mnist[f"{split}_y"])
         if split == "train":
             assert labels[0][:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]

@@ -178,3 +178,25 @@ def test_a_run_with_the_pages_variants_trains_like_the_tutorials_path(synthetic_
     assert fast.gradients.products is PYODIDE and isinstance(fast.optimizer, FusedAdamW)
     for (a, _), (b, _) in zip(plain.parameters, fast.parameters):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+def test_a_run_validated_through_inked_inference_counts_what_its_own_products_count(synthetic_digits):
+    images, labels = synthetic_digits
+    images = bordered(images)
+    recipe = SMALL.replace(epochs=2, train_size=len(images) // 2, validate_every=len(images) // 4)
+    measured = []  # the batches the inked inference measured
+
+    class Inked(FastGradients):
+        def infer(self, x):
+            measured.append(len(x.values))
+            return super().infer(x)
+
+    runs = [Trainer(recipe, images[:len(images) // 2], labels[:len(images) // 2], images[len(images) // 2:],
+                    labels[len(images) // 2:], gradients=FastGradients, evaluation=evaluation)
+            for evaluation in (None, lambda model: Inked(model, inked_first_layer=True))]
+    for run in runs:
+        run.run()
+    assert sum(measured) == len(runs[1].checkpoint_results) * len(images) // 2 + 2 * (len(images) // 2 + 200)
+    assert [r["val_acc"] for r in runs[1].epoch_results] == [r["val_acc"] for r in runs[0].epoch_results]
+    assert [r["val_acc"] for r in runs[1].checkpoint_results] == [r["val_acc"] for r in runs[0].checkpoint_results]
+    assert runs[0].checkpoint_results and len(runs[0].epoch_results) == 2

@@ -180,6 +180,28 @@ def test_the_split_follows_the_slower_side(synthetic_digits):
     assert quick[0].rows[:3] == quick[1].rows[:3] == [16, 17, 18] and max(quick[0].rows) == (50 - 50 // 6) // 2
 
 
+def test_a_trial_times_each_count_at_its_own_balance(synthetic_digits, monkeypatch):
+    """A trial alternates helper counts; each keeps its own balanced share across the switches. Starting from an
+    even share at every switch, a trial timed each count slower than it runs."""
+
+    class Alternating:  # the steps of a trial of two helpers against one
+        count, trying, steps = 1, 2, 0
+
+        def next_count(self, available):
+            self.steps += 1
+            return 2 if self.steps % 2 else 1
+
+        def record(self, count, seconds):
+            pass
+
+    monkeypatch.setattr("mlp_core.fast.split.SplitChooser", Alternating)
+    images, labels = synthetic_digits
+    clock = FakeClock()
+    quick = [InProcessHelper(SMALL.sizes, SMALL.dtype, clock=clock) for _ in range(2)]  # never waited for: shares grow
+    split_trainer(SMALL, images, labels, quick, clock=clock, choose=True).run(max_steps=8)
+    assert quick[0].rows == [16, 25, 17, 26, 18, 27, 19, 28]  # two helpers' shares of 50 rows, and one's
+
+
 def test_only_waiting_for_an_answer_counts_as_waiting(synthetic_digits, monkeypatch):
     """This side's work after an answer (copying it, adding it up) must not shrink the helpers' share: it once
     did, and two workers computed a quarter of each batch in the helper where they could compute three."""

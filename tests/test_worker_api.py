@@ -11,6 +11,7 @@ from mlp_core.deskew import deskew
 from mlp_core.mnist import INPUT_SIZE
 from mlp_core.model import Model
 from mlp_core.nn import Sequential
+from mlp_core.trainer import Trainer, pixel_counts
 
 VALIDATION = worker_api.RECIPES["fast"].validation_size
 SHARD = 2_000
@@ -18,18 +19,38 @@ TRAIN_COUNT = VALIDATION + 2 * SHARD  # the held-out images plus a little to tra
 TEST_COUNT = 300                      # not MNIST's 10,000: the counts must come from the manifest
 
 
+@functools.lru_cache(maxsize=None)
+def _split(split):
+    """A split's images and labels: ink density grows with the label, so a small network can learn them."""
+    rng = np.random.default_rng({"train": 0, "test": 1}[split])
+    count = {"train": TRAIN_COUNT, "test": TEST_COUNT}[split]
+    labels = rng.integers(0, 10, size=count).astype(np.uint8)
+    images = (rng.random((count, INPUT_SIZE)) < 0.1 + 0.05 * labels[:, None]).astype(np.uint8) * 255
+    return images, labels
+
+
+def _shard_images(shard):
+    images, labels = _split(shard["split"])
+    rows = slice(shard["start"], shard["start"] + shard["count"])
+    return (deskew(images[rows]) if shard["upright"] else images[rows]), labels[rows]
+
+
 def _manifest():
-    shards = [{"file": f"train-{i:02d}.bin.gz", "split": "train", "start": start, "count": min(SHARD, TRAIN_COUNT - start)}
-              for i, start in enumerate(range(0, TRAIN_COUNT, SHARD))]
-    shards.append({"file": "test-00.bin.gz", "split": "test", "start": 0, "count": TEST_COUNT})
+    """The build's layout (buildlib/shards.py): training shards as drawn, the test shard, deskewed training shards;
+    each training shard with the histogram of its pixels."""
+    shards = [{"file": f"train-{i:02d}{'.upright' if upright else ''}.bin.gz", "split": "train", "start": start,
+               "count": min(SHARD, TRAIN_COUNT - start), "upright": upright}
+              for upright in (False, True) for i, start in enumerate(range(0, TRAIN_COUNT, SHARD))]
+    shards.insert(len(shards) // 2, {"file": "test-00.bin.gz", "split": "test", "start": 0, "count": TEST_COUNT,
+                                     "upright": False})
+    for shard in shards:
+        if shard["split"] == "train":
+            shard["pixel_counts"] = pixel_counts(_shard_images(shard)[0]).tolist()
     return {"train_count": TRAIN_COUNT, "test_count": TEST_COUNT, "shards": shards}
 
 
-def _shard_bytes(count, seed):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, size=count).astype(np.uint8)
-    images = (rng.random((count, INPUT_SIZE)) < 0.1 + 0.05 * labels[:, None]).astype(np.uint8) * 255
-    return encode_shard(images, labels)
+def _shard_bytes(shard):
+    return encode_shard(*_shard_images(shard))
 
 
 @pytest.fixture
@@ -42,8 +63,8 @@ def session(monkeypatch):
 
 
 def _load_all_shards(manifest):
-    for i, shard in enumerate(manifest["shards"]):
-        worker_api.add_shard(shard, _shard_bytes(shard["count"], i))
+    for shard in manifest["shards"]:
+        worker_api.add_shard(shard, _shard_bytes(shard))
 
 
 def _config(**changes):
@@ -92,26 +113,31 @@ def test_bad_requests_are_refused_before_any_download(session, change, message):
         worker_api.shards_needed(session, {"purpose": "train", **_config(**change)})
 
 
-def test_a_deskewing_run_gets_its_shards_deskewed_as_they_arrive(session):
-    """shards_needed tells the page to have each shard deskewed on arrival; the run then reads those, as if the
-    Trainer had deskewed its images itself."""
-    assert worker_api.shards_needed(session, {"purpose": "train", **_config()})["upright"] is True
-    assert worker_api.shards_needed(session, {"purpose": "train", **_config(recipe="tutorial")})["upright"] is False
-    for i, shard in enumerate(session["shards"]):
-        worker_api.add_shard(shard, _shard_bytes(shard["count"], i), upright=shard["split"] == "train")
-    assert set(worker_api._session.upright) == {s["file"] for s in session["shards"] if s["split"] == "train"}
+def test_a_deskewing_run_reads_the_deskewed_shards_and_their_pixel_counts(session):
+    """A run that deskews downloads the deskewed training shards, not the drawn ones, and takes its input statistics
+    from their manifest entries: as if the Trainer had deskewed and counted the images itself."""
+    files = worker_api.shards_needed(session, {"purpose": "train", **_config()})["files"]
+    assert "train-00.upright.bin.gz" in files and "train-00.bin.gz" not in files and "test-00.bin.gz" in files
+    tutorial = worker_api.shards_needed(session, {"purpose": "train", **_config(recipe="tutorial")})["files"]
+    assert "train-00.bin.gz" in tutorial and not any(".upright" in file for file in tutorial)
+    _load_all_shards(session)
     train = ("train", 0, 3 * SHARD // 2)  # across two shards
     np.testing.assert_array_equal(worker_api._images(*train, upright=True)[0], deskew(worker_api._images(*train)[0]))
-    worker_api.start_run(_config())
-    raw = worker_api._images("train", 0, 1_000)[0]
-    np.testing.assert_array_equal(worker_api._session.trainer.train_x, deskew(raw))
+    assert worker_api._pixel_counts(*train, upright=True) is None  # half a shard: its histogram does not say
+    worker_api.start_run(_config(train_size=2 * SHARD))
+    trainer = worker_api._session.trainer
+    np.testing.assert_array_equal(trainer.train_x, deskew(worker_api._images("train", 0, 2 * SHARD)[0]))
+    assert worker_api._pixel_counts("train", 0, 2 * SHARD, True).sum() == 2 * SHARD * INPUT_SIZE
+    own = Trainer(trainer.recipe, trainer.train_x, trainer.train_y, upright=True)  # counts the pixels itself
+    assert (trainer.model.input_mean, trainer.model.input_std) == (own.model.input_mean, own.model.input_std)
 
 
-def test_shards_needed_covers_the_training_range_the_test_split_and_validation(session):
-    files = worker_api.shards_needed(session, {"purpose": "train", **_config()})["files"]
-    last = f"train-{(TRAIN_COUNT - 1) // SHARD:02d}.bin.gz"
-    assert files[0] == "train-00.bin.gz" and "test-00.bin.gz" in files and last in files
-    assert "train-01.bin.gz" not in files  # images 2,000-3,999 are neither trained on nor held out
+@pytest.mark.parametrize("recipe, form", [("tutorial", ""), ("fast", ".upright")])
+def test_shards_needed_covers_the_training_range_the_test_split_and_validation(session, recipe, form):
+    files = worker_api.shards_needed(session, {"purpose": "train", **_config(recipe=recipe)})["files"]
+    held_out = range((TRAIN_COUNT - VALIDATION) // SHARD, TRAIN_COUNT // SHARD)
+    # images 2,000-3,999 (train-01) are neither trained on (train_size 1,000) nor held out
+    assert sorted(files) == sorted([f"train-00{form}.bin.gz", "test-00.bin.gz"] + [f"train-{i:02d}{form}.bin.gz" for i in held_out])
 
 
 def test_offline_sizes_are_those_whose_every_shard_is_cached_or_loaded(session):
@@ -254,7 +280,7 @@ def test_predict_gives_the_verdict_with_calibrated_probabilities(session):
 
 
 def _own_digits(count=12, label=3):
-    """A writer's style unlike any of _shard_bytes' classes (ink in the top half only, none in the bottom)."""
+    """A writer's style unlike any of _split's classes (ink in the top half only, none in the bottom)."""
     rng = np.random.default_rng(9)
     images = (rng.random((count, INPUT_SIZE)) < 0.5).astype(np.uint8) * 255
     images[:, INPUT_SIZE // 2:] = 0

@@ -170,8 +170,9 @@ class SplitGradients:
         elif self._chooser is None:
             self._chooser = SplitChooser()  # kept while helpers come and go: it tries each newcomer
         self._helpers = helpers
-        self._helper_rows = None  # rows of each minibatch each helper computes: an even share, then balanced
-        self._rows_for = None  # the helper count _helper_rows was balanced for
+        # Rows of each minibatch each helper computes, per helper count: an even share, then balanced. Kept for each
+        # count apart, so a trial that alternates counts times each at its own balance, not an even share each time.
+        self._helper_rows = {}
 
     @property
     def used(self):
@@ -212,11 +213,9 @@ class SplitGradients:
         inputs = self.local.inputs(pixels)
         rows = len(labels)
         helpers = self._helpers[:count]
-        if self._rows_for != count:
-            self._helper_rows, self._rows_for = None, count
         # Each side keeps at least half an even share; the helpers' rows are balanced against this side's.
         least = max(rows // (2 * (count + 1)), 1)
-        theirs = min(max(self._helper_rows or rows // (count + 1), least), (rows - least) // count)
+        theirs = min(max(self._helper_rows.get(count, rows // (count + 1)), least), (rows - least) // count)
         keep = rows - count * theirs
         weights = flat_parameters(self.network, out=self._flat_weights)
         parts = [(keep + i * theirs, keep + (i + 1) * theirs) for i in range(count)]
@@ -249,7 +248,7 @@ class SplitGradients:
         else:
             # Balance the sides, whose speeds differ (copies on this side, busy cores elsewhere): a row less
             # for each helper after a step spent waiting for one, a row more after a step that was not.
-            self._helper_rows = theirs - 1 if waited > HELPER_WAIT_SLACK else theirs + 1
+            self._helper_rows[count] = theirs - 1 if waited > HELPER_WAIT_SLACK else theirs + 1
         return loss
 
 

@@ -47,7 +47,7 @@ def test_bad_data_shard_gives_a_clear_error_and_a_retry_works(pages, fault, reas
     start_training(page, **SHORT_RUN)
     text = wait_error_message(page)
     assert wait_state(page, "idle", "error", timeout_ms=30_000) == "idle"
-    assert re.search(r"train-\d+\.bin\.gz", text) and reason in text, f"the error should name the shard and say {reason}: {text}"
+    assert re.search(r"train-\d+(\.upright)?\.bin\.gz", text) and reason in text, f"the error should name the shard and say {reason}: {text}"
     assert page.get_attribute("body", "data-ready") == "true", "the current model still answers"
 
     page.unroute(TRAIN_SHARDS)

@@ -16,6 +16,7 @@ from e2e_page import (
     state,
     wait_state,
 )
+from worker_api import PAGE_OVERRIDES
 
 pytestmark = pytest.mark.browser
 
@@ -84,12 +85,14 @@ def test_page_stays_responsive_and_predicts_while_training(pages):
 def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)
-    train_to_end(page, train_size=20000, epochs=1)  # the default preset validates every 15,000 samples too
+    every = PAGE_OVERRIDES["fast"]["validate_every"]  # the default preset's checkpoints
+    train_size = every + 5000
+    train_to_end(page, train_size=train_size, epochs=1)
     rows = page.eval_on_selector_all("#epoch-log tr:has(td)", """rows => rows.map((r) => ({
         kind: r.dataset.kind, samples: Number(r.dataset.samples), cells: [...r.cells].map((c) => c.textContent)}))""")
     assert [r["kind"] for r in rows] == ["checkpoint", "epoch"], rows
     check, epoch = rows
-    assert 0 < check["samples"] <= 15000 < epoch["samples"] <= 20000, rows  # never past the multiple it stands for
+    assert 0 < check["samples"] <= every < epoch["samples"] <= train_size, rows  # never past the multiple it stands for
     assert check["cells"][3] == "–" and check["cells"][4].endswith("%"), "a checkpoint measures validation only"
     assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
-    assert float(check["cells"][0]) == pytest.approx(check["samples"] / 20000, abs=0.005), "epochs seen, fractional"
+    assert float(check["cells"][0]) == pytest.approx(check["samples"] / train_size, abs=0.005), "epochs seen, fractional"

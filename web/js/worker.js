@@ -211,14 +211,13 @@ async function inParallel(items, limit, work) {
 class StopRequested extends Error {}
 
 // Make sure Python holds every shard the request needs. Each verified shard is handed to Python as it
-// arrives (deskewed there at once for a run that reads upright images, while the others download); after
-// a failure the verified ones stay loaded and a retry fetches the rest.
+// arrives, while the others download; after a failure the verified ones stay loaded and a retry fetches the rest.
 // `report`: emit `data` progress events (not for a download ahead of need, which nobody waits on).
 async function ensureData(request, shouldStop = () => false, report = true) {
   while (dataLoading) await dataLoading.catch(() => {});
   const job = (async () => {
     const index = await getManifest();
-    const { files, upright } = call("shards_needed", { manifest: index, request });
+    const { files } = call("shards_needed", { manifest: index, request });
     if (files.length === 0) return;
     const shards = files.map((file) => index.shards.find((s) => s.file === file));
     const total = shards.reduce((sum, s) => sum + (s.bytes || 0), 0);
@@ -229,7 +228,7 @@ async function ensureData(request, shouldStop = () => false, report = true) {
         loaded[i] = bytes;
         if (report) emit("data", { loaded: loaded.reduce((sum, n) => sum + n, 0), total });
       });
-      call("add_shard", { shard, data, upright });
+      call("add_shard", { shard, data });
     });
     if (shouldStop()) throw new StopRequested("stopped while downloading");
     if (report) emit("data", { loaded: total, total, done: true });

@@ -13,7 +13,6 @@ import numpy as np
 from helper_share import SharedBufferHelper
 from mlp_core.confidence import verdict
 from mlp_core.data import decode_shard
-from mlp_core.deskew import deskew
 from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
@@ -28,12 +27,13 @@ from mlp_core.trainer import EVAL_CHUNK, Trainer
 
 PAGE_PRESETS = ("fast", "tutorial")
 # The page's one departure from a recipe: the fast preset as the Train button runs it by default, short. A first
-# cosine cycle of 45,000 samples ends with a model at 97% validation or more (issue 19; deskewed inputs, chosen on
-# seeds 100-104, reported on seeds 0-4 in bench/reports/schedule.md), then a second from half the learning rate
-# carries on to the end of 2 epochs of 50,000 images. Validation every 15,000 samples of the first epoch and at epoch ends
-# shows 97% when it comes, not at the next epoch's end.
-PAGE_OVERRIDES = {"fast": {"train_size": 50_000, "epochs": 2, "schedule": "cosine_restart", "cycle_samples": 45_000,
-                           "restart_lr_fraction": 0.5, "validate_every": 15_000}}
+# cosine cycle of 40,000 samples ends with a model at 97% validation or more (issue 19; deskewed inputs, chosen on
+# seeds 100-104, reported on seeds 0-4 in bench/reports/schedule.md: 30,000 and 37,500 left too little margin), then a
+# second from half the learning rate carries on to the end of 2 epochs of 50,000 images. Validation every 20,000
+# samples of the first epoch and at epoch ends shows 97% when it comes, at the first cycle's end, not at the next
+# epoch's end, with no more validations on the way than that needs (each is ~0.4 s of the page's run).
+PAGE_OVERRIDES = {"fast": {"train_size": 50_000, "epochs": 2, "schedule": "cosine_restart", "cycle_samples": 40_000,
+                           "restart_lr_fraction": 0.5, "validate_every": 20_000}}
 TRAIN_SIZE_CHOICES = (5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000)
 MAX_WEIGHT_TILES = 64          # first-layer units drawn in "Look inside"
 # Limits of the form, so a typo cannot ask the worker for a 10^9-unit layer.
@@ -102,8 +102,7 @@ class _Session:
         self.trainer = None          # the run in progress
         self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.measuring = None        # the tuned model's MNIST test measure in progress (_TestMeasure)
-        self.shards = {}             # file -> (split, start, images uint8 (N, 784), labels uint8 (N,))
-        self.upright = {}            # file -> that shard's images deskewed (mlp_core.deskew), made once
+        self.shards = {}             # file -> its manifest entry and images uint8 (N, 784), labels uint8 (N,)
         self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
     def active_model(self):
@@ -277,45 +276,51 @@ def predict(ink, width, height):
 # ---- data ------------------------------------------------------------------------------------
 
 def _training_ranges(recipe):
-    """(train, validation or None) as (split, start, stop): the first `train_size` training images and
-    the last `validation_size` ones held out (the tutorial's split)."""
+    """(train, validation or None) as (split, start, stop, upright): the first `train_size` training images and
+    the last `validation_size` ones held out (the tutorial's split), deskewed if the recipe deskews."""
     train_count = _count("train")
-    validation = ("train", train_count - recipe.validation_size, train_count) if recipe.validation_size else None
-    return ("train", 0, recipe.train_size), validation
+    validation = None
+    if recipe.validation_size:
+        validation = ("train", train_count - recipe.validation_size, train_count, recipe.deskew)
+    return ("train", 0, recipe.train_size, recipe.deskew), validation
 
 
 def _calibration_range():
-    """(split, start, stop) of the held-out training images a tuned model is recalibrated on (mlp_core.finetune)."""
-    return ("train", *calibration_rows(_count("train")))
+    """(split, start, stop, upright) of the held-out training images a tuned model is recalibrated on
+    (mlp_core.finetune; as drawn: the model deskews them itself)."""
+    return ("train", *calibration_rows(_count("train")), False)
 
 
 def _ranges_for(request):
-    """[(split, start, stop)] of images a request needs; a training request is validated first."""
-    test = ("test", 0, _count("test"))
+    """[(split, start, stop, upright)] of images a request needs; a training request is validated first."""
+    test = ("test", 0, _count("test"), False)
     if request.get("purpose") == "inspect":
         return [test]
     if request.get("purpose") == "finetune":
-        return [("train", 0, min(REPLAY_IMAGES, _count("train"))), _calibration_range(), test]
+        return [("train", 0, min(REPLAY_IMAGES, _count("train")), False), _calibration_range(), test]
     train, validation = _training_ranges(_recipe_from(request))
     return [train, test] + ([validation] if validation else [])
+
+
+def _covers(shard, split, start, stop, upright):
+    """Does this manifest entry hold some of images [start, stop) of the split, in that form?"""
+    return (shard["split"] == split and shard.get("upright", False) == upright
+            and shard["start"] < stop and shard["start"] + shard["count"] > start)
 
 
 def _files_for(manifest, request):
     """Files of the manifest that cover the request, in manifest order."""
     wanted = []
-    for split, start, stop in _ranges_for(request):
+    for wanted_range in _ranges_for(request):
         for shard in manifest["shards"]:
-            overlaps = shard["split"] == split and shard["start"] < stop and shard["start"] + shard["count"] > start
-            if overlaps and shard["file"] not in wanted:
+            if _covers(shard, *wanted_range) and shard["file"] not in wanted:
                 wanted.append(shard["file"])
     return wanted
 
 
 def shards_needed(manifest, request):
-    """Files of the manifest that cover the request and are not loaded yet; `upright`: the request's run reads its
-    images deskewed, so add_shard may deskew each shard as it arrives, while the others still download."""
-    upright = request.get("purpose") == "train" and _recipe_from(request).deskew
-    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards], "upright": upright}
+    """Files of the manifest that cover the request and are not loaded yet."""
+    return {"files": [file for file in _files_for(manifest, request) if file not in _session.shards]}
 
 
 def offline_sizes(manifest, config, cached):
@@ -333,34 +338,40 @@ def offline_sizes(manifest, config, cached):
     return {"train_sizes": sizes}
 
 
-def add_shard(shard, data, upright=False):
+def add_shard(shard, data):
     images, labels = decode_shard(_bytes(data))
     if len(images) != shard["count"]:
         raise ValueError(f"{shard['file']} holds {len(images)} images, the manifest says {shard['count']}")
-    _session.shards[shard["file"]] = (shard["split"], shard["start"], images, labels)
-    if upright:
-        _upright(shard["file"])
+    _session.shards[shard["file"]] = (dict(shard), images, labels)
     return {}
 
 
-def _upright(file):
-    """A loaded shard's images deskewed: per image, so shard by shard is the same as all at once."""
-    if file not in _session.upright:
-        _session.upright[file] = deskew(_session.shards[file][2])
-    return _session.upright[file]
+def _parts(split, start, stop, upright=False):
+    """The loaded shards holding images [start, stop) of a split (deskewed ones if `upright`), in order."""
+    return sorted((parts for parts in _session.shards.values() if _covers(parts[0], split, start, stop, upright)),
+                  key=lambda parts: parts[0]["start"])
 
 
 def _images(split, start, stop, upright=False):
-    """Images and labels [start, stop) of a split, from the loaded shards (deskewed if `upright`)."""
-    parts = sorted((s, _upright(file) if upright else i, l) for file, (sp, s, i, l) in _session.shards.items()
-                   if sp == split and s < stop and s + len(i) > start)
+    """Images and labels [start, stop) of a split, from the loaded shards (the deskewed ones if `upright`)."""
+    parts = _parts(split, start, stop, upright)
     x = np.concatenate([i for _, i, _ in parts]) if parts else np.zeros((0, INPUT_SIZE), np.uint8)
     y = np.concatenate([l for _, _, l in parts]) if parts else np.zeros((0,), np.uint8)
-    offset = parts[0][0] if parts else start
+    offset = parts[0][0]["start"] if parts else start
     x, y = x[start - offset:stop - offset], y[start - offset:stop - offset]
     if len(x) != stop - start:
         raise RuntimeError(f"{split} images {start}-{stop} are not loaded")
     return x, y
+
+
+def _pixel_counts(split, start, stop, upright=False):
+    """The histogram of those images' pixels, summed from their shards' manifest entries; None unless the shards
+    hold exactly those images and each entry has one (then the Trainer counts them itself)."""
+    parts = _parts(split, start, stop, upright)
+    exact = parts and parts[0][0]["start"] == start and sum(len(i) for _, i, _ in parts) == stop - start
+    if not exact or any("pixel_counts" not in entry for entry, _, _ in parts):
+        return None
+    return np.sum([np.asarray(entry["pixel_counts"], dtype=np.int64) for entry, _, _ in parts], axis=0)
 
 
 # ---- training --------------------------------------------------------------------------------
@@ -399,6 +410,14 @@ def _page_gradients(model):
     return SplitGradients(FastGradients(model, PYODIDE, skip_blank_columns=True))
 
 
+def _inference(model):
+    """The fastest tested inference products (each image's inked pixels sum the first layer's weight rows, the rest in
+    einsum layouts): in Pyodide ~35% less time than all columns on MNIST test, ~20% on deskewed images (more inked
+    pixels); logits equal to the plain ones up to rounding (tests/test_fast.py). A run's validation and the tuned
+    model's MNIST test measure go through them."""
+    return FastGradients(model, PYODIDE, inked_first_layer=True)
+
+
 def check_config(config):
     """Refuse a bad Train form before anything is downloaded; ValueError says what is wrong."""
     _recipe_from(config)
@@ -410,12 +429,12 @@ def start_run(config):
     shared with the helper worker (web/js/share-buffer.js)."""
     recipe = _recipe_from(config)
     train, validation = _training_ranges(recipe)  # the ranges shards_needed had downloaded
-    train_x, train_y = _images(*train, upright=recipe.deskew)
+    train_x, train_y = _images(*train)
     val_x = val_y = None
     if validation:
-        val_x, val_y = _images(*validation, upright=recipe.deskew)
+        val_x, val_y = _images(*validation)
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW,
-                      upright=recipe.deskew)
+                      upright=recipe.deskew, train_pixel_counts=_pixel_counts(*train), evaluation=_inference)
     _session.trainer = trainer
     started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
                       validate_every=None if val_x is None else recipe.validate_every,
@@ -551,16 +570,13 @@ def finish_finetune(stopped):
 
 
 class _TestMeasure:
-    """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between.
-
-    Through the fastest tested inference products (each image's inked pixels sum the first layer's weight rows, the
-    rest in einsum layouts: Finetune.logits with that strategy), ~35% faster than all columns in Pyodide; its logits
-    equal the plain products' up to rounding (tests/test_fast.py), so it counts what Model.accuracy counts
+    """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between,
+    through _inference's products (Finetune.logits with that strategy): it counts what Model.accuracy counts
     (tests/test_worker_api.py)."""
 
     def __init__(self, run, images, labels):
         self.run, self.images, self.labels = run, images, labels
-        self.strategy = FastGradients(run.model, PYODIDE, inked_first_layer=True)
+        self.strategy = _inference(run.model)
         self.measured = self.right = 0
         self.seconds = 0.0
 
