@@ -182,3 +182,20 @@ def frames_per_second(page, seconds: float) -> float:
         })""",
         seconds * 1000,
     )
+
+
+def refuse_helper_bundles(page, count: int | None = None) -> list:
+    """Answer py/bundle.zip with 404 for `count` helper workers (None: every one). Set before the page loads: the
+    first request is the training worker's and goes through; the helpers ask after it (one loads once the page is
+    ready, the others when a run asks for them). Returns the refused URLs."""
+    asked, refused = [], []
+
+    def answer(route):
+        asked.append(route.request.url)
+        if len(asked) == 1 or (count is not None and len(refused) >= count):
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.fulfill(status=404, body="not found")
+
+    page.route("**/py/bundle.zip", answer)
+    return refused

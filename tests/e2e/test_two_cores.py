@@ -3,11 +3,9 @@ and training goes on with one core when it cannot start or where shared memory c
 cannot send the isolation headers (GitHub Pages) gets them from a service worker (web/coi-sw.js).
 tests/e2e/test_workers.py has more than two workers."""
 
-import re
-
 import pytest
 
-from e2e_page import open_ready, start_training, wait_state
+from e2e_page import open_ready, refuse_helper_bundles, start_training, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +19,20 @@ def shared_steps(page) -> int:
     return int(page.get_attribute(CORES_TEXT, "data-shared-steps") or 0)
 
 
+def wait_helper(page, expected: str) -> None:
+    page.wait_for_function(f"() => ['ready', 'failed'].includes(document.querySelector('{CORES_TEXT}').dataset.helper)",
+                           timeout=HELPER_TIMEOUT_MS)
+    assert page.get_attribute(CORES_TEXT, "data-helper") == expected, page.inner_text("#message")
+
+
 def start_once_the_helper_is(page, expected: str) -> str:
-    """Start RUN and pause it until the helper, which the run starts, has loaded (or failed to): on a
+    """Start RUN and pause it until the helper (loading since the page was ready) has loaded (or failed to): on a
     slow machine the run could otherwise end first. Then Resume; returns the message said before it."""
     start_training(page, **RUN)
     page.click("#pause")
     assert wait_state(page, "paused") == "paused"
-    page.wait_for_function(f"() => ['ready', 'failed'].includes(document.querySelector('{CORES_TEXT}').dataset.helper)",
-                           timeout=HELPER_TIMEOUT_MS)
+    wait_helper(page, expected)
     said = page.inner_text("#message")
-    assert page.get_attribute(CORES_TEXT, "data-helper") == expected, said
     page.click("#pause")  # Resume
     if expected == "ready":  # the first step after Resume is split: each SplitChooser trial begins with one
         page.wait_for_function(f"() => Number(document.querySelector('{CORES_TEXT}').dataset.sharedSteps) > 0", timeout=30_000)
@@ -47,6 +49,7 @@ def test_the_helper_computes_part_of_the_batches(pages):
     open_ready(page, pages.site)
     assert page.evaluate("crossOriginIsolated"), "build.py's server sends the isolation headers"
     assert page.input_value("#cores") == "2", "two cores are the default where they can work"
+    wait_helper(page, "ready")  # loaded while the page is idle, before any run
     start_once_the_helper_is(page, "ready")
     seen = page.inner_text(CORES_TEXT)
     assert seen in ("2 cores", "1 core · 2 measured slower", "1 core · trying 2", "2 cores · trying 1"), seen
@@ -57,10 +60,13 @@ def test_the_helper_computes_part_of_the_batches(pages):
 def test_training_goes_on_alone_when_the_helper_cannot_start(pages):
     page, watch = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
     watch.allow_console_error(r"Failed to load resource|404")
+    refused = refuse_helper_bundles(page)
     open_ready(page, pages.site)
-    page.route("**/py/bundle.zip", lambda route: route.fulfill(status=404, body="not found"))  # only the helper asks now
-    said = start_once_the_helper_is(page, "failed")
-    assert re.search(r"one core: .*bundle\.zip: HTTP 404", said), said
+    wait_helper(page, "failed")  # the helper that loads while the page is idle: it fails before any run
+    assert refused, "the helper asked for the bundle and was refused"
+    start_training(page, **RUN)  # the run is told, as it starts
+    page.wait_for_function("() => /one core: .*bundle\\.zip: HTTP 404/.test(document.querySelector('#message').textContent)",
+                           timeout=60_000)
     page.wait_for_function(f"() => document.querySelector('{CORES_TEXT}').textContent === '1 core · a helper stopped'", timeout=30_000)
     assert finish(page) > 0.95
     assert shared_steps(page) == 0

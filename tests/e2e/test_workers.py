@@ -5,7 +5,7 @@ chooser would otherwise measure three workers on two cores as slower and drop on
 
 import pytest
 
-from e2e_page import start_training, wait_ready, wait_state
+from e2e_page import refuse_helper_bundles, start_training, wait_ready, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -82,21 +82,13 @@ def test_three_workers_train_like_one_and_obey_pause_stop_and_reset(pages):
 def test_a_helper_that_fails_leaves_the_others_training(pages):
     page, watch = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
     watch.allow_console_error(r"Failed to load resource|404")
+    refused = refuse_helper_bundles(page, 1)
     open_with(page, pages.site, "?cores=3&fixed=1")
-    refused = []
-
-    def first_helper_fails(route):  # the training worker has its bundle: only the helpers ask now
-        if refused:
-            return route.continue_()
-        refused.append(route.request.url)
-        route.fulfill(status=404, body="not found")
-
-    page.route("**/py/bundle.zip", first_helper_fails)
     start_training(page, **RUN)
     page.click("#pause")
     assert wait_state(page, "paused") == "paused"
     wait_helpers_settled(page)
-    assert (cores_data(page, "helpers-ready"), cores_data(page, "helpers-failed")) == ("1", "1")
+    assert (cores_data(page, "helpers-ready"), cores_data(page, "helpers-failed")) == ("1", "1") and len(refused) == 1
     assert "A helper worker stopped (py/bundle.zip: HTTP 404); training goes on with the others." in page.inner_text("#message")
     page.click("#pause")
     wait_workers(page, 2)

@@ -1,8 +1,9 @@
 // The page's state, in one place. Views read it and draw; only `update` changes it, and every change is
 // handed to the subscribers (the views, and page.js, which writes the data-* attributes tests wait on).
 
-// No helper worker started yet. `state` sums them up: starting while any starts, else ready if any is, else failed if any did.
-export const NO_HELPERS = { state: "off", ready: 0, starting: 0, failed: 0 };
+// No helper worker started yet. `state` sums them up: starting while any starts, else ready if any is, else failed if any did;
+// `detail`: why the last one that failed did.
+export const NO_HELPERS = { state: "off", ready: 0, starting: 0, failed: 0, detail: null };
 
 export const initialState = {
   phase: "loading",      // loading, idle, training, paused, stopping or error (body[data-state])

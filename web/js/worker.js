@@ -132,6 +132,10 @@ async function init(id, message) {
     const { model: info } = call("load_pretrained", { data: model });
     emit("stage", { stage, state: "done", bytes: model.byteLength });
     readyAnswer(id, info);
+    // One helper loads now, while the visitor looks at the page, so a run shares its steps from its start: a helper
+    // loading beside a run took CPU from its first seconds (on two cores, about 1 s of the default run's 8 to 97%).
+    // Not where memory is small: each helper is a whole Python (~42 MiB of WebAssembly memory, bench/reports/browser.md).
+    if (maxWorkers(askedCores) > 1 && !(navigator.deviceMemory < 4)) helpers.start(1);
   } catch (error) {
     emit("stage", { stage, state: "error" });
     pyodide = null;

@@ -168,6 +168,11 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     return cores(workers) + why;
   }
 
+  // What a run asking for more cores is told when a helper has stopped.
+  function helperStopped({ ready, starting, detail }) {
+    return ready || starting ? `A helper worker stopped (${detail}); training goes on with the others.` : `Training goes on with one core: ${detail}.`;
+  }
+
   // Numbers to draw at the next tick, on top of those drawn last.
   function show(changes) {
     pending = { ...(pending || store.state.shown), ...changes };
@@ -281,16 +286,18 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
         accChart.xMaxHint = message.epochs;
         lossChart.xMaxHint = message.epochs;
         const when = message.validate_every ? `every ${count(message.validate_every)} samples in the first epoch, then after each epoch` : "after each epoch";
-        return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images ${when}. The drawing pad uses the weights of the moment.`);
+        // A helper that failed before the run (the one loaded while the page was idle) is not started again: say so.
+        const helpers = store.state.helpers;
+        const stopped = message.cores > 1 && helpers.failed ? ` ${helperStopped(helpers)}` : "";
+        return say(`Training on ${count(message.train_size)} images, checking on ${count(message.validation_size)} held-out images ${when}. The drawing pad uses the weights of the moment.${stopped}`);
       }
       case "progress": return onProgress(message);
       case "helper": {
         const { ready, starting, failed } = message;
         const state = starting ? "starting" : ready ? "ready" : failed ? "failed" : "off";
-        store.update({ helpers: { state, ready, starting, failed } });
-        if (message.state === "failed" && run && run.plan && run.plan.cores > 1) {
-          say(ready || starting ? `A helper worker stopped (${message.detail}); training goes on with the others.` : `Training goes on with one core: ${message.detail}.`);
-        }
+        const detail = message.state === "failed" ? message.detail : store.state.helpers.detail;
+        store.update({ helpers: { state, ready, starting, failed, detail } });
+        if (message.state === "failed" && run && run.plan && run.plan.cores > 1) say(helperStopped(store.state.helpers));
         return undefined;
       }
       case "checkpoint": return onCheckpoint(message);
