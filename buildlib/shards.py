@@ -32,8 +32,8 @@ def shard_plan(train_count: int, test_count: int, shard_size: int = SHARD_SIZE) 
 
 def shards_key(mnist_hashes: dict) -> str:
     import mlp_core.data
-    digest = hashlib.sha256(json.dumps(sorted(mnist_hashes.items())).encode())
     import mlp_core.deskew
+    digest = hashlib.sha256(json.dumps(sorted(mnist_hashes.items())).encode())
     digest.update(Path(mlp_core.data.__file__).read_bytes())
     digest.update(Path(mlp_core.deskew.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes())

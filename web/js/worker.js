@@ -9,6 +9,7 @@ import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
 const FETCH_ATTEMPTS = 3;            // a flaky data download is retried, a wrong hash too (it may be a truncated file)
 const FETCH_PARALLEL = 4;            // shards downloaded at once: one's waits on the network overlap the others'
+const HELPER_AFTER_READY_MS = 3000;  // when the helper that loads ahead of any run starts, after ready
 
 let pyodide = null;                  // the Pyodide instance once `init` has finished
 let api = null;                      // the web/py/worker_api.py module (a PyProxy)
@@ -132,10 +133,11 @@ async function init(id, message) {
     const { model: info } = call("load_pretrained", { data: model });
     emit("stage", { stage, state: "done", bytes: model.byteLength });
     readyAnswer(id, info);
-    // One helper loads now, while the visitor looks at the page, so a run shares its steps from its start: a helper
-    // loading beside a run took CPU from its first seconds (on two cores, about 1 s of the default run's 8 to 97%).
-    // Not where memory is small: each helper is a whole Python (~42 MiB of WebAssembly memory, bench/reports/browser.md).
-    if (maxWorkers(askedCores) > 1 && !(navigator.deviceMemory < 4)) helpers.start(1);
+    // One helper loads while the visitor looks at the page, so a run shares its steps from its start: a helper loading
+    // beside a run took CPU from its first seconds (on two cores, about 1 s of the default run's 8 to 97%). Not in the
+    // page's first seconds, which belong to its first answers, and not where memory is small: each helper is a whole
+    // Python (~42 MiB of WebAssembly memory, bench/reports/browser.md). A run that starts sooner starts it itself.
+    if (maxWorkers(askedCores) > 1 && !(navigator.deviceMemory < 4)) setTimeout(() => helpers.start(1), HELPER_AFTER_READY_MS);
   } catch (error) {
     emit("stage", { stage, state: "error" });
     pyodide = null;
