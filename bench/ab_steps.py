@@ -63,12 +63,12 @@ def load_shards(api, split, x, y):
     upright = split == "train" and hasattr(api, "_pixel_counts")
     for start in range(0, len(x), SHARD):
         images, labels = x[start:start + SHARD], y[start:start + SHARD]
-        shard = {"file": f"{split}-{start}", "split": split, "start": start, "count": len(images)}
+        shard = {"file": f"{split}-{start}", "split": split, "start": start, "count": len(images), "upright": upright}
         if upright:
             from mlp_core.deskew import deskew
             from mlp_core.trainer import pixel_counts
             images = deskew(images)
-            shard.update(upright=True, pixel_counts=pixel_counts(images).tolist())
+            shard["pixel_counts"] = pixel_counts(images).tolist()
         call(api, "add_shard", shard, encode_shard(images, labels))
 
 

@@ -304,7 +304,7 @@ def _ranges_for(request):
 
 def _covers(shard, split, start, stop, upright):
     """Does this manifest entry hold some of images [start, stop) of the split, in that form?"""
-    return (shard["split"] == split and shard.get("upright", False) == upright
+    return (shard["split"] == split and shard["upright"] == upright
             and shard["start"] < stop and shard["start"] + shard["count"] > start)
 
 
