@@ -146,7 +146,7 @@ def write_report(rates, before, after, command, chunk):
         f"{len(ratios) + rates['dropped']} were.",
         "",
         f"- samples/s, median: before {statistics.median(rates['before']):,.0f}, after {statistics.median(rates['after']):,.0f}.",
-        f"- after/before per pair: median **{statistics.median(ratios):.3f}**; geometric mean {math.exp(mean):.3f}, "
+        f"- after/before per pair: median **{statistics.median(ratios):.3f}**; geometric mean {geomean:.3f}, "
         f"95% interval {low:.3f}-{high:.3f} (2 standard errors of the mean log ratio); pairs from "
         f"{min(ratios):.3f} to {max(ratios):.3f}.",
         "",
