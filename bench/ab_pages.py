@@ -182,7 +182,7 @@ def paused_run(browser, url: str, cores):
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]", state="attached", timeout=bench.READY_TIMEOUT_MS)
     bench.start_long_run(page, "sgd", cores, PAIRED_EPOCHS)
-    # Past the first epoch, where only the newer page validates every 15,000 samples.
+    # Past the first epoch, where only the newer page also validates between epoch ends.
     page.wait_for_function(f"() => document.querySelector('#progress').value > {1.1 / PAIRED_EPOCHS}", timeout=120_000)
     set_paused(page, True)
     return context, page
@@ -234,8 +234,8 @@ def write_paired_report(results: dict, before: str, after: str, command: str) ->
         f"{os.cpu_count()} shared cores, load average {os.getloadavg()[0]:.1f} when the run ended.",
         f"Before: commit {before} (its own build, 1-epoch model). After: {after} (dist/). Per Cores setting, each page "
         f"starts the Train form's 784-100-200-10, SGD, batch {bench.BATCH}, {bench.THROUGHPUT_IMAGES:,} images, "
-        f"{PAIRED_EPOCHS} epochs, lets it pass its first epoch (where only the newer page validates every 15,000 "
-        f"samples) and pauses it; then the two take turns: Resume, about {PAIRED_SECONDS} s, Pause. A turn's rate: "
+        f"{PAIRED_EPOCHS} epochs, lets it pass its first epoch (where only the newer page also validates between "
+        f"epoch ends) and pauses it; then the two take turns: Resume, about {PAIRED_SECONDS} s, Pause. A turn's rate: "
         "the samples its training chunks added over the time between their progress events (stamped as they reach "
         "the page), chunks of epoch-end evaluation left out, as the page's own throughput reading leaves them out. The order flips every pair. Whole runs minutes apart differ by 10-20% on this shared machine; turns "
         "seconds apart share its mood, so the per-pair ratios are what resolve a few percent.",

@@ -104,7 +104,7 @@ def measure(pairs, chunk_seconds):
         share = stepped / (time.perf_counter() - started)
         return (trainer.samples_seen - seen) / stepped if stepped else 0.0, trainer.samples_seen, share
 
-    for site in trees:  # past the first epoch, where only the newer page validates every 15,000 samples
+    for site in trees:  # past the first epoch, where only the newer page also validates between epoch ends
         while chunk(site)[1] <= 1.1 * CONFIG["train_size"]:
             pass
     rates, dropped = {site: [] for site in trees}, 0
