@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlp_core import load_model  # noqa: E402
+from mlp_core import load_model, save_model  # noqa: E402
 from mlp_core.confidence import expected_calibration_error, verdicts  # noqa: E402
 from buildlib.paths import mnist_dir  # noqa: E402
 from mlp_core.data import load_mnist  # noqa: E402
@@ -188,7 +188,7 @@ def train(out, settings):
     model.metadata.update({"test_accuracy": model.accuracy(mnist["test_x"], mnist["test_y"]),
                            "train_cpu_seconds": time.process_time() - started, "validation_size": recipe.validation_size})
     model.metadata.update(calibrate(model, recipe, held_x, held_y, mnist["test_x"], mnist["test_y"]))
-    model.save(out)
+    save_model(model, out)
     print({k: model.metadata[k] for k in ("test_accuracy", "train_cpu_seconds", "temperature", "test_ece_before",
                                           "test_ece_after")})
 

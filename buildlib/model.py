@@ -55,12 +55,18 @@ def training_sets(recipe, mnist: dict):
     import numpy as np
 
     from mlp_core.data import split_validation
-    from mlp_core.strokes import synthesise
+    from mlp_core.strokes import synthesise, synthesise_not_digits
 
     train_x, train_y, held_x, held_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
     if recipe.synthetic_styles:
         styles_x, styles_y = synthesise(recipe.synthetic_styles, np.random.default_rng(recipe.seed + 1))
         train_x, train_y = np.concatenate([train_x, styles_x]), np.concatenate([train_y, styles_y])
+    if recipe.not_digits:
+        # Each once per label: the target of a drawing that is no digit is the even spread over all ten.
+        others = synthesise_not_digits(recipe.not_digits, np.random.default_rng(recipe.seed + 3))
+        labels = np.arange(recipe.sizes[-1], dtype=train_y.dtype)
+        train_x = np.concatenate([train_x, np.repeat(others, len(labels), axis=0)])
+        train_y = np.concatenate([train_y, np.tile(labels, len(others))])
     return train_x, train_y, held_x, held_y
 
 
@@ -69,12 +75,12 @@ def calibration_set(recipe, held_x, held_y):
     augmentation (drawings vary more than MNIST does), and synthetic styles from a seed training never used."""
     import numpy as np
 
-    from mlp_core.augment import augment_batch
+    from mlp_core.augment import augment_batch, recipe_strengths
     from mlp_core.strokes import synthesise
 
     rng = np.random.default_rng(recipe.seed + 2)
     unit = held_x / np.float32(255)
-    parts_x, parts_y = [unit, augment_batch(unit, rng)], [held_y, held_y]
+    parts_x, parts_y = [unit, augment_batch(unit, rng, recipe_strengths(recipe))], [held_y, held_y]
     if recipe.synthetic_styles:
         styles_x, styles_y = synthesise(len(held_y) // 2, rng)
         parts_x.append(styles_x / np.float32(255))
@@ -107,10 +113,12 @@ def train_shipped(recipe, mnist: dict, label: str):
 
     train_x, train_y, held_x, held_y = training_sets(recipe, mnist)
     print(f"Training the pretrained model, recipe {label}, {recipe.sizes}, on {len(train_x):,} images "
-          f"({recipe.synthetic_styles:,} synthetic; {len(held_y):,} MNIST images held out)...", flush=True)
+          f"({recipe.synthetic_styles:,} synthetic digits, {recipe.not_digits:,} drawings that are no digit x "
+          f"{recipe.sizes[-1]} labels; {len(held_y):,} MNIST images held out)...", flush=True)
     started = time.perf_counter()
     # The page's AdamW (tested equal to nn.AdamW up to float rounding): the weights the page would train.
-    trainer = Trainer(recipe, train_x, train_y, adamw=FusedAdamW)
+    digits = len(train_x) - recipe.not_digits * recipe.sizes[-1]  # training_sets puts the no-digit drawings last
+    trainer = Trainer(recipe, train_x, train_y, adamw=FusedAdamW, train_eval=(train_x[:digits], train_y[:digits]))
     while True:
         progress = trainer.run(max_seconds=2)  # short calls: each epoch is printed as it ends
         for result in progress["epoch_results"]:

@@ -1,4 +1,4 @@
-"""Training-time augmentation: random shifts, small rotations, scaling, slant and stroke thickness.
+"""Training-time augmentation: random shifts, small rotations, scaling, slant, aspect and stroke thickness.
 
 One random affine warp per image, sampled bilinearly with one batched gather, and one blend per image
 towards the max (thicker) or min (thinner) of the four pixels around each sample point. Everything is
@@ -7,7 +7,7 @@ vectorised across the batch: the page may run this in Pyodide, where NumPy has n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,9 +26,10 @@ class Strengths:
     scale: float = 0.12  # relative, size in [1 - scale, 1 + scale]
     shear: float = 0.2  # horizontal slant, x += shear * y, +-
     thickness: float = 0.5  # blend towards the 2x2 max (thicker) or min (thinner) around each sample, +-
+    aspect: float = 0.0  # width / height times exp(+-aspect), by narrowing one side: narrow and squat hands
 
     def __post_init__(self):
-        for name in ("shift", "rotation", "scale", "shear", "thickness"):
+        for name in ("shift", "rotation", "scale", "shear", "thickness", "aspect"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"augmentation strength {name} must be a finite number >= 0, not {value!r}")
@@ -41,6 +42,11 @@ class Strengths:
 # The defaults used by the Trainer for recipes with augment=True (the shipped model).
 DEFAULT_STRENGTHS = Strengths()
 NO_AUGMENTATION = Strengths(shift=0.0, rotation=0.0, scale=0.0, shear=0.0, thickness=0.0)
+
+
+def recipe_strengths(recipe) -> Strengths:
+    """The strengths a recipe with augment=True trains with: the defaults and its own aspect."""
+    return replace(DEFAULT_STRENGTHS, aspect=recipe.augment_aspect)
 
 
 def augment_batch(x, rng: np.random.Generator, strengths: Strengths = DEFAULT_STRENGTHS) -> np.ndarray:
@@ -74,16 +80,20 @@ def _random_affine(rng, strengths, count):
     size = 1.0 + _uniform(rng, strengths.scale, count)
     shear = _uniform(rng, strengths.shear, count)
     shift = np.stack([_uniform(rng, strengths.shift, count), _uniform(rng, strengths.shift, count)], axis=1)
+    aspect = np.exp(_uniform(rng, strengths.aspect, count).astype(np.float64))
     cos, sin = np.cos(angle), np.sin(angle)
-    # Forward map (source -> output) in (row, col) coordinates: scale * rotation * slant, where the
-    # slant moves col by shear * row. The sampler needs its inverse.
+    # Forward map (source -> output) in (row, col) coordinates: scale * rotation * slant * squeeze, where the
+    # slant moves col by shear * row and the squeeze narrows one side only (a digit fills its box as
+    # to_mnist lays it out, so neither side may grow). The sampler needs its inverse.
     rotation = np.empty((count, 2, 2), dtype=np.float64)
     rotation[:, 0, 0], rotation[:, 0, 1] = cos, -sin
     rotation[:, 1, 0], rotation[:, 1, 1] = sin, cos
     slant = np.zeros((count, 2, 2), dtype=np.float64)
     slant[:, 0, 0] = slant[:, 1, 1] = 1.0
     slant[:, 1, 0] = shear
-    forward = size[:, None, None] * (rotation @ slant)
+    squeeze = np.zeros((count, 2, 2), dtype=np.float64)
+    squeeze[:, 0, 0], squeeze[:, 1, 1] = np.minimum(1.0, 1.0 / aspect), np.minimum(1.0, aspect)
+    forward = size[:, None, None] * (rotation @ slant @ squeeze)
     return np.linalg.inv(forward).astype(np.float32), shift.astype(np.float32)
 
 

@@ -110,6 +110,83 @@ def _jitter(strokes, rng):
     return [(p - (low + high) / 2) * scale + 0.5 for p in out]
 
 
+def _line(rng, angle, centre=(0.5, 0.5), length=0.8):
+    """A straight stroke through `centre` at `angle` degrees, its ends each moved a little at random."""
+    direction = np.array([np.cos(np.deg2rad(angle)), -np.sin(np.deg2rad(angle))]) * length / 2
+    ends = np.array([np.asarray(centre) - direction, np.asarray(centre) + direction])
+    return list(map(tuple, ends + rng.normal(0.0, 0.03, ends.shape)))
+
+
+def _crossing(rng):
+    """Two lines crossing near the middle: an X, a plus, or anything between."""
+    first = rng.uniform(0, 180)
+    return [_line(rng, first), _line(rng, first + rng.uniform(50, 130))]
+
+
+def _hash(rng):
+    """Two near-parallel lines crossed by two more."""
+    a, b = rng.uniform(60, 120), rng.uniform(-30, 30)
+    return [_line(rng, a, (0.35, 0.5)), _line(rng, a, (0.65, 0.5)), _line(rng, b, (0.5, 0.35)),
+            _line(rng, b, (0.5, 0.65))]
+
+
+def _star(rng):
+    """Three or four lines through one point."""
+    count = int(rng.integers(3, 5))
+    start = rng.uniform(0, 180)
+    return [_line(rng, start + 180 * k / count) for k in range(count)]
+
+
+def _ring_crossed(rng):
+    """A ring with two lines crossing inside or through it."""
+    first = rng.uniform(0, 180)
+    reach = rng.uniform(0.55, 0.95)
+    return [_arc(0.5, 0.5, 0.35, 0.35 * rng.uniform(0.8, 1.2), 0, 360),
+            _line(rng, first, length=reach), _line(rng, first + rng.uniform(60, 120), length=reach)]
+
+
+def _scribble(rng):
+    """A tangle: ten to sixteen points thrown at random into the box, joined in order."""
+    return [list(map(tuple, rng.uniform(0.1, 0.9, (int(rng.integers(10, 17)), 2))))]
+
+
+def _triangle(rng):
+    corners = rng.uniform(-0.08, 0.08, (3, 2)) + [(0.5, 0.12), (0.12, 0.85), (0.88, 0.85)]
+    return [list(map(tuple, np.concatenate([corners, corners[:1]])))]
+
+
+# Capital letters that no digit resembles, drawn the plain way.
+LETTERS = {
+    "A": [[(0.15, 0.9), (0.5, 0.1), (0.85, 0.9)], [(0.3, 0.6), (0.7, 0.6)]],
+    "H": [[(0.2, 0.1), (0.2, 0.9)], [(0.8, 0.1), (0.8, 0.9)], [(0.2, 0.5), (0.8, 0.5)]],
+    "K": [[(0.25, 0.1), (0.25, 0.9)], [(0.8, 0.1), (0.25, 0.55)], [(0.4, 0.45), (0.8, 0.9)]],
+    "M": [[(0.12, 0.9), (0.2, 0.1), (0.5, 0.6), (0.8, 0.1), (0.88, 0.9)]],
+    "W": [[(0.1, 0.1), (0.3, 0.9), (0.5, 0.4), (0.7, 0.9), (0.9, 0.1)]],
+    "E": [[(0.78, 0.1), (0.25, 0.1), (0.25, 0.9), (0.78, 0.9)], [(0.25, 0.5), (0.65, 0.5)]],
+}
+
+# name -> a function of the random generator giving the strokes of one drawing that is no digit.
+NOT_DIGITS = {"crossing": _crossing, "hash": _hash, "star": _star, "ring crossed": _ring_crossed,
+              "scribble": _scribble, "triangle": _triangle,
+              "letter": lambda rng: list(LETTERS.values())[rng.integers(len(LETTERS))]}
+
+
+def _draw(strokes, rng) -> np.ndarray:
+    """One template through a random hand and pen (see synthesise), laid out by to_mnist: (784,) uint8."""
+    strokes = _jitter(strokes, rng)
+    pen = CANVAS * 0.8 * rng.uniform(0.04, 0.25)
+    image = to_mnist(render(strokes, CANVAS, pen))
+    return np.rint(image.reshape(-1) * 255).astype(np.uint8)
+
+
+def synthesise_not_digits(count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` drawings that are no digit (NOT_DIGITS, kinds drawn uniformly) through the same random hand and
+    pens as synthesise: (count, 784) uint8. Training shows each one with every label alike (buildlib.model), so
+    the network learns to spread its answer over all ten: outlier exposure (Hendrycks et al., 2019)."""
+    kinds = list(NOT_DIGITS.values())
+    return np.array([_draw(kinds[rng.integers(len(kinds))](rng), rng) for _ in range(count)], np.uint8).reshape(count, 784)
+
+
 def synthesise(count: int, rng: np.random.Generator):
     """`count` synthetic digits: (count, 784) uint8 images laid out by to_mnist, and (count,) uint8 labels.
 
@@ -120,8 +197,5 @@ def synthesise(count: int, rng: np.random.Generator):
     labels = rng.integers(0, 10, count).astype(np.uint8)
     for i, digit in enumerate(labels):
         styles = list(TEMPLATES[int(digit)].values())
-        strokes = _jitter(styles[rng.integers(len(styles))], rng)
-        pen = CANVAS * 0.8 * rng.uniform(0.04, 0.25)
-        image = to_mnist(render(strokes, CANVAS, pen))
-        images[i] = np.rint(image.reshape(-1) * 255)
+        images[i] = _draw(styles[rng.integers(len(styles))], rng)
     return images, labels

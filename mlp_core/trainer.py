@@ -137,11 +137,13 @@ class Trainer:
     ``train_pixel_counts``: the histogram of the training images' pixels (pixel_counts), known already (the page's manifest).
     ``evaluation(model)``: another strategy that accuracy is measured through (its ``inputs`` and ``infer``), e.g. the
     page's inked first layer; None: the training strategy's products.
+    ``train_eval``: the (images, labels) train accuracy is measured on, e.g. the digits alone when the training set
+    also holds drawings that are no digit; None: the training images.
     """
 
     def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None, *,
                  gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter, upright=False, train_pixel_counts=None,
-                 evaluation=None):
+                 evaluation=None, train_eval=None):
         self.recipe = recipe
         self.clock = clock
         input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
@@ -175,9 +177,10 @@ class Trainer:
         self._evaluation = None if evaluation is None else evaluation(model)
         self._augment = None
         if recipe.augment:
-            from .augment import augment_batch  # lazily: the core works without the augmentation module
+            from .augment import augment_batch, recipe_strengths  # lazily: the core works without them
 
-            self._augment = augment_batch
+            strengths = recipe_strengths(recipe)
+            self._augment = lambda x, rng: augment_batch(x, rng, strengths)
             # augment_batch takes a Generator; the legacy stream gets one of its own, seeded alike.
             self._augment_rng = np.random.default_rng(recipe.seed) if recipe.legacy_rng else self.rng
 
@@ -185,10 +188,14 @@ class Trainer:
         self.steps_per_epoch = len(train_x) // self.batch_size
         self.total_steps = self.steps_per_epoch * recipe.epochs
         # Train accuracy is measured on these (images, labels): all of them, or evenly spaced rows.
-        self._train_eval = (train_x, train_y)
-        if recipe.train_eval_size is not None and recipe.train_eval_size < len(train_x):
-            rows = np.linspace(0, len(train_x) - 1, recipe.train_eval_size).astype(np.intp)
-            self._train_eval = (train_x[rows], train_y[rows])
+        eval_x, eval_y = train_x, train_y
+        if train_eval is not None:
+            eval_x, eval_y = _check_dataset(*train_eval, "train_eval", input_size, num_classes)
+            eval_x = deskew(eval_x) if deskews and not upright else eval_x
+        self._train_eval = (eval_x, eval_y)
+        if recipe.train_eval_size is not None and recipe.train_eval_size < len(eval_x):
+            rows = np.linspace(0, len(eval_x) - 1, recipe.train_eval_size).astype(np.intp)
+            self._train_eval = (eval_x[rows], eval_y[rows])
 
         self.epoch = 0  # epochs completed
         self.step = 0  # minibatch steps done over the whole run

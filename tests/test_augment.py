@@ -111,8 +111,36 @@ def test_bad_input_raises_value_error(x, rng, message):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("shift", -1.0), ("rotation", float("nan")), ("scale", 1.0), ("thickness", 1.5)]
+    "field, value", [("shift", -1.0), ("rotation", float("nan")), ("scale", 1.0), ("thickness", 1.5), ("aspect", -0.1)]
 )
 def test_strengths_are_validated(field, value):
     with pytest.raises(ValueError, match=field):
         Strengths(**{field: value})
+
+
+def ink_box(images, level=0.3):
+    """(height, width) of each image's ink."""
+    boxes = []
+    for image in images.reshape(-1, 28, 28) >= level:
+        rows, cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
+        boxes.append((np.ptp(rows) + 1, np.ptp(cols) + 1))
+    return np.array(boxes)
+
+
+def test_aspect_narrows_one_side_and_never_grows_either():
+    square = np.zeros((64, 28, 28), np.float32)
+    square[:, 4:24, 4:24] = 1.0  # a digit filling its 20x20 box, as to_mnist lays it out
+    only_aspect = dataclasses.replace(NO_AUGMENTATION, aspect=0.5)
+    boxes = ink_box(augment_batch(square.reshape(64, 784), np.random.default_rng(4), only_aspect))
+    assert (boxes <= 20).all()
+    narrowed = boxes < 19
+    assert narrowed.any(axis=0).all()  # some lose height, some width
+    assert not narrowed.all(axis=1).any()  # never both
+    assert boxes.min() >= np.floor(20 * np.exp(-0.5))
+
+
+def test_aspect_off_draws_no_randomness():
+    # Recipes without it train on exactly the augmentations they did before it existed.
+    x = digit_batch()
+    with_field = augment_batch(x, np.random.default_rng(9), dataclasses.replace(DEFAULT_STRENGTHS, aspect=0.0))
+    np.testing.assert_array_equal(with_field, augment_batch(x, np.random.default_rng(9)))

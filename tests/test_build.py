@@ -405,3 +405,17 @@ def test_the_service_worker_adds_the_same_isolation_headers_as_the_server():
     script = (Path(build.__file__).parent / "web" / "coi-sw.js").read_text()
     for name, value in ISOLATION_HEADERS.items():
         assert f'"{name}": "{value}"' in script
+
+
+def test_drawings_that_are_no_digit_join_training_once_per_label():
+    from buildlib.model import training_sets
+
+    rng = np.random.default_rng(0)
+    mnist = {"train_x": rng.integers(0, 256, (60, 784), dtype=np.uint8), "train_y": np.arange(60, dtype=np.uint8) % 10}
+    recipe = RECIPES["shipped"].replace(validation_size=10, synthetic_styles=5, not_digits=3)
+    train_x, train_y, held_x, held_y = training_sets(recipe, mnist)
+    assert len(train_x) == 50 + 5 + 3 * 10 and len(held_x) == 10
+    others, labels = train_x[55:].reshape(3, 10, 784), train_y[55:].reshape(3, 10)
+    assert (others == others[:, :1]).all()  # the same drawing ten times...
+    assert (labels == np.arange(10)).all()  # ...once with every label: its target is the even spread
+    assert len({row.tobytes() for row in others[:, 0]}) == 3

@@ -188,3 +188,26 @@ def test_the_page_run_serves_the_model_under_test_in_place_of_the_sites(tmp_path
             assert response.read() == b"the model under test"
         with urllib.request.urlopen(served.base_url) as response:
             assert b"<title>x</title>" in response.read()
+
+
+def test_typeface_halves_part_the_pinned_faces():
+    from bench.fonts import split_fonts
+    from buildlib.pins import HANDWRITING_FONTS
+
+    tune, report = split_fonts("tune"), split_fonts("report")
+    assert not {p["name"] for p in tune} & {p["name"] for p in report}
+    assert sorted(p["name"] for p in tune + report) == sorted(p["name"] for p in HANDWRITING_FONTS)
+    assert abs(len(tune) - len(report)) <= 1
+    with pytest.raises(ValueError, match="tune"):
+        split_fonts("all")
+
+
+def test_mnist_counted_like_uci_keeps_or_sets_the_width():
+    image = np.zeros((28, 28))
+    image[4:24, 12:16] = 1.0  # a plain 1: 20 high, 4 wide
+    own = drawn.counted_like_uci(image, None)
+    wide = drawn.counted_like_uci(image, 24.0)
+    assert own.shape == wide.shape == (8, 8) and own.max() <= 1.0
+    assert drawn.ink_widths(own[None])[0] <= 2  # 32 * 4 / 20 = 6.4 pixels: one or two blocks
+    assert drawn.ink_widths(wide[None])[0] == 6  # 24 pixels: six blocks
+    assert (own.sum(axis=1) > 0).all() and (wide.sum(axis=1) > 0).all()  # the height fills all eight rows

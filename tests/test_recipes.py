@@ -50,6 +50,10 @@ def test_replace_makes_checked_variants():
         RECIPES["fast"].replace(lr=-1)
     with pytest.raises(ValueError, match="synthetic styles"):
         RECIPES["fast"].replace(synthetic_styles=-5)
+    with pytest.raises(ValueError, match="not digits"):
+        RECIPES["fast"].replace(not_digits=2.5)
+    with pytest.raises(ValueError, match="augment aspect"):
+        RECIPES["fast"].replace(augment_aspect=1.5)
     with pytest.raises(ValueError, match="cycle_samples"):
         RECIPES["fast"].replace(schedule="cosine_restart")
     with pytest.raises(ValueError, match="validate every"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlp_core.preprocess import CENTRE, FIT_BOX
-from mlp_core.strokes import TEMPLATES, render, synthesise
+from mlp_core.strokes import NOT_DIGITS, TEMPLATES, render, synthesise, synthesise_not_digits
 
 
 def test_every_digit_has_the_styles_mnist_lacks():
@@ -58,3 +58,17 @@ def test_synthesise_is_seeded_and_varied():
     flat = a.astype(np.float32)
     distances = ((flat[:, None] - flat[None]) ** 2).sum(-1) + np.eye(30) * 1e12
     assert distances.min() > 0
+
+
+def test_not_digits_are_laid_out_like_digits_and_of_every_kind():
+    images = synthesise_not_digits(70, np.random.default_rng(0))
+    assert images.shape == (70, 784) and images.dtype == np.uint8
+    assert (images.reshape(70, -1).max(axis=1) > 200).all()  # every one has ink
+    # Every kind draws: each alone, through the same hand and pen as the digits.
+    for name, kind in NOT_DIGITS.items():
+        strokes = kind(np.random.default_rng(1))
+        every = np.concatenate([np.asarray(s, np.float64) for s in strokes])
+        assert every.shape[1] == 2 and np.isfinite(every).all(), name
+    again = synthesise_not_digits(70, np.random.default_rng(0))
+    np.testing.assert_array_equal(images, again)
+

@@ -112,15 +112,16 @@ def test_augmentation_is_called_per_minibatch_on_raw_pixels(synthetic_digits, mo
     images, labels = synthetic_digits
     calls = []
 
-    def augment_batch(x, rng):
-        calls.append((x.shape, x.dtype, float(x.min()), float(x.max()), type(rng)))
+    def augment_batch(x, rng, strengths):
+        calls.append((x.shape, x.dtype, float(x.min()), float(x.max()), type(rng), strengths))
         return 1.0 - x  # a visible change
 
-    monkeypatch.setitem(sys.modules, "mlp_core.augment", types.SimpleNamespace(augment_batch=augment_batch))
-    trainer = Trainer(SMALL.replace(epochs=1, augment=True), images, labels)
+    fake = types.SimpleNamespace(augment_batch=augment_batch, recipe_strengths=lambda recipe: ("aspect", recipe.augment_aspect))
+    monkeypatch.setitem(sys.modules, "mlp_core.augment", fake)
+    trainer = Trainer(SMALL.replace(epochs=1, augment=True, augment_aspect=0.25), images, labels)
     trainer.run()
     assert len(calls) == trainer.steps_per_epoch
-    assert all(c == ((50, 784), np.float32, 0.0, 1.0, np.random.Generator) for c in calls)
+    assert all(c == ((50, 784), np.float32, 0.0, 1.0, np.random.Generator, ("aspect", 0.25)) for c in calls)
 
 
 def test_bad_training_data_is_refused():
@@ -222,3 +223,22 @@ def test_cosine_restart_cycle_is_counted_in_samples_and_never_passes_them(synthe
         rates.append(trainer.lr)
     # 220 samples at batch 50: the cycle is 4 steps (200 samples); step 4 starts the second cycle at half the rate
     assert rates[3] < 0.2 * recipe.lr and rates[4] == pytest.approx(0.5 * recipe.lr)
+
+
+def test_train_accuracy_can_be_measured_on_another_set_than_all_training_rows(synthetic_digits):
+    images, labels = synthetic_digits
+    noise = np.random.default_rng(0).integers(0, 256, (200, 784), dtype=np.uint8)
+    x = np.concatenate([images[:400], noise])
+    y = np.concatenate([labels[:400], np.arange(200, dtype=labels.dtype) % 10])
+    recipe = SMALL.replace(epochs=1, train_eval_size=None)
+    whole = Trainer(recipe, x, y)
+    digits_only = Trainer(recipe, x, y, train_eval=(x[:400], y[:400]))
+    whole.run()
+    digits_only.run()
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(whole), weights_of(digits_only)))  # training is the same
+    model = digits_only.model
+    expected = float(np.mean(model.predict(x[:400] / np.float32(255)) == y[:400]))
+    assert digits_only.epoch_results[-1]["train_acc"] == pytest.approx(expected, abs=1e-9)
+    assert whole.epoch_results[-1]["train_acc"] != digits_only.epoch_results[-1]["train_acc"]
+    with pytest.raises(ValueError, match="train_eval"):
+        Trainer(recipe, x, y, train_eval=(x[:10], y[:9]))

@@ -19,7 +19,10 @@ DIGIT_STYLES = (
     "6 plain", "6 hooked top", "6 straight stem", "7 plain", "7 crossed", "7 hooked head",
     "8 one-stroke", "8 two-loop", "9 straight tail", "9 curved tail",
 )
-NON_DIGIT_STYLES = ("not a digit: dash", "not a digit: X", "not a digit: scribble", "not a digit: circle with cross")
+NON_DIGIT_STYLES = ("not a digit: dash", "not a digit: X", "not a digit: scribble", "not a digit: circle with cross",
+                    # kinds mlp_core.strokes.NOT_DIGITS (what the shipped model learns to doubt) draws nothing like
+                    "not a digit: spiral", "not a digit: heart", "not a digit: smiley", "not a digit: check mark",
+                    "not a digit: arrow", "not a digit: letter R")
 
 
 @dataclass(frozen=True)
