@@ -151,6 +151,7 @@ def _scribble(rng):
 
 
 def _triangle(rng):
+    """A closed triangle, each corner moved a little at random."""
     corners = rng.uniform(-0.08, 0.08, (3, 2)) + [(0.5, 0.12), (0.12, 0.85), (0.88, 0.85)]
     return [list(map(tuple, np.concatenate([corners, corners[:1]])))]
 
