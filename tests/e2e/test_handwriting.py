@@ -1,5 +1,6 @@
 """Handwriting the shipped model once misread (issue 15), drawn on the pad with real mouse events:
-a 1 with a flag (read as 7), a 6 with a hooked top (read as 5), and a dash (shown as "4, 84% sure").
+a 1 with a flag (read as 7), a 6 with a hooked top (read as 5), a dash (shown as "4, 84% sure"), and an X drawn
+small in a corner (shown as "4, 96.5%").
 
 The strokes are written here for this test, apart from the templates the model is trained on."""
 
@@ -23,6 +24,7 @@ FLAGGED_ONE = [[(0.38, 0.34), (0.47, 0.26), (0.56, 0.18), (0.555, 0.45), (0.55, 
 # Started top right, curving over and down the left side, then round the bottom loop and back up into it.
 HOOKED_SIX = [arc(0.52, 0.42, 0.2, 0.24, 35, 180) + arc(0.5, 0.64, 0.17, 0.16, 180, -175)]
 DASH = [[(0.25, 0.52), (0.5, 0.51), (0.75, 0.5)]]
+SMALL_X = [[(0.62, 0.18), (0.78, 0.4)], [(0.79, 0.17), (0.61, 0.41)]]  # top right, about a fifth of the pad
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +56,9 @@ def test_styles_mnist_lacks_are_read(page, strokes, digit):
     assert confidence.endswith("% sure")
 
 
-def test_a_dash_is_shown_as_unsure_with_the_two_closest_digits(page):
-    prediction, shown, confidence = draw(page, DASH)
+@pytest.mark.parametrize("strokes", [DASH, SMALL_X], ids=["dash", "small X"])
+def test_no_digit_is_shown_as_unsure_with_the_two_closest_digits(page, strokes):
+    prediction, shown, confidence = draw(page, strokes)
     assert shown["unsure"] == "true" and shown["text"] == "?", shown
     top, runner_up = prediction.digit, int(shown["runnerUp"])
     assert top != runner_up and prediction.probs[top] >= prediction.probs[runner_up]
