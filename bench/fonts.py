@@ -125,21 +125,19 @@ def main(argv=None) -> int:
     parser.add_argument("model")
     parser.add_argument("--split", default="tune", choices=("tune", "report"))
     args = parser.parse_args(argv)
-    from bench.drawn import model_answers, prepare
+    from bench.drawn import prepare
+    from bench.tune_handwriting import report
 
     from mlp_core import load_model
-    from mlp_core.confidence import expected_calibration_error, verdicts
+    from mlp_core.confidence import verdicts
 
     model = load_model(args.model)
     inks, labels, names = font_drawings(args.split)
     x = prepare(inks)
-    predicted, confidence, probs = model_answers(model, x)
+    probs, predicted = report(model, x, labels, f"typefaces, {args.split} half")
     right = predicted == labels
     unsure = np.array([v["unsure"] for v in verdicts(probs, x, model.logits(x), model.metadata.get("min_energy"))])
-    print(f"{args.split}: {right.mean():.4f} ({right.sum()}/{len(right)}), ECE {expected_calibration_error(probs, labels):.4f}, "
-          f"wrong at >= 90%: {int((~right & (confidence >= 0.9)).sum())}, shown unsure: {unsure.mean():.3f} "
-          f"(of the wrong: {unsure[~right].mean() if (~right).any() else 1:.2f})")
-    print("  per class " + " ".join(f"{d}:{right[labels == d].mean():.3f}" for d in range(10)))
+    print(f"  shown unsure: {unsure.mean():.3f} (of the wrong: {unsure[~right].mean() if (~right).any() else 1:.2f})")
     faces = np.array([n.split("|")[0] for n in names])
     worst = sorted((right[faces == f].mean(), f) for f in dict.fromkeys(faces))[:8]
     print("  weakest faces " + ", ".join(f"{f} {a:.2f}" for a, f in worst))

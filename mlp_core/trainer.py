@@ -156,9 +156,10 @@ class Trainer:
             raise ValueError("no training images")
         if val_x is not None:
             val_x, val_y = _check_dataset(val_x, val_y, "validation", input_size, num_classes)
+        eval_x, eval_y = (None, None) if train_eval is None else _check_dataset(*train_eval, "train_eval", input_size, num_classes)
         deskews = model.deskew if model is not None else recipe.deskew
         if deskews and not upright:  # once, up front: steps and checks read upright images
-            train_x, val_x = deskew(train_x), None if val_x is None else deskew(val_x)
+            train_x, val_x, eval_x = (None if x is None else deskew(x) for x in (train_x, val_x, eval_x))
         self.train_x, self.train_y = train_x, train_y
         self.val_x, self.val_y = (val_x, val_y) if val_x is not None else (None, None)
 
@@ -188,10 +189,8 @@ class Trainer:
         self.steps_per_epoch = len(train_x) // self.batch_size
         self.total_steps = self.steps_per_epoch * recipe.epochs
         # Train accuracy is measured on these (images, labels): all of them, or evenly spaced rows.
-        eval_x, eval_y = train_x, train_y
-        if train_eval is not None:
-            eval_x, eval_y = _check_dataset(*train_eval, "train_eval", input_size, num_classes)
-            eval_x = deskew(eval_x) if deskews and not upright else eval_x
+        if eval_x is None:
+            eval_x, eval_y = train_x, train_y
         self._train_eval = (eval_x, eval_y)
         if recipe.train_eval_size is not None and recipe.train_eval_size < len(eval_x):
             rows = np.linspace(0, len(eval_x) - 1, recipe.train_eval_size).astype(np.intp)

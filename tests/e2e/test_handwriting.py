@@ -1,6 +1,6 @@
 """Handwriting the shipped model once misread (issue 15), drawn on the pad with real mouse events:
 a 1 with a flag (read as 7), a 6 with a hooked top (read as 5), a dash (shown as "4, 84% sure"), and an X drawn
-small in a corner (shown as "4, 96.5%").
+small in a corner (read as "4, 95%" in CPython).
 
 The strokes are written here for this test, apart from the templates the model is trained on."""
 
