@@ -143,7 +143,7 @@ class Trainer:
 
     def __init__(self, recipe, train_x, train_y, val_x=None, val_y=None, model=None, *,
                  gradients=PlainGradients, adamw=AdamW, clock=time.perf_counter, upright=False, train_pixel_counts=None,
-                 evaluation=None, train_eval=None):
+                 evaluation=None, train_eval=None, keep_layers=0):
         self.recipe = recipe
         self.clock = clock
         input_size, num_classes = recipe.sizes[0], recipe.sizes[-1]
@@ -172,7 +172,8 @@ class Trainer:
         self.model = model
         self.dtype = model.dtype
         self.network = model.network
-        self.parameters = self.network.parameters()
+        # What the optimizer updates: every layer's parameters but those of the first keep_layers (fine-tuning's).
+        self.parameters = [pair for layer in self.network.layers[keep_layers:] for pair in layer.parameters()]
         self.optimizer = make_optimizer(recipe, self.parameters, adamw)
         self.gradients = gradients(model)
         self._evaluation = None if evaluation is None else evaluation(model)
@@ -209,6 +210,7 @@ class Trainer:
         self.lr = self._learning_rate(0)
         self._phase = "train"
         self._batches = None
+        self.batch_rows = None  # the training rows of the step being computed (a strategy may weigh them apart)
         self._epoch_loss_sum = 0.0
         self._new_losses = []
         self._new_results = []
@@ -261,7 +263,7 @@ class Trainer:
         if self._batches is None:
             self._batches = epoch_batches(len(self.train_x), self.batch_size, self.rng)
             self._epoch_loss_sum = 0.0
-        rows = self._batches[self.step % self.steps_per_epoch]
+        rows = self.batch_rows = self._batches[self.step % self.steps_per_epoch]
         pixels, labels = self._pixels(rows), self.train_y[rows]
         self.lr = self._learning_rate(self.step)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -5,16 +5,17 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import (CALIBRATION_IMAGES, FINETUNE, REPLAY_IMAGES, Finetune, calibration_rows, copy_model, finetune,
-                                hold_out, mixed_set)
+from mlp_core.finetune import (CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, Finetune, TopLayers, calibration_rows,
+                                copy_model, finetune, hold_out, mixed_set, own_count)
+from mlp_core.trainer import PlainGradients
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
 def world():
-    """A learnable stand-in for MNIST (10 noisy prototypes), a model trained on it, and a writer
-    whose 3s look like nothing the model has seen (a prototype of their own)."""
+    """A learnable stand-in for MNIST (10 noisy prototypes), a model trained on it, and a writer whose 3s the
+    model reads as 8s: two fifths of their ink is a 3's, the rest an 8's (as a flagged 1 shares a 7's strokes)."""
     rng = np.random.default_rng(7)
     prototypes = rng.random((10, 784)) < 0.2
 
@@ -25,11 +26,13 @@ def world():
     labels = rng.integers(0, 10, size=3000).astype(np.uint8)
     images = np.concatenate([draw(prototypes[label], 1) for label in labels])
     # Noise prototypes have no slant to undo: deskewing them would only scramble them.
-    recipe = RECIPES["fast"].replace(sizes=(784, 32, 10), epochs=3, validation_size=0, train_eval_size=200, deskew=False)
+    # Two layers above the first, as in the shipped model: fine-tuning keeps the first layer and tunes those.
+    recipe = RECIPES["fast"].replace(sizes=(784, 128, 32, 10), epochs=3, validation_size=0, train_eval_size=200, deskew=False)
     trainer = Trainer(recipe, images[:2400], labels[:2400])
     while not trainer.done:
         trainer.run()
-    own_style = rng.random(784) < 0.2
+    share = rng.random(784) < 0.4
+    own_style = (prototypes[3] & share) | (prototypes[8] & ~share)
     return {"model": trainer.model, "mnist_x": images[:2400], "mnist_y": labels[:2400],
             "test_x": images[2400:], "test_y": labels[2400:],
             "own_x": draw(own_style, 8), "own_y": np.full(8, 3, np.uint8), "held_x": draw(own_style, 40)}
@@ -40,7 +43,7 @@ def test_learns_a_new_style_and_keeps_mnist(world):
     before_own = model.accuracy(world["held_x"], np.full(40, 3))
     before_test = model.accuracy(world["test_x"], world["test_y"])
     assert before_own < 0.5 and before_test > 0.95
-    # A style unlike any prototype (real styles are closer to MNIST's): larger steps and share than the page's.
+    # A style far from the model's 3s, with few digits: larger steps and share than the page's.
     tuned = finetune(model, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0),
                      steps=150, own_share=0.5, recipe=FINETUNE.replace(lr=0.05))
     assert tuned.accuracy(world["held_x"], np.full(40, 3)) >= 0.95
@@ -77,6 +80,11 @@ def test_chunked_run_reports_progress(world):
     (dict(rng=np.random.RandomState(0)), "Generator"),
     (dict(mnist_x=np.zeros((0, 784), np.uint8), mnist_y=np.zeros(0, np.uint8)), "replay"),
     (dict(steps=0), "steps"),
+    (dict(distil=-1.0), "distil"),
+    (dict(distil=float("nan")), "distil"),
+    (dict(kept=1), "kept"),
+    (dict(kept=6), "kept"),
+    (dict(kept=-2), "kept"),
 ])
 def test_bad_input_is_refused(world, bad, message):
     args = dict(model=world["model"], images=np.zeros((3, 784), np.uint8), labels=np.array([1, 2, 3]),
@@ -84,6 +92,80 @@ def test_bad_input_is_refused(world, bad, message):
     args.update(bad)
     with pytest.raises(ValueError, match=message):
         finetune(**args)
+
+
+class _Logits(PlainGradients):
+    """PlainGradients that keeps the gradient it is sent back through the network."""
+
+    def backward(self, grad):
+        self.sent = grad.copy()
+        super().backward(grad)
+
+
+def test_top_layers_send_the_gradient_of_their_loss(world):
+    """The loss's gradient at the logits, against central differences of the loss written out in float64:
+    the tutorial's cross-entropy on every row, plus weight * T^2 * KL(original || tuned) at temperature T on
+    replay rows only, all over the batch size."""
+    original = world["model"]
+    tuned = copy_model(original)
+    for layer in tuned.network.dense_layers()[1:]:  # a tuned network whose answers differ from the original's
+        layer.weights[...] += np.random.default_rng(3).normal(0, 0.05, layer.weights.shape).astype(layer.weights.dtype)
+    pixels, labels = world["mnist_x"][:6], np.arange(6, dtype=np.uint8)  # mostly not what the images are: large gradients
+    replay, rows, weight, t = np.array([False, True] * 3), np.arange(6), 3.0, 2.0
+    strategy = TopLayers(_Logits, tuned, original, replay, lambda: rows, weight, t, KEPT_LAYERS)
+    loss = strategy(pixels, labels)
+    inputs = tuned.network_input(pixels)
+    z, old = tuned.network.infer(inputs).astype(np.float64), original.network.infer(inputs).astype(np.float64)
+
+    def log_softmax(a):
+        a = a - a.max(axis=-1, keepdims=True)
+        return a - np.log(np.exp(a).sum(axis=-1, keepdims=True))
+
+    def total(logits):
+        ce = -log_softmax(logits)[np.arange(6), labels].sum()
+        p_old = np.exp(log_softmax(old / t))
+        kl = (p_old * (np.log(p_old) - log_softmax(logits / t))).sum(axis=-1)
+        return (ce + weight * t * t * kl[replay].sum()) / 6
+
+    numeric = np.zeros_like(z)
+    for index in np.ndindex(*z.shape):
+        step = np.zeros_like(z)
+        step[index] = 1e-5
+        numeric[index] = (total(z + step) - total(z - step)) / 2e-5
+    np.testing.assert_allclose(strategy.head.sent, numeric, atol=1e-5)
+    assert loss == pytest.approx(-log_softmax(z)[np.arange(6), labels].mean(), rel=1e-5)  # the tutorial's loss alone
+    np.testing.assert_allclose(strategy.infer(inputs), z, rtol=1e-5, atol=1e-5)  # the kept layers, then the top ones
+
+
+@pytest.mark.parametrize("kept", [0, KEPT_LAYERS, 4])
+def test_the_kept_layers_keep_their_weights_and_the_top_ones_learn(world, kept):
+    model = world["model"]
+    tuned = finetune(model, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0), steps=20,
+                     kept=kept)
+    for index, (layer, before) in enumerate(zip(tuned.network.layers, model.network.layers)):
+        same = all(np.array_equal(layer.params[k], before.params[k]) for k in layer.params)
+        assert same == (index < kept or not layer.params)
+
+
+def test_distillation_holds_the_replayed_answers_and_still_learns_the_style(world):
+    """Distilling, the tuned network's answers to MNIST stay nearer the original's, and the writer's style is learned."""
+    model = world["model"]
+    args = (model, world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"])
+    options = dict(steps=150, own_share=0.5, recipe=FINETUNE.replace(lr=0.05))
+    plain = finetune(*args, np.random.default_rng(0), distil=0.0, **options)
+    distilled = finetune(*args, np.random.default_rng(0), distil=3.0, **options)
+    unit = world["test_x"] / np.float32(255)
+    moved = lambda tuned: float(np.abs(tuned.logits(unit) - model.logits(unit)).mean())
+    assert moved(distilled) < 0.8 * moved(plain)
+    assert distilled.accuracy(world["held_x"], np.full(40, 3)) >= 0.95
+
+
+def test_own_count_is_where_mixed_set_puts_the_writers_digits(world):
+    own = np.array([3, 3, 7, 7], np.uint8)
+    x, y = mixed_set(world["own_x"][:4], own, world["mnist_x"], world["mnist_y"], np.random.default_rng(0), 640, own_share=0.1)
+    count = own_count(640, 0.1)
+    is_own = np.array([(row == world["own_x"][:4]).all(axis=1).any() for row in x])
+    assert count == 64 and is_own[:count].all() and not is_own[count:].any()
 
 
 def test_hold_out_keeps_every_fifth_of_each_label():
