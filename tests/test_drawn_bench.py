@@ -8,7 +8,8 @@ import pytest
 
 from bench import drawn, pen
 from bench.drawn_page import SPACINGS, drawings, parse_shown
-from bench.strokes import DIGIT_STYLES, NON_DIGIT_STYLES, PLACEMENTS, SPLITS, load, place
+from bench.strokes import DIGIT_STYLES, HELD_OUT_SPLITS, NON_DIGIT_STYLES, PLACEMENTS, SPLITS, load, place
+from bench.teach import WRITERS
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,35 @@ def test_strokes_are_finite_points_in_the_unit_box(catalogue):
             for x, y in stroke:
                 assert math.isfinite(x) and math.isfinite(y)
                 assert -0.1 <= x <= 1.1 and -0.1 <= y <= 1.1, (d.style, d.variant, x, y)
+
+
+
+
+def same_shape(a, b, tolerance=0.03):
+    """Two drawings alike once placed the same way: same strokes and points, each within `tolerance` of the pad."""
+    a, b = place(a, PLACEMENTS[0]), place(b, PLACEMENTS[0])
+    return [len(s) for s in a] == [len(s) for s in b] and all(
+        math.dist(p, q) <= tolerance for sa, sb in zip(a, b) for p, q in zip(sa, sb))
+
+
+def test_fresh_split_holds_new_shapes_of_the_taught_styles(catalogue):
+    assert "fresh" in HELD_OUT_SPLITS and "fresh" not in SPLITS  # loadable, but not held to every style
+    fresh = load("fresh")
+    styles = {}
+    for d in fresh:
+        styles.setdefault(d.style, []).append(d)
+    assert set(styles) == {style for _, taught in WRITERS.values() for style in taught}  # every style a writer may teach
+    for style, variants in styles.items():
+        assert sorted(v.variant for v in variants) == ["e", "f"], style
+        assert all(v.split == "fresh" and v.label == int(style[0]) for v in variants), style
+    for d in fresh:
+        for stroke in d.strokes:
+            assert len(stroke) >= 2 and all(-0.1 <= x <= 1.1 and -0.1 <= y <= 1.1 for x, y in stroke), (d.style, d.variant)
+        others = [o for split in SPLITS for o in catalogue[split] if o.style == d.style]
+        others += [o for o in fresh if o.style == d.style and o.variant != d.variant]
+        assert len(others) == 5
+        for other in others:
+            assert other.strokes != d.strokes and not same_shape(d.strokes, other.strokes), (d.style, d.variant, other.variant)
 
 
 def test_unknown_split_is_refused():
