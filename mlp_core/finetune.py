@@ -158,7 +158,8 @@ class Finetune:
 
     ``model`` is left untouched; ``self.model`` is the tuned copy. ``images`` uint8 (N, 784) and
     ``labels`` (N,) are the writer's digits, ``mnist_x`` uint8 (M, 784) and ``mnist_y`` the replay pool,
-    ``rng`` a numpy Generator (the run is deterministic given its state). ``gradients``, ``adamw`` and
+    ``rng`` a numpy Generator (the run is deterministic given its state). ``own_share``: the writer's share of
+    each minibatch; ``distil``, ``kept``: TopLayers' weight and kept layers. ``gradients``, ``adamw`` and
     ``clock`` are the Trainer's (the page passes its fast variants).
     """
 
@@ -192,7 +193,8 @@ class Finetune:
         strategy = lambda tuned_model: TopLayers(gradients, tuned_model, model, replay, lambda: self.trainer.batch_rows,
                                                  distil, DISTIL_TEMPERATURE, kept)
         self.trainer = Trainer(recipe, x, y, model=tuned, gradients=strategy, adamw=adamw, clock=clock, keep_layers=kept)
-        tuned.metadata["finetuned"] = {"digits": len(images), "steps": int(steps),
+        tuned.metadata["finetuned"] = {"digits": len(images), "steps": int(steps), "own_share": float(own_share),
+                                       "distil": float(distil), "kept_layers": int(kept),
                                        "from_recipe": base.get("name") if isinstance(base, dict) else None}
         # The base model's figures, stale for the tuned network: the caller measures test accuracy again, and
         # calibrate() refits the temperature and energy floor (without it the tuned model has none: T = 1).

@@ -50,6 +50,7 @@ def test_learns_a_new_style_and_keeps_mnist(world):
     assert tuned.accuracy(world["test_x"], world["test_y"]) >= before_test - 0.02
     assert model.accuracy(world["held_x"], np.full(40, 3)) == before_own  # the original is untouched
     assert tuned.metadata["finetuned"]["digits"] == 8 and "test_accuracy" not in tuned.metadata
+    assert {k: tuned.metadata["finetuned"][k] for k in ("steps", "own_share", "kept_layers")} == {"steps": 150, "own_share": 0.5, "kept_layers": 2}
 
 
 def test_same_seed_same_model(world):
