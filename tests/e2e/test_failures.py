@@ -27,8 +27,9 @@ SHORT_RUN = dict(train_size=10000, epochs=1)  # ~91% test accuracy in CPython
 
 
 def fulfill_unless_cancelled(route, **response):
-    """route.fulfill, except for a fetch the page has cancelled meanwhile (it stops its other shard downloads at the
-    first bad one): Playwright then reports the route as already handled, which is no fault of the page."""
+    """route.fulfill, except for a request that ended before its handler answered (seen once in a clean-clone run, with
+    several shards in flight as the first bad one failed the run): Playwright reports that route as already handled,
+    which says nothing of the page."""
     try:
         route.fulfill(**response)
     except PlaywrightError as error:
