@@ -310,7 +310,9 @@ def write_report(path: Path, r: dict) -> None:
         "Every set below comes from a source the preprocessing did not generate; nothing is drawn with the thinning "
         "`to_mnist` uses. The style catalogue's numbers are on its REPORT split only (bench/strokes/report.py); "
         "its TUNE split (bench/strokes/tune.py, other authored shapes of the same styles) is the only one a design "
-        "may be chosen on.",
+        "may be chosen on. Its FRESH split (bench/strokes/fresh.py) holds further shapes of the eight styles "
+        "bench/teach.py's writers teach, authored later by a helper that ran no model on them; REPORT's figures were "
+        "read in many rounds of design, FRESH's were not.",
         "",
         "## Accuracy, calibration and confident mistakes",
         "",
@@ -340,6 +342,13 @@ def write_report(path: Path, r: dict) -> None:
             page_wrong = wrong_answers(r["page"], style)
         lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
                      + "{}/{} |".format(*unsteady_styles[style]))
+    if r.get("fresh"):
+        lines += ["", "## Style catalogue (FRESH split), per style", "",
+                  f"Each style: 2 authored variants x {len(PLACEMENTS)} placements.", "",
+                  "| style | CPython path | its wrong answers (shown, confidence) | unsteady hand, CPython |", "|---|---|---|---|"]
+        unsteady_styles = per_style(r["fresh_unsteady"])
+        for style, (right, n) in per_style(r["fresh"]).items():
+            lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['fresh'], style)} | " + "{}/{} |".format(*unsteady_styles[style]))
     lines += ["", "## Not digits: the answer shown", "",
               "A drawing that is no digit should be shown as unsure, not as a confident digit.", "",
               "| drawing | placement | CPython path | page | page shows unsure |", "|---|---|---|---|---|"]
@@ -467,8 +476,11 @@ def main(argv=None) -> int:
     font_ink, font_labels, _ = font_drawings(args.split)
     predicted, confidence, _ = model_answers(model, prepare(font_ink))
     sets[f"handwriting fonts {args.split.upper()}"] = summarise(predicted, confidence, font_labels)
-    uci_count, uci_widths = 0, None
+    uci_count, uci_widths, fresh, fresh_shaky = 0, None, [], []
     if evaluation:
+        fresh, fresh_shaky = catalogue_split("fresh", model), catalogue_unsteady("fresh", model)
+        sets["catalogue FRESH (8 styles), CPython path"] = records_summary(fresh)
+        sets["catalogue FRESH (8 styles), unsteady hand, CPython path"] = records_summary(fresh_shaky)
         inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
         predicted, confidence, _ = model_answers(model, inputs)
         sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
@@ -492,7 +504,7 @@ def main(argv=None) -> int:
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
         "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
-        "catalogue": catalogue, "unsteady": shaky, "page": page, "comparison": comparison, "uci_widths": uci_widths,
+        "catalogue": catalogue, "unsteady": shaky, "fresh": fresh, "fresh_unsteady": fresh_shaky, "page": page, "comparison": comparison, "uci_widths": uci_widths,
         "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
@@ -504,9 +516,9 @@ def main(argv=None) -> int:
     if comparison:
         report["comparison_note"] = comparison_note(comparison)
     write_report(out, report)
-    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "page")}
-    slim["catalogue"] = [{k: v for k, v in c.items() if k != "image"} for c in catalogue]
-    slim["unsteady"] = [{k: v for k, v in c.items() if k != "image"} for c in shaky]
+    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "fresh", "fresh_unsteady", "page")}
+    for name, records in (("catalogue", catalogue), ("unsteady", shaky), ("fresh", fresh), ("fresh_unsteady", fresh_shaky)):
+        slim[name] = [{k: v for k, v in c.items() if k != "image"} for c in records]
     slim["page"] = [{k: v for k, v in p.items() if k not in ("seen", "pad_ink")} for p in page or []]
     out.with_suffix(".json").write_text(json_lines(slim))
     print(f"wrote {out} and {out.with_suffix('.json')}")
