@@ -74,7 +74,8 @@ class Hand:
 # writer is a hand that deforms the catalogue's styles (bench/teach_tune.py's scan of the TUNE split found
 # which hands and styles it misreads; REPORT was not looked at). A writer corrects only the candidate styles
 # the model misreads on the writer's own teaching drawings; a style already read needs no teaching. "squat, tilted"
-# draws its 1s like MNIST's 7s: teaching it costs MNIST 7s whatever the settings (bench/teach_tune.py CONFLICTING).
+# and "tilted" draw their 1s like MNIST's 7s: teaching them costs MNIST 7s whatever the settings (bench/teach_tune.py
+# CONFLICTING).
 WRITERS = {
     "condensed": (Hand(width=0.4), ("6 hooked top", "7 plain", "7 hooked head")),
     "narrow": (Hand(width=0.5), ("7 hooked head", "8 one-stroke", "8 two-loop")),

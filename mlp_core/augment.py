@@ -1,6 +1,8 @@
-"""Training-time augmentation: random shifts, small rotations, scaling, slant, aspect and stroke thickness.
+"""Training-time augmentation: random shifts, small rotations, scaling, slant, aspect, stroke thickness and
+smooth local bends.
 
-One random affine warp per image, sampled bilinearly with one batched gather, and one blend per image
+One random affine warp per image (plus, when asked, a smooth random displacement of every sample point),
+sampled bilinearly with one batched gather, and one blend per image
 towards the max (thicker) or min (thinner) of the four pixels around each sample point. Everything is
 vectorised across the batch: the page may run this in Pyodide, where NumPy has no BLAS or SIMD.
 """
@@ -27,9 +29,10 @@ class Strengths:
     shear: float = 0.2  # horizontal slant, x += shear * y, +-
     thickness: float = 0.5  # blend towards the 2x2 max (thicker) or min (thinner) around each sample, +-
     aspect: float = 0.0  # width / height times exp(+-aspect), by narrowing one side: narrow and squat hands
+    bend: float = 0.0  # pixels, +-: a coarse grid of random displacements, smoothly interpolated (a flag's angle, a hook's size)
 
     def __post_init__(self):
-        for name in ("shift", "rotation", "scale", "shear", "thickness", "aspect"):
+        for name in ("shift", "rotation", "scale", "shear", "thickness", "aspect", "bend"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"augmentation strength {name} must be a finite number >= 0, not {value!r}")
@@ -45,8 +48,8 @@ NO_AUGMENTATION = Strengths(shift=0.0, rotation=0.0, scale=0.0, shear=0.0, thick
 
 
 def recipe_strengths(recipe) -> Strengths:
-    """The strengths a recipe with augment=True trains with: the defaults and its own aspect."""
-    return replace(DEFAULT_STRENGTHS, aspect=recipe.augment_aspect)
+    """The strengths a recipe with augment=True trains with: the defaults and its own aspect and bend."""
+    return replace(DEFAULT_STRENGTHS, aspect=recipe.augment_aspect, bend=recipe.augment_bend)
 
 
 def augment_batch(x, rng: np.random.Generator, strengths: Strengths = DEFAULT_STRENGTHS) -> np.ndarray:
@@ -63,7 +66,8 @@ def augment_batch(x, rng: np.random.Generator, strengths: Strengths = DEFAULT_ST
         return x.copy()
     inverse, shift = _random_affine(rng, strengths, count)
     thickness = _uniform(rng, strengths.thickness, count)
-    images = _warp(x.reshape(count, SIDE, SIDE).astype(np.float32, copy=False), inverse, shift, thickness)
+    bend = _random_bend(rng, strengths.bend, count)
+    images = _warp(x.reshape(count, SIDE, SIDE).astype(np.float32, copy=False), inverse, shift, thickness, bend)
     return np.clip(images.reshape(count, SIDE * SIDE), 0.0, 1.0).astype(x.dtype, copy=False)
 
 
@@ -97,14 +101,29 @@ def _random_affine(rng, strengths, count):
     return np.linalg.inv(forward).astype(np.float32), shift.astype(np.float32)
 
 
+# The bend's control grid: BEND_GRID x BEND_GRID random displacements, spread over the image by bilinear weights
+# (one row per image row or column). A 4x4 grid moves the parts of a digit (a flag, a hook, a loop) apart from each
+# other while every stroke stays smooth.
+BEND_GRID = 4
+_BEND_WEIGHTS = np.maximum(0.0, 1.0 - np.abs(np.linspace(0, BEND_GRID - 1, SIDE)[:, None] - np.arange(BEND_GRID))).astype(np.float32)
+
+
+def _random_bend(rng, half_width, count):
+    """Per image: (2, 784) displacements of the sample points (rows, then columns), or None when switched off."""
+    if half_width == 0:
+        return None
+    grid = rng.uniform(-half_width, half_width, (count, 2, BEND_GRID, BEND_GRID)).astype(np.float32)
+    return (_BEND_WEIGHTS @ grid @ _BEND_WEIGHTS.T).reshape(count, 2, SIDE * SIDE)
+
+
 # Output pixel coordinates relative to the centre, shared by every batch.
 _GRID_ROWS, _GRID_COLS = (np.mgrid[0:SIDE, 0:SIDE].reshape(2, -1).astype(np.float32) - np.float32(PIVOT))
 _STRIDE = SIDE + 3  # padded image side: a zero border of one pixel before and two after
 
 
-def _warp(images, inverse, shift, thickness):
-    """Bilinear resampling of each image through its own affine map (outside the image reads 0),
-    blended per image towards the max (thickness > 0) or min (< 0) of the 2x2 pixels around each
+def _warp(images, inverse, shift, thickness, bend=None):
+    """Bilinear resampling of each image through its own affine map, each sample point moved by ``bend`` when
+    given (outside the image reads 0), blended per image towards the max (thickness > 0) or min (< 0) of the 2x2 pixels around each
     sample point: a stroke up to one pixel wider or narrower."""
     count = images.shape[0]
     # Output pixel p samples the source at inverse @ (p - centre - shift) + centre; the +1 moves
@@ -116,6 +135,9 @@ def _warp(images, inverse, shift, thickness):
     src_c = inverse[:, 1, 0:1] * _GRID_ROWS
     src_c += inverse[:, 1, 1:2] * _GRID_COLS
     src_c += offset[:, 1:2]
+    if bend is not None:
+        src_r += bend[:, 0]
+        src_c += bend[:, 1]
     # Outside the image, coordinates are pulled onto the zero border. Truncation is floor here
     # because the coordinates are >= 0. (maximum/minimum: np.clip is slow in Pyodide.)
     for coordinate in (src_r, src_c):

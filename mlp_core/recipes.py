@@ -37,6 +37,7 @@ class Recipe:
     train_eval_size: int | None = None  # train accuracy on this many evenly spaced training images; None = all
     augment: bool = False  # mlp_core.augment.augment_batch on every minibatch
     augment_aspect: float = 0.0  # with augment: how far it changes a digit's width / height (Strengths.aspect)
+    augment_bend: float = 0.0  # with augment: how far it bends a digit's parts, pixels (Strengths.bend)
     synthetic_styles: int = 0  # digits drawn from mlp_core.strokes templates, added to the training images
     not_digits: int = 0  # drawings that are no digit (mlp_core.strokes.NOT_DIGITS), each added once per label
     validate_every: int | None = None  # also measure validation accuracy every N samples of the first epoch; None: at epoch ends only
@@ -69,6 +70,8 @@ class Recipe:
                 problems.append(f"{field.replace('_', ' ')} must be a whole number >= 0, not {value!r}")
         if not 0 <= self.augment_aspect <= 1:
             problems.append(f"augment aspect must be between 0 and 1, not {self.augment_aspect!r}")
+        if not 0 <= self.augment_bend <= 4:
+            problems.append(f"augment bend must be between 0 and 4 pixels, not {self.augment_bend!r}")
         if self.train_size is not None and (int(self.train_size) != self.train_size or self.train_size < 1):
             problems.append(f"train size must be a positive integer, not {self.train_size!r}")
         for field in ("cycle_samples", "validate_every"):

@@ -1,4 +1,4 @@
-"""augment_batch: random shifts, rotations, scale, slant and thickness, vectorised over the batch."""
+"""augment_batch: random shifts, rotations, scale, slant, thickness, aspect and bends, vectorised over the batch."""
 
 import dataclasses
 
@@ -111,7 +111,8 @@ def test_bad_input_raises_value_error(x, rng, message):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("shift", -1.0), ("rotation", float("nan")), ("scale", 1.0), ("thickness", 1.5), ("aspect", -0.1)]
+    "field, value",
+    [("shift", -1.0), ("rotation", float("nan")), ("scale", 1.0), ("thickness", 1.5), ("aspect", -0.1), ("bend", -1.0)],
 )
 def test_strengths_are_validated(field, value):
     with pytest.raises(ValueError, match=field):
@@ -139,8 +140,30 @@ def test_aspect_narrows_one_side_and_never_grows_either():
     assert boxes.min() >= np.floor(20 * np.exp(-0.5))
 
 
-def test_aspect_off_draws_no_randomness():
-    # Recipes without it train on exactly the augmentations they did before it existed.
+def test_aspect_and_bend_off_draw_no_randomness():
+    # Recipes without them (the shipped model's bend, the Train form's both) train on exactly the augmentations they
+    # did before they existed: the stream holds one uniform per image for each of the other six changes, nothing more.
     x = digit_batch()
-    with_field = augment_batch(x, np.random.default_rng(9), dataclasses.replace(DEFAULT_STRENGTHS, aspect=0.0))
-    np.testing.assert_array_equal(with_field, augment_batch(x, np.random.default_rng(9)))
+    used = np.random.default_rng(9)
+    augment_batch(x, used, dataclasses.replace(DEFAULT_STRENGTHS, aspect=0.0, bend=0.0))
+    skipped = np.random.default_rng(9)
+    for _ in range(6):
+        skipped.uniform(-1, 1, len(x))
+    assert used.random() == skipped.random()
+
+
+def test_bend_moves_parts_of_a_stroke_a_little_and_keeps_it_whole():
+    line = np.zeros((32, 28, 28), np.float32)
+    line[:, 4:24, 13:15] = 1.0  # a straight upright stroke
+    bent = augment_batch(line.reshape(32, 784), np.random.default_rng(5), dataclasses.replace(NO_AUGMENTATION, bend=2.0))
+    bent = bent.reshape(32, 28, 28)
+    cols = np.arange(28)
+    for image in bent:
+        ink = image.sum(axis=1)
+        rows = ink > 0.5  # rows the stroke crosses
+        assert rows[8:20].all()  # the middle of the stroke stays unbroken
+        centres = (image * cols).sum(axis=1)[rows] / ink[rows]
+        assert np.abs(centres - 13.5).max() <= 2.0 + 0.5  # no sample point moves further than the bend
+    moved = np.abs(bent - line).max(axis=(1, 2)) > 0.5
+    assert moved.mean() > 0.9  # nearly every image bends
+    assert abs(bent.sum() / line.sum() - 1) < 0.15  # bending moves ink, it neither makes nor removes much

@@ -8,7 +8,7 @@ import pytest
 
 from bench import drawn, pen
 from bench.drawn_page import SPACINGS, drawings, parse_shown
-from bench.strokes import DIGIT_STYLES, HELD_OUT_SPLITS, NON_DIGIT_STYLES, PLACEMENTS, SPLITS, load, place
+from bench.strokes import DIGIT_STYLES, HELD_OUT_SPLITS, NON_DIGIT_STYLES, PLACEMENTS, SPLITS, TUNE_MORE_SPLITS, load, place
 from bench.teach import WRITERS
 
 
@@ -60,24 +60,25 @@ def same_shape(a, b, tolerance=0.03):
         math.dist(p, q) <= tolerance for sa, sb in zip(a, b) for p, q in zip(sa, sb))
 
 
-def test_fresh_split_holds_new_shapes_of_the_taught_styles(catalogue):
-    assert "fresh" in HELD_OUT_SPLITS and "fresh" not in SPLITS  # loadable, but not held to every style
-    fresh = load("fresh")
+@pytest.mark.parametrize("split, names", [("fresh", ["e", "f"]), ("tune_more", ["m1", "m2", "m3", "m4"])])
+def test_teach_splits_hold_new_shapes_of_the_taught_styles(catalogue, split, names):
+    assert split in HELD_OUT_SPLITS + TUNE_MORE_SPLITS and split not in SPLITS  # loadable, but not held to every style
+    drawings = load(split)
     styles = {}
-    for d in fresh:
+    for d in drawings:
         styles.setdefault(d.style, []).append(d)
     assert set(styles) == {style for _, taught in WRITERS.values() for style in taught}  # every style a writer may teach
     for style, variants in styles.items():
-        assert sorted(v.variant for v in variants) == ["e", "f"], style
-        assert all(v.split == "fresh" and v.label == int(style[0]) for v in variants), style
-    for d in fresh:
+        assert sorted(v.variant for v in variants) == names, style
+        assert all(v.split == split and v.label == int(style[0]) for v in variants), style
+    everything = [o for s in SPLITS for o in catalogue[s]] + [o for s in HELD_OUT_SPLITS + TUNE_MORE_SPLITS for o in load(s)]
+    for d in drawings:
         for stroke in d.strokes:
             assert len(stroke) >= 2 and all(-0.1 <= x <= 1.1 and -0.1 <= y <= 1.1 for x, y in stroke), (d.style, d.variant)
-        others = [o for split in SPLITS for o in catalogue[split] if o.style == d.style]
-        others += [o for o in fresh if o.style == d.style and o.variant != d.variant]
-        assert len(others) == 5
+        others = [o for o in everything if o.style == d.style and o != d]
+        assert len(others) == 9
         for other in others:
-            assert other.strokes != d.strokes and not same_shape(d.strokes, other.strokes), (d.style, d.variant, other.variant)
+            assert other.strokes != d.strokes and not same_shape(d.strokes, other.strokes), (d.style, d.variant, other.split, other.variant)
 
 
 def test_unknown_split_is_refused():

@@ -5,7 +5,7 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import (CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, Finetune, TopLayers, calibration_rows,
+from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, Finetune, TopLayers, calibration_rows,
                                 copy_model, finetune, hold_out, mixed_set, own_count)
 from mlp_core.trainer import PlainGradients
 from mlp_core.recipes import RECIPES
@@ -50,7 +50,8 @@ def test_learns_a_new_style_and_keeps_mnist(world):
     assert tuned.accuracy(world["test_x"], world["test_y"]) >= before_test - 0.02
     assert model.accuracy(world["held_x"], np.full(40, 3)) == before_own  # the original is untouched
     assert tuned.metadata["finetuned"]["digits"] == 8 and "test_accuracy" not in tuned.metadata
-    assert {k: tuned.metadata["finetuned"][k] for k in ("steps", "own_share", "kept_layers")} == {"steps": 150, "own_share": 0.5, "kept_layers": 2}
+    assert {k: tuned.metadata["finetuned"][k] for k in ("steps", "own_share", "kept_layers", "bend")} == {
+        "steps": 150, "own_share": 0.5, "kept_layers": 2, "bend": BEND}
 
 
 def test_same_seed_same_model(world):
@@ -86,6 +87,8 @@ def test_chunked_run_reports_progress(world):
     (dict(kept=1), "kept"),
     (dict(kept=6), "kept"),
     (dict(kept=-2), "kept"),
+    (dict(bend=-1.0), "augment bend"),
+    (dict(bend=float("nan")), "augment bend"),
 ])
 def test_bad_input_is_refused(world, bad, message):
     args = dict(model=world["model"], images=np.zeros((3, 784), np.uint8), labels=np.array([1, 2, 3]),

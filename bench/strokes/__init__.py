@@ -3,6 +3,7 @@
 Two splits of different authored shapes (not jittered copies of each other), and a held-out third:
 - TUNE (tune.py): the only strokes a design may be chosen on (preprocessing, augmentation, thresholds);
 - REPORT (report.py): the strokes bench/reports/drawn.md reports on; never look at them to choose a design;
+- TUNE_MORE (tune_more.py): more TUNE shapes of the styles bench/teach.py teaches, for bench/teach_tune.py;
 - FRESH (fresh.py): held-out shapes for bench/teach.py's writers, only the styles it teaches, authored after
   its fine-tuning settings were chosen; never choose a design on them.
 Each drawing is placed on the pad at several sizes and positions (PLACEMENTS) before it is drawn.
@@ -14,7 +15,8 @@ import importlib
 from dataclasses import dataclass
 
 SPLITS = ("tune", "report")
-# Loadable, but not in SPLITS: it holds only the styles bench/teach.py teaches, not every style.
+# Loadable, but not in SPLITS: they hold only the styles bench/teach.py teaches, not every style.
+TUNE_MORE_SPLITS = ("tune_more",)
 HELD_OUT_SPLITS = ("fresh",)
 # Every style each split must hold (tests check this): plain digits and the variants MNIST under-represents.
 DIGIT_STYLES = (
@@ -59,8 +61,9 @@ def label_of(style: str) -> int | None:
 
 def load(split: str) -> list[Drawing]:
     """Every drawing of one split, in a fixed order."""
-    if split not in SPLITS + HELD_OUT_SPLITS:
-        raise ValueError(f"unknown split {split!r}: choose one of {SPLITS + HELD_OUT_SPLITS}")
+    known = SPLITS + TUNE_MORE_SPLITS + HELD_OUT_SPLITS
+    if split not in known:
+        raise ValueError(f"unknown split {split!r}: choose one of {known}")
     variants = importlib.import_module(f"bench.strokes.{split}").VARIANTS
     return [Drawing(split, style, name, label_of(style), tuple(tuple(map(tuple, s)) for s in strokes))
             for style, named in variants.items() for name, strokes in named.items()]
