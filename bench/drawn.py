@@ -311,8 +311,9 @@ def write_report(path: Path, r: dict) -> None:
         "`to_mnist` uses. The style catalogue's numbers are on its REPORT split only (bench/strokes/report.py); "
         "its TUNE split (bench/strokes/tune.py, other authored shapes of the same styles) is the only one a design "
         "may be chosen on. Its FRESH split (bench/strokes/fresh.py) holds further shapes of the eight styles "
-        "bench/teach.py's writers teach, authored later by a helper that ran no model on them; REPORT's figures were "
-        "read in many rounds of design, FRESH's were not.",
+        "bench/teach.py's writers teach, authored later by a helper that ran no model on them. REPORT's figures were "
+        "read in many rounds of design; FRESH's in three (its mistakes were of the kinds bench/strokes/tune_more.py "
+        "showed when two templates were added to mlp_core/strokes.py).",
         "",
         "## Accuracy, calibration and confident mistakes",
         "",

@@ -2,9 +2,9 @@
 smooth local bends.
 
 One random affine warp per image (plus, when asked, a smooth random displacement of every sample point),
-sampled bilinearly with one batched gather, and one blend per image
-towards the max (thicker) or min (thinner) of the four pixels around each sample point. Everything is
-vectorised across the batch: the page may run this in Pyodide, where NumPy has no BLAS or SIMD.
+sampled bilinearly with one batched gather, and one blend per image towards the max (thicker) or min
+(thinner) of the four pixels around each sample point. Everything is vectorised across the batch: the page
+may run this in Pyodide, where NumPy has no BLAS or SIMD.
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ _STRIDE = SIDE + 3  # padded image side: a zero border of one pixel before and t
 
 def _warp(images, inverse, shift, thickness, bend=None):
     """Bilinear resampling of each image through its own affine map, each sample point moved by ``bend`` when
-    given (outside the image reads 0), blended per image towards the max (thickness > 0) or min (< 0) of the 2x2 pixels around each
-    sample point: a stroke up to one pixel wider or narrower."""
+    given (outside the image reads 0), blended per image towards the max (thickness > 0) or min (< 0) of the
+    2x2 pixels around each sample point: a stroke up to one pixel wider or narrower."""
     count = images.shape[0]
     # Output pixel p samples the source at inverse @ (p - centre - shift) + centre; the +1 moves
     # coordinates into the padded frame.
