@@ -52,7 +52,6 @@ def test_strokes_are_finite_points_in_the_unit_box(catalogue):
 
 
 
-
 def same_shape(a, b, tolerance=0.03):
     """Two drawings alike once placed the same way: same strokes and points, each within `tolerance` of the pad."""
     a, b = place(a, PLACEMENTS[0]), place(b, PLACEMENTS[0])

@@ -7,9 +7,8 @@ from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
 from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, Finetune, TopLayers, calibration_rows,
                                 copy_model, finetune, hold_out, mixed_set, own_count)
-from mlp_core.trainer import PlainGradients
 from mlp_core.recipes import RECIPES
-from mlp_core.trainer import Trainer
+from mlp_core.trainer import PlainGradients, Trainer
 
 
 @pytest.fixture(scope="module")
