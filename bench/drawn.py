@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import pen  # noqa: E402
 from bench.fonts import font_drawings  # noqa: E402
-from bench.strokes import PLACEMENTS, load, place  # noqa: E402
+from bench.strokes import PLACEMENTS, SMALL_PLACEMENTS, load, place  # noqa: E402
 from bench.strokes.shapes import unsteady  # noqa: E402
 from mlp_core import preprocess  # noqa: E402
 from mlp_core.confidence import calibration_error as ece  # noqa: E402  (nan for an empty set, as a report wants)
@@ -202,19 +202,19 @@ def spread(counts8: np.ndarray) -> np.ndarray:
 # ---- the catalogue and page drawings through the NumPy pen (CPython path) -------------------------
 
 def cpython_drawings(items: list[dict], model) -> list[dict]:
-    """Each page item rendered by the NumPy pen at the page's pen width, through to_mnist and the model."""
-    side, width = pen.page_pen()
-    inks = [pen.render(item["strokes"], side, width) for item in items]
+    """Each page item rendered by the NumPy pen with the pen of the ink the page sends Python (thinner for a small
+    drawing), through to_mnist and the model."""
+    inks = [pen.render(item["strokes"], *pen.ink_pen(item["strokes"])) for item in items]
     inputs = prepare(inks)
     predicted, confidence, _ = model_answers(model, inputs)
     return [{k: v for k, v in item.items() if k != "strokes"} | {"digit": int(p), "shown_confidence": float(c), "image": x}
             for item, p, c, x in zip(items, predicted, confidence, inputs)]
 
 
-def catalogue_split(split: str, model) -> list[dict]:
+def catalogue_split(split: str, model, placements=PLACEMENTS, source: str = "") -> list[dict]:
     """Every drawing of a catalogue split at every placement, through the CPython path."""
-    items = [{"source": f"catalogue {split.upper()}", "style": d.style, "variant": d.variant, "label": d.label,
-              "placement": p.name, "strokes": place(d.strokes, p)} for d in load(split) for p in PLACEMENTS]
+    items = [{"source": source or f"catalogue {split.upper()}", "style": d.style, "variant": d.variant, "label": d.label,
+              "placement": p.name, "strokes": place(d.strokes, p)} for d in load(split) for p in placements]
     return cpython_drawings(items, model)
 
 
@@ -312,8 +312,10 @@ def write_report(path: Path, r: dict) -> None:
         "its TUNE split (bench/strokes/tune.py, other authored shapes of the same styles) is the only one a design "
         "may be chosen on. Its FRESH split (bench/strokes/fresh.py) holds further shapes of the eight styles "
         "bench/teach.py's writers teach, authored later by a helper that ran no model on them. REPORT's figures were "
-        "read in many rounds of design; FRESH's in three (its mistakes were of the kinds bench/strokes/tune_more.py "
-        "showed when two templates were added to mlp_core/strokes.py).",
+        "read in many rounds of design; FRESH's in four (its mistakes were of the kinds bench/strokes/tune_more.py "
+        "showed when two templates were added to mlp_core/strokes.py). The drawn-small rows were first read on the "
+        "TUNE split, where the shipped model's pens were chosen; the pad's thinner ink for small drawings (a quarter "
+        "of the drawing's size) was set before any measurement and checked on TUNE.",
         "",
         "## Accuracy, calibration and confident mistakes",
         "",
@@ -333,16 +335,27 @@ def write_report(path: Path, r: dict) -> None:
         lines.append(f"| {name} | " + " | ".join(class_cells(s)) + " |")
     lines += ["", f"## Style catalogue ({r['split'].upper()} split), per style", "",
               f"Each style: 2 authored variants x {len(PLACEMENTS)} placements ({'; '.join(p.name for p in PLACEMENTS)}).",
-              "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers | unsteady hand, CPython |", "|---|---|---|---|---|---|"]
-    page_styles = per_style(r["page"]) if r["page"] else {}
-    unsteady_styles = per_style(r["unsteady"])
+              f"Drawn small: the same drawings at {len(SMALL_PLACEMENTS)} more placements "
+              f"({'; '.join(f'{p.name}, {p.size:.0%} of the pad' for p in SMALL_PLACEMENTS)}), where the pad's pen is "
+              f"a third to a half of the digit's height (the ink Python reads is drawn again with a pen {pen.ink_pen_share():.0%} "
+              "of it).",
+              "", "| style | CPython path | its wrong answers (shown, confidence) | page | its wrong answers | unsteady hand, CPython "
+              "| drawn small, CPython | page, drawn small | their wrong answers (page) |", "|---|---|---|---|---|---|---|---|---|"]
+    catalogue_page = [x for x in r["page"] or [] if x["source"] == r["catalogue"][0]["source"]]
+    small_page = [x for x in r["page"] or [] if x["source"] == r["small"][0]["source"]]
+    page_styles, small_page_styles = per_style(catalogue_page), per_style(small_page)
+    unsteady_styles, small_styles = per_style(r["unsteady"]), per_style(r["small"])
     for style, (right, n) in per_style(r["catalogue"]).items():
         page_cell, page_wrong = "–", ""
         if style in page_styles:
             page_cell = "{}/{}".format(*page_styles[style])
-            page_wrong = wrong_answers(r["page"], style)
+            page_wrong = wrong_answers(catalogue_page, style)
+        small_cell, small_wrong = "–", ""
+        if style in small_page_styles:
+            small_cell = "{}/{}".format(*small_page_styles[style])
+            small_wrong = wrong_answers(small_page, style)
         lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
-                     + "{}/{} |".format(*unsteady_styles[style]))
+                     + "{}/{} | {}/{} | ".format(*unsteady_styles[style], *small_styles[style]) + f"{small_cell} | {small_wrong} |")
     if r.get("fresh"):
         lines += ["", "## Style catalogue (FRESH split), per style", "",
                   f"Each style: 2 authored variants x {len(PLACEMENTS)} placements.", "",
@@ -467,6 +480,7 @@ def main(argv=None) -> int:
             Path(args.page_out).write_text(json.dumps(page))
     if page:
         for name, records in (("page: catalogue REPORT", [p for p in page if p["source"] == "catalogue REPORT"]),
+                              ("page: catalogue REPORT, drawn small", [p for p in page if p["source"] == "catalogue REPORT, small"]),
                               ("page: e2e tests' strokes", [p for p in page if p["source"] == "e2e tests' strokes"]),
                               ("page: all digits", page)):
             if digit_records(records):
@@ -474,6 +488,8 @@ def main(argv=None) -> int:
     sets[f"catalogue {args.split.upper()}, CPython path"] = records_summary(catalogue)
     shaky = catalogue_unsteady(args.split, model)
     sets[f"catalogue {args.split.upper()}, unsteady hand, CPython path"] = records_summary(shaky)
+    small = catalogue_split(args.split, model, SMALL_PLACEMENTS, f"catalogue {args.split.upper()}, small")
+    sets[f"catalogue {args.split.upper()}, drawn small, CPython path"] = records_summary(small)
     font_ink, font_labels, _ = font_drawings(args.split)
     predicted, confidence, _ = model_answers(model, prepare(font_ink))
     sets[f"handwriting fonts {args.split.upper()}"] = summarise(predicted, confidence, font_labels)
@@ -505,7 +521,7 @@ def main(argv=None) -> int:
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
         "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
-        "catalogue": catalogue, "unsteady": shaky, "fresh": fresh, "fresh_unsteady": fresh_shaky, "page": page, "comparison": comparison, "uci_widths": uci_widths,
+        "catalogue": catalogue, "unsteady": shaky, "small": small, "fresh": fresh, "fresh_unsteady": fresh_shaky, "page": page, "comparison": comparison, "uci_widths": uci_widths,
         "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
@@ -589,12 +605,19 @@ def how_made(soft_pen_count: int, uci_count: int) -> dict:
                 "#confidence's text and #bars after the prediction count stopped changing; the pad is cleared between drawings.",
         "catalogue REPORT, CPython path": f"the same placed strokes rendered by bench/pen.py (round caps and joins, one-pixel "
                                           f"anti-aliased edge, source-over between strokes) on a {side}x{side} grid with the "
-                                          f"page's pen ({width:.1f} px), then to_mnist and the model in CPython.",
+                                          f"pen of the ink the page sends Python ({width:.1f} px, its pad's own; for a "
+                                          f"drawing under {width / side / pen.ink_pen_share():.0%} of the pad high, "
+                                          f"{pen.ink_pen_share():.0%} of its longest side), then to_mnist and the model "
+                                          "in CPython.",
         "catalogue REPORT, unsteady hand, CPython path": f"each REPORT drawing {UNSTEADY_COPIES} more times at every "
                                                          "placement as an unsteady hand would make it (seed "
                                                          f"{SEED}): turned up to 8 degrees, slanted up to 0.15, and "
                                                          "each stroke wobbling smoothly by up to 3% of the drawing's "
                                                          "size (bench/strokes/shapes.unsteady); then as above.",
+        "catalogue REPORT, drawn small": "the REPORT digits placed " + " and ".join(
+            f"{p.size:.0%} of the pad high ({p.name})" for p in SMALL_PLACEMENTS) + ": on the page with the mouse as "
+            f"above (the pad shows its own pen; the ink it sends Python is drawn again with a pen {pen.ink_pen_share():.0%} "
+            "of the drawing's longest side), and through the CPython path.",
         "MNIST test, soft pens (no thinning)": f"{soft_pen_count} MNIST test digits (seed {SEED}): each bilinearly scaled "
                                                f"so its ink spans {SOFT_PEN['size'][0]:.0%}-{SOFT_PEN['size'][1]:.0%} of a "
                                                f"{CANVAS} px canvas at a random position, thresholded at "

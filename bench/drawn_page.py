@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 E2E = REPO / "tests" / "e2e"
 sys.path[:0] = [str(REPO)]
 
-from bench.strokes import PLACEMENTS, load, place  # noqa: E402
+from bench.strokes import PLACEMENTS, SMALL_PLACEMENTS, load, place  # noqa: E402
 
 # Pixels between successive pointer events: a slow careful hand, and a quick one (a ~1000 px/s mouse at 60 Hz).
 SPACINGS = {"slow": 3.0, "fast": 14.0}
@@ -81,6 +81,10 @@ def drawings() -> list[dict]:
     for i, drawing in enumerate(digits):
         for j, placement in enumerate(PLACEMENTS):
             items.append(_item("catalogue REPORT", drawing.style, drawing.variant, drawing.label, drawing.strokes, placement, i + j))
+    for i, drawing in enumerate(digits):
+        for j, placement in enumerate(SMALL_PLACEMENTS):
+            items.append(_item("catalogue REPORT, small", drawing.style, drawing.variant, drawing.label, drawing.strokes,
+                               placement, i + j))
     for i, drawing in enumerate(d for d in report if d.label is None):
         for j, placement in enumerate(NON_DIGIT_PLACEMENTS):
             items.append(_item("not a digit (REPORT)", drawing.style, drawing.variant, None, drawing.strokes, placement, i + j))

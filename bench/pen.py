@@ -17,15 +17,32 @@ import numpy as np
 PAD_JS = Path(__file__).resolve().parent.parent / "web" / "js" / "pad.js"
 
 
+def _pad_constant(name: str) -> float:
+    found = re.search(rf"{name}\s*=\s*([0-9.]+)", PAD_JS.read_text())
+    if not found:
+        raise RuntimeError(f"{PAD_JS} no longer defines {name}: update bench/pen.py")
+    return float(found.group(1))
+
+
 def page_pen() -> tuple[int, float]:
     """(ink grid side, pen width in ink pixels) read from the page's pad.js: one source of truth."""
-    text = PAD_JS.read_text()
-    size = re.search(r"INK_SIZE\s*=\s*(\d+)", text)
-    fraction = re.search(r"STROKE_FRACTION\s*=\s*([0-9.]+)", text)
-    if not (size and fraction):
-        raise RuntimeError(f"{PAD_JS} no longer defines INK_SIZE and STROKE_FRACTION: update bench/pen.py")
-    side = int(size.group(1))
-    return side, float(fraction.group(1)) * side
+    side = int(_pad_constant("INK_SIZE"))
+    return side, _pad_constant("STROKE_FRACTION") * side
+
+
+def ink_pen_share() -> float:
+    """The largest pen of the ink the page sends Python, as a share of the drawing's longest side (pad.js)."""
+    return _pad_constant("INK_PEN_SHARE")
+
+
+def ink_pen(strokes) -> tuple[int, float]:
+    """(ink grid side, pen width in ink pixels) of the ink the page sends Python for these strokes (pad.js inkPen):
+    the pad's pen, thinner for a small drawing."""
+    side, width = page_pen()
+    points = np.array([point for stroke in strokes for point in stroke], np.float64).reshape(-1, 2)
+    longest = float(np.ptp(points, axis=0).max()) if len(points) else 0.0
+    share = max(_pad_constant("MIN_INK_FRACTION"), ink_pen_share() * longest)
+    return side, min(width, share * side)
 
 
 def _segment_distance(ys, xs, start, end):

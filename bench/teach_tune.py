@@ -79,8 +79,7 @@ def cost(setting, sizes) -> int:
 
 def render(strokes_list) -> np.ndarray:
     """Drawings -> uint8 (N, 784) images, as the page keeps a corrected digit (round(255 * to_mnist))."""
-    side, width = pen.page_pen()
-    return np.round(255 * prepare([pen.render(s, side, width) for s in strokes_list])).astype(np.uint8)
+    return np.round(255 * prepare([pen.render(s, *pen.ink_pen(s)) for s in strokes_list])).astype(np.uint8)
 
 
 def writer_folds(model, name, rng):

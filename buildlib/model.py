@@ -60,11 +60,12 @@ def training_sets(recipe, mnist: dict):
 
     train_x, train_y, held_x, held_y = split_validation(mnist["train_x"], mnist["train_y"], recipe.validation_size)
     if recipe.synthetic_styles:
-        styles_x, styles_y = synthesise(recipe.synthetic_styles, np.random.default_rng(recipe.seed + 1))
+        styles_x, styles_y = synthesise(recipe.synthetic_styles, np.random.default_rng(recipe.seed + 1), recipe.synthetic_pen)
         train_x, train_y = np.concatenate([train_x, styles_x]), np.concatenate([train_y, styles_y])
     if recipe.not_digits:
         # Each once per label: the target of a drawing that is no digit is the even spread over all ten.
-        others = synthesise_not_digits(recipe.not_digits, np.random.default_rng(recipe.seed + 3))
+        others = synthesise_not_digits(recipe.not_digits, np.random.default_rng(recipe.seed + 3),
+                                       recipe.synthetic_pen)
         labels = np.arange(recipe.sizes[-1], dtype=train_y.dtype)
         train_x = np.concatenate([train_x, np.repeat(others, len(labels), axis=0)])
         train_y = np.concatenate([train_y, np.tile(labels, len(others))])
@@ -83,7 +84,7 @@ def calibration_set(recipe, held_x, held_y):
     unit = held_x / np.float32(255)
     parts_x, parts_y = [unit, augment_batch(unit, rng, recipe_strengths(recipe))], [held_y, held_y]
     if recipe.synthetic_styles:
-        styles_x, styles_y = synthesise(len(held_y) // 2, rng)
+        styles_x, styles_y = synthesise(len(held_y) // 2, rng, recipe.synthetic_pen)
         parts_x.append(styles_x / np.float32(255))
         parts_y.append(styles_y)
     return np.concatenate(parts_x), np.concatenate(parts_y)

@@ -14,6 +14,8 @@ import numpy as np
 from .preprocess import to_mnist
 
 CANVAS = 96  # side of the canvas a synthetic digit is drawn on before to_mnist
+PEN_MIN = 0.04  # the thinnest pen, a share of the digit's height
+PEN_MAX = 0.25  # the thickest, unless a recipe asks for more (Recipe.synthetic_pen)
 
 
 def _arc(cx, cy, rx, ry, start_deg, end_deg, steps=24):
@@ -176,31 +178,33 @@ NOT_DIGITS = {"crossing": _crossing, "hash": _hash, "star": _star, "ring crossed
               "letter": lambda rng: list(LETTERS.values())[rng.integers(len(LETTERS))]}
 
 
-def _draw(strokes, rng) -> np.ndarray:
+def _draw(strokes, rng, pen_max) -> np.ndarray:
     """One template through a random hand and pen (see synthesise), laid out by to_mnist: (784,) uint8."""
     strokes = _jitter(strokes, rng)
-    pen = CANVAS * 0.8 * rng.uniform(0.04, 0.25)
+    pen = CANVAS * 0.8 * rng.uniform(PEN_MIN, pen_max)
     image = to_mnist(render(strokes, CANVAS, pen))
     return np.rint(image.reshape(-1) * 255).astype(np.uint8)
 
 
-def synthesise_not_digits(count: int, rng: np.random.Generator) -> np.ndarray:
+def synthesise_not_digits(count: int, rng: np.random.Generator, pen_max: float = PEN_MAX) -> np.ndarray:
     """`count` drawings that are no digit (NOT_DIGITS, kinds drawn uniformly) through the same random hand and
     pens as synthesise: (count, 784) uint8. Training shows each one with every label alike (buildlib.model), so
     the network learns to spread its answer over all ten: outlier exposure (Hendrycks et al., 2019)."""
     kinds = list(NOT_DIGITS.values())
-    return np.array([_draw(kinds[rng.integers(len(kinds))](rng), rng) for _ in range(count)], np.uint8).reshape(count, 784)
+    return np.array([_draw(kinds[rng.integers(len(kinds))](rng), rng, pen_max) for _ in range(count)],
+                    np.uint8).reshape(count, 784)
 
 
-def synthesise(count: int, rng: np.random.Generator):
+def synthesise(count: int, rng: np.random.Generator, pen_max: float = PEN_MAX):
     """`count` synthetic digits: (count, 784) uint8 images laid out by to_mnist, and (count,) uint8 labels.
 
-    Digits and styles are drawn uniformly. The pen is 4-25% of the digit's height: on the page's pad
-    (pen 7% of the pad) that is a digit between a quarter of the pad and all of it, and other pens.
+    Digits and styles are drawn uniformly. The pen is 4-25% of the digit's height by default: on the page's pad
+    (pen 7% of the pad) that is a digit between a quarter of the pad and all of it, and other pens. A larger
+    `pen_max` covers smaller digits on the pad (at 15% of the pad its pen is 47% of the digit's height).
     """
     images = np.zeros((count, 784), np.uint8)
     labels = rng.integers(0, 10, count).astype(np.uint8)
     for i, digit in enumerate(labels):
         styles = list(TEMPLATES[int(digit)].values())
-        images[i] = _draw(styles[rng.integers(len(styles))], rng)
+        images[i] = _draw(styles[rng.integers(len(styles))], rng, pen_max)
     return images, labels

@@ -56,6 +56,8 @@ def test_replace_makes_checked_variants():
         RECIPES["fast"].replace(augment_aspect=1.5)
     with pytest.raises(ValueError, match="augment bend"):
         RECIPES["fast"].replace(augment_bend=5.0)
+    with pytest.raises(ValueError, match="synthetic pen"):
+        RECIPES["fast"].replace(synthetic_pen=0.01)
     with pytest.raises(ValueError, match="cycle_samples"):
         RECIPES["fast"].replace(schedule="cosine_restart")
     with pytest.raises(ValueError, match="validate every"):

@@ -47,6 +47,14 @@ def test_synthesise_gives_mnist_laid_out_labelled_images():
         assert FIT_BOX - 2 <= max(height, width) <= FIT_BOX + 1
 
 
+def test_a_larger_pen_max_draws_thicker_strokes_and_changes_nothing_else():
+    thin, labels = synthesise(40, np.random.default_rng(2))
+    thick, thick_labels = synthesise(40, np.random.default_rng(2), pen_max=0.6)
+    np.testing.assert_array_equal(labels, thick_labels)  # the same digits, styles and hands: only the pen differs
+    ink = lambda images: (images >= 128).sum(axis=1)  # noqa: E731
+    assert (ink(thick) >= ink(thin)).mean() > 0.9 and ink(thick).mean() > 1.3 * ink(thin).mean()
+
+
 def test_synthesise_is_seeded_and_varied():
     a, la = synthesise(30, np.random.default_rng(5))
     b, lb = synthesise(30, np.random.default_rng(5))

@@ -44,6 +44,11 @@ PLACEMENTS = (
     Placement("small, off-centre", 0.3, (0.27, 0.3)),
     Placement("large, off-centre", 0.6, (0.6, 0.62)),
 )
+# Digits drawn small on the pad, measured apart: the pad's pen (7% of its side) is then 35-47% of the digit's height.
+SMALL_PLACEMENTS = (
+    Placement("tiny, centred", 0.15, (0.5, 0.5)),
+    Placement("tiny, off-centre", 0.2, (0.7, 0.3)),
+)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@
 
 export const INK_SIZE = 280;            // the ink grid sent to Python (10x MNIST's 28)
 const STROKE_FRACTION = 0.07;           // stroke width relative to the pad: MNIST strokes are ~2 px of 28
+// The ink Python reads is drawn again from the strokes, its pen at most this share of the drawing's longest side
+// (and no thinner than MIN_INK_FRACTION of the pad): drawn small, the pad's pen would fill a 5's bowl or a 7's hook.
+const INK_PEN_SHARE = 0.25;
+const MIN_INK_FRACTION = 0.0175;
 const INK_COLOUR = "#1d2433";
 
 export class Pad {
@@ -75,10 +79,10 @@ export class Pad {
   }
 
   // Draw every stroke as a quadratic curve through the midpoints of its samples (smooth, no kinks).
-  drawStrokes(ctx, size) {
+  drawStrokes(ctx, size, fraction = STROKE_FRACTION) {
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
-    ctx.lineWidth = STROKE_FRACTION * size;
+    ctx.lineWidth = fraction * size;
     ctx.strokeStyle = INK_COLOUR;
     ctx.fillStyle = INK_COLOUR;
     for (const points of this.strokes) {
@@ -106,11 +110,24 @@ export class Pad {
     this.drawStrokes(ctx, canvas.width);
   }
 
+  // The pen of the ink Python reads, a share of the pad: the pad's own, or thinner for a small drawing.
+  inkPen() {
+    let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const points of this.strokes) {
+      for (const q of points) {
+        left = Math.min(left, q.x); right = Math.max(right, q.x);
+        top = Math.min(top, q.y); bottom = Math.max(bottom, q.y);
+      }
+    }
+    const longest = Math.max(right - left, bottom - top, 0);
+    return Math.min(STROKE_FRACTION, Math.max(MIN_INK_FRACTION, INK_PEN_SHARE * longest));
+  }
+
   // The ink as a Float32Array of INK_SIZE x INK_SIZE values in [0, 1] (1 = ink), from the alpha channel.
   ink() {
     const ctx = this.scratch.getContext("2d", { willReadFrequently: true });
     ctx.clearRect(0, 0, INK_SIZE, INK_SIZE);
-    this.drawStrokes(ctx, INK_SIZE);
+    this.drawStrokes(ctx, INK_SIZE, this.inkPen());
     const rgba = ctx.getImageData(0, 0, INK_SIZE, INK_SIZE).data;
     const ink = new Float32Array(INK_SIZE * INK_SIZE);
     for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3] / 255;
