@@ -345,15 +345,12 @@ def write_report(path: Path, r: dict) -> None:
     small_page = [x for x in r["page"] or [] if x["source"] == r["small"][0]["source"]]
     page_styles, small_page_styles = per_style(catalogue_page), per_style(small_page)
     unsteady_styles, small_styles = per_style(r["unsteady"]), per_style(r["small"])
+    def page_cells(styles, records, style):  # right/n and its wrong answers, or a dash when the page did not draw it
+        return ("{}/{}".format(*styles[style]), wrong_answers(records, style)) if style in styles else ("–", "")
+
     for style, (right, n) in per_style(r["catalogue"]).items():
-        page_cell, page_wrong = "–", ""
-        if style in page_styles:
-            page_cell = "{}/{}".format(*page_styles[style])
-            page_wrong = wrong_answers(catalogue_page, style)
-        small_cell, small_wrong = "–", ""
-        if style in small_page_styles:
-            small_cell = "{}/{}".format(*small_page_styles[style])
-            small_wrong = wrong_answers(small_page, style)
+        page_cell, page_wrong = page_cells(page_styles, catalogue_page, style)
+        small_cell, small_wrong = page_cells(small_page_styles, small_page, style)
         lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
                      + "{}/{} | {}/{} | ".format(*unsteady_styles[style], *small_styles[style]) + f"{small_cell} | {small_wrong} |")
     if r.get("fresh"):

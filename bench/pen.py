@@ -9,6 +9,7 @@ page's own (web/js/pad.js), so this path and the page draw the same strokes with
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 PAD_JS = Path(__file__).resolve().parent.parent / "web" / "js" / "pad.js"
 
 
+@functools.cache  # read once: the CPython path asks for every drawing
 def _pad_constant(name: str) -> float:
     found = re.search(rf"{name}\s*=\s*([0-9.]+)", PAD_JS.read_text())
     if not found:

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from .data import VALIDATION_SIZE
 from .mnist import INPUT_SIZE, NUM_CLASSES
 from .nn import INITIALISERS
-from .strokes import PEN_MAX, PEN_MIN
 
+# The synthetic digits' pens (mlp_core.strokes), shares of a digit's height: the thinnest, and the thickest by default.
+PEN_MIN, PEN_MAX = 0.04, 0.25
 OPTIMIZERS = ("sgd", "momentum", "adamw")  # nn.SGD, nn.Momentum, nn.AdamW (trainer.make_optimizer)
 SCHEDULES = ("constant", "cosine", "cosine_restart")  # trainer.learning_rate
 NORMALISATIONS = ("scale", "standardise")  # pixels/255 only, or also (x - mean) / std of the training pixels

@@ -12,10 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from .preprocess import to_mnist
+from .recipes import PEN_MAX, PEN_MIN
 
 CANVAS = 96  # side of the canvas a synthetic digit is drawn on before to_mnist
-PEN_MIN = 0.04  # the thinnest pen, a share of the digit's height
-PEN_MAX = 0.25  # the thickest, unless a recipe asks for more (Recipe.synthetic_pen)
 
 
 def _arc(cx, cy, rx, ry, start_deg, end_deg, steps=24):
