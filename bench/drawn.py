@@ -6,7 +6,8 @@ which `mlp_core.preprocess.to_mnist` uses):
 - style catalogue, REPORT split (bench/strokes/report.py): hand-authored strokes of the ways people
   write digits that MNIST under-represents, rendered by a canvas-like NumPy pen (bench/pen.py, written
   apart from mlp_core) at the page's pen width, then to_mnist + the model in CPython: the same drawings
-  the page run draws, so the two paths can be compared drawing by drawing;
+  the page run draws, so the two paths can be compared drawing by drawing; its held-out FRESH and BLIND splits
+  (bench/strokes/fresh.py, blind.py) the same way, BLIND also on the page;
 - MNIST test digits re-rendered with soft pens of many widths (no thinning: upsampled, thresholded,
   grown by an octagonal pen, edges blurred, placed at random sizes and positions on a 280 px canvas);
 - digits in handwriting typefaces (bench/fonts.py: designers' hands and many countries' school hands), written by
@@ -40,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import pen  # noqa: E402
 from bench.fonts import font_drawings  # noqa: E402
-from bench.strokes import PLACEMENTS, SMALL_PLACEMENTS, load, place  # noqa: E402
+from bench.strokes import HELD_OUT_SPLITS, PLACEMENTS, SMALL_PLACEMENTS, load, place  # noqa: E402
 from bench.strokes.shapes import unsteady  # noqa: E402
 from mlp_core import preprocess  # noqa: E402
 from mlp_core.confidence import calibration_error as ece  # noqa: E402  (nan for an empty set, as a report wants)
@@ -52,6 +53,8 @@ CANVAS = pen.page_pen()[0]  # the page's ink grid side, read from pad.js
 # MNIST test digits re-rendered with soft pens (count, and ranges: shares of the canvas, threshold, px).
 SOFT_PEN_COUNT = 2000
 SOFT_PEN = {"size": (0.3, 0.85), "threshold": (0.3, 0.75), "grow": (0.0, 0.05), "blur": (3, 9)}
+# The held-out catalogue splits' names in the report (FRESH holds only the styles bench/teach.py teaches).
+HELD_OUT_NAMES = {"fresh": "catalogue FRESH (8 styles)", "blind": "catalogue BLIND"}
 
 
 # ---- measures ---------------------------------------------------------------------------------
@@ -313,7 +316,9 @@ def write_report(path: Path, r: dict) -> None:
         "may be chosen on. Its FRESH split (bench/strokes/fresh.py) holds further shapes of the eight styles "
         "bench/teach.py's writers teach, authored later by a helper that ran no model on them. REPORT's figures were "
         "read in many rounds of design; FRESH's in four (its mistakes were of the kinds bench/strokes/tune_more.py "
-        "showed when two templates were added to mlp_core/strokes.py). The drawn-small rows were first read on the "
+        "showed when two templates were added to mlp_core/strokes.py). Its BLIND split (bench/strokes/blind.py) holds "
+        "two more shapes of every digit style by each of two more authors, helpers who ran no model and opened no other "
+        "split nor the training templates (mlp_core/strokes.py); no model had read it before this report. The drawn-small rows were first read on the "
         "TUNE split, where the shipped model's pens were chosen; the pad's thinner ink for small drawings (a quarter "
         "of the drawing's size) was set before any measurement and checked on TUNE.",
         "",
@@ -353,13 +358,20 @@ def write_report(path: Path, r: dict) -> None:
         small_cell, small_wrong = page_cells(small_page_styles, small_page, style)
         lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['catalogue'], style)} | {page_cell} | {page_wrong} | "
                      + "{}/{} | {}/{} | ".format(*unsteady_styles[style], *small_styles[style]) + f"{small_cell} | {small_wrong} |")
-    if r.get("fresh"):
-        lines += ["", "## Style catalogue (FRESH split), per style", "",
-                  f"Each style: 2 authored variants x {len(PLACEMENTS)} placements.", "",
-                  "| style | CPython path | its wrong answers (shown, confidence) | unsteady hand, CPython |", "|---|---|---|---|"]
-        unsteady_styles = per_style(r["fresh_unsteady"])
-        for style, (right, n) in per_style(r["fresh"]).items():
-            lines.append(f"| {style} | {right}/{n} | {wrong_answers(r['fresh'], style)} | " + "{}/{} |".format(*unsteady_styles[style]))
+    for split, held in r["held_out"].items():
+        variants = len({d.variant for d in load(split)})
+        held_page = [x for x in r["page"] or [] if x["source"] == f"catalogue {split.upper()}"]
+        held_page_styles = per_style(held_page)
+        on_page = f"; on the page, at {len({x['placement'] for x in held_page})} of them" if held_page else ""
+        lines += ["", f"## Style catalogue ({split.upper()} split), per style", "",
+                  f"Each style: {variants} authored variants x {len(PLACEMENTS)} placements{on_page}.", "",
+                  "| style | CPython path | its wrong answers (shown, confidence) | unsteady hand, CPython |"
+                  + (" page | its wrong answers (page) |" if held_page else ""), "|---|---|---|---|" + ("---|---|" if held_page else "")]
+        unsteady_styles = per_style(held["unsteady"])
+        for style, (right, n) in per_style(held["drawn"]).items():
+            page_columns = " {} | {} |".format(*page_cells(held_page_styles, held_page, style)) if held_page else ""
+            lines.append(f"| {style} | {right}/{n} | {wrong_answers(held['drawn'], style)} | "
+                         + "{}/{} |".format(*unsteady_styles[style]) + page_columns)
     lines += ["", "## Not digits: the answer shown", "",
               "A drawing that is no digit should be shown as unsure, not as a confident digit.", "",
               "| drawing | placement | CPython path | page | page shows unsure |", "|---|---|---|---|---|"]
@@ -409,9 +421,10 @@ def write_report(path: Path, r: dict) -> None:
                          f"{d['page']} {percent(d['page_conf'])} | {d['cpython']} {percent(d['cpython_conf'])} | {own} |")
         lines += ["", r.get("comparison_note", "")]
     lines += ["", "## Caveats", "",
-              "- The catalogue is one author's idea of each style: smooth lines and elliptic arcs in a unit box, 2 variants per "
-              "style and split, so a style's figure moves by 12.5 points per drawing on the page. The unsteady-hand set adds "
-              "wobble, slant and turn, but neither is a crowd of real writers; the UCI digits are, at 8x8.",
+              "- TUNE, REPORT and FRESH are one author's idea of each style, BLIND two more authors': smooth lines and elliptic "
+              "arcs in a unit box, 2 variants per style and author, so a style's figure moves by 12.5 points per drawing on "
+              "the page. The unsteady-hand set adds wobble, slant and turn, but none is a crowd of real writers; the UCI "
+              "digits are, at 8x8.",
               "- The page run draws each stroke with a mouse at a fixed spacing of pointer events; a finger or pen on a phone "
               "sends its own events (the pad and the pipeline are the same).",
               "- The soft-pen MNIST set keeps MNIST's shapes; it measures pens, sizes and positions, not styles.",
@@ -478,6 +491,7 @@ def main(argv=None) -> int:
     if page:
         for name, records in (("page: catalogue REPORT", [p for p in page if p["source"] == "catalogue REPORT"]),
                               ("page: catalogue REPORT, drawn small", [p for p in page if p["source"] == "catalogue REPORT, small"]),
+                              ("page: catalogue BLIND", [p for p in page if p["source"] == "catalogue BLIND"]),
                               ("page: e2e tests' strokes", [p for p in page if p["source"] == "e2e tests' strokes"]),
                               ("page: all digits", page)):
             if digit_records(records):
@@ -490,11 +504,12 @@ def main(argv=None) -> int:
     font_ink, font_labels, _ = font_drawings(args.split)
     predicted, confidence, _ = model_answers(model, prepare(font_ink))
     sets[f"handwriting fonts {args.split.upper()}"] = summarise(predicted, confidence, font_labels)
-    uci_count, uci_widths, fresh, fresh_shaky = 0, None, [], []
+    uci_count, uci_widths, held_out = 0, None, {}
     if evaluation:
-        fresh, fresh_shaky = catalogue_split("fresh", model), catalogue_unsteady("fresh", model)
-        sets["catalogue FRESH (8 styles), CPython path"] = records_summary(fresh)
-        sets["catalogue FRESH (8 styles), unsteady hand, CPython path"] = records_summary(fresh_shaky)
+        for split in HELD_OUT_SPLITS:
+            held_out[split] = {"drawn": catalogue_split(split, model), "unsteady": catalogue_unsteady(split, model)}
+            sets[f"{HELD_OUT_NAMES[split]}, CPython path"] = records_summary(held_out[split]["drawn"])
+            sets[f"{HELD_OUT_NAMES[split]}, unsteady hand, CPython path"] = records_summary(held_out[split]["unsteady"])
         inputs, labels = soft_pen_set(test_x, test_y, args.soft_pen_count)
         predicted, confidence, _ = model_answers(model, inputs)
         sets["MNIST test, soft pens (no thinning)"] = summarise(predicted, confidence, labels)
@@ -518,7 +533,7 @@ def main(argv=None) -> int:
         "model_sizes": "-".join(str(s) for s in model.sizes), "command": command, "split": args.split,
         "commit": checkout_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "sets": sets,
-        "catalogue": catalogue, "unsteady": shaky, "small": small, "fresh": fresh, "fresh_unsteady": fresh_shaky, "page": page, "comparison": comparison, "uci_widths": uci_widths,
+        "catalogue": catalogue, "unsteady": shaky, "small": small, "held_out": held_out, "page": page, "comparison": comparison, "uci_widths": uci_widths,
         "how": how_made(args.soft_pen_count, uci_count),
         "commands": ["export MLP_CACHE_DIR=/path/to/cache OPENBLAS_NUM_THREADS=1", "python3 build.py",
                      command + ("" if args.page or args.page_json else "  # add --page to draw on the page too"),
@@ -530,9 +545,10 @@ def main(argv=None) -> int:
     if comparison:
         report["comparison_note"] = comparison_note(comparison)
     write_report(out, report)
-    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "fresh", "fresh_unsteady", "page")}
-    for name, records in (("catalogue", catalogue), ("unsteady", shaky), ("fresh", fresh), ("fresh_unsteady", fresh_shaky)):
-        slim[name] = [{k: v for k, v in c.items() if k != "image"} for c in records]
+    slim = {k: v for k, v in report.items() if k not in ("catalogue", "unsteady", "held_out", "page")}
+    without_images = lambda records: [{k: v for k, v in c.items() if k != "image"} for c in records]
+    slim["catalogue"], slim["unsteady"] = without_images(catalogue), without_images(shaky)
+    slim["held_out"] = {split: {form: without_images(records) for form, records in held.items()} for split, held in held_out.items()}
     slim["page"] = [{k: v for k, v in p.items() if k not in ("seen", "pad_ink")} for p in page or []]
     out.with_suffix(".json").write_text(json_lines(slim))
     print(f"wrote {out} and {out.with_suffix('.json')}")
@@ -594,6 +610,7 @@ def comparison_note(comparison: dict) -> str:
 
 
 def how_made(soft_pen_count: int, uci_count: int) -> dict:
+    from bench.drawn_page import BLIND_PLACEMENTS
     side, width = pen.page_pen()
     return {
         "page": "headless Chromium, the built site served by build.py's server with the model under test served as "
@@ -615,6 +632,9 @@ def how_made(soft_pen_count: int, uci_count: int) -> dict:
             f"{p.size:.0%} of the pad high ({p.name})" for p in SMALL_PLACEMENTS) + ": on the page with the mouse as "
             f"above (the pad shows its own pen; the ink it sends Python is drawn again with a pen {pen.ink_pen_share():.0%} "
             "of the drawing's longest side), and through the CPython path.",
+        "catalogue FRESH and BLIND": "each drawing at every placement through the CPython path, as drawn and through an "
+                                     f"unsteady hand (as REPORT's); BLIND also on the page, at {len(BLIND_PLACEMENTS)} "
+                                     f"placements ({'; '.join(p.name for p in BLIND_PLACEMENTS)}), each drawing at both speeds.",
         "MNIST test, soft pens (no thinning)": f"{soft_pen_count} MNIST test digits (seed {SEED}): each bilinearly scaled "
                                                f"so its ink spans {SOFT_PEN['size'][0]:.0%}-{SOFT_PEN['size'][1]:.0%} of a "
                                                f"{CANVAS} px canvas at a random position, thresholded at "

@@ -7,8 +7,9 @@ reads the digit, the confidence the page shows, the bars and any "unsure" state 
 clears the pad. The model is an input: it is served in place of the site's model/pretrained.npz.
 
 Stroke sources: the style catalogue's REPORT split (bench/strokes/report.py) at the sizes and positions
-of bench/strokes.PLACEMENTS, its non-digits, and the e2e tests' own handwriting (tests/e2e/e2e_strokes.py,
-written by another hand); drawn at two pointer speeds (pixels between pointer events).
+of bench/strokes.PLACEMENTS, its non-digits, its BLIND split (bench/strokes/blind.py, two more authors) large
+and small, and the e2e tests' own handwriting (tests/e2e/e2e_strokes.py, written by another hand); drawn at
+two pointer speeds (pixels between pointer events).
 
     python bench/drawn_page.py [--model dist/model/pretrained.npz] [--site dist] [--limit N] [--out bench/reports/drawn_page.json]
 
@@ -37,6 +38,7 @@ from bench.strokes import PLACEMENTS, SMALL_PLACEMENTS, load, place  # noqa: E40
 # Pixels between successive pointer events: a slow careful hand, and a quick one (a ~1000 px/s mouse at 60 Hz).
 SPACINGS = {"slow": 3.0, "fast": 14.0}
 NON_DIGIT_PLACEMENTS = (PLACEMENTS[0], PLACEMENTS[2])
+BLIND_PLACEMENTS = (PLACEMENTS[0], PLACEMENTS[2])  # large and centred, small and off-centre: the CPython path has all four
 READ_ANSWER = """() => {
     const prediction = document.querySelector('#prediction');
     const confidence = document.querySelector('#confidence');
@@ -88,6 +90,9 @@ def drawings() -> list[dict]:
     for i, drawing in enumerate(d for d in report if d.label is None):
         for j, placement in enumerate(NON_DIGIT_PLACEMENTS):
             items.append(_item("not a digit (REPORT)", drawing.style, drawing.variant, None, drawing.strokes, placement, i + j))
+    for i, drawing in enumerate(load("blind")):
+        for j, placement in enumerate(BLIND_PLACEMENTS):
+            items.append(_item("catalogue BLIND", drawing.style, drawing.variant, drawing.label, drawing.strokes, placement, i + j))
     _, _, e2e_strokes = e2e_helpers()
     for i, (digit, strokes) in enumerate(sorted(e2e_strokes.DIGITS.items())):
         for j, placement in enumerate(PLACEMENTS):

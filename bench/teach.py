@@ -12,7 +12,7 @@ Chromium, on the built site, with real mouse strokes on the pad:
      as the last correction is kept, whether or not the page has finished loading the data ahead of it
      (#teach[data-prepared] at the click is recorded);
   4. the held-out drawings are read again (after).
-Teaching drawings come from the catalogue's TUNE split, held-out ones from its REPORT and FRESH splits: different
+Teaching drawings come from the catalogue's TUNE split, held-out ones from its REPORT, FRESH and BLIND splits: different
 authored shapes, never jittered copies of each other. The fine-tuning settings were chosen on TUNE drawings
 and held-out MNIST training images only (bench/teach_tune.py); nothing here fed that choice. Each writer
 gets a fresh browser profile.
@@ -42,9 +42,10 @@ from bench.drawn_page import serve_with_model  # noqa: E402  (the drawn benchmar
 from bench.strokes import PLACEMENTS, load, place  # noqa: E402  (the drawn benchmark's catalogue)
 
 CORRECTIONS = 5  # teaching drawings per misread style
-# Held-out drawings: REPORT, and FRESH (authored after the fine-tuning settings of bench/reports/teach_tuning.md were
-# chosen, when REPORT's figures had been read in several rounds). The targets are judged on FRESH.
-HELD_SPLITS = ("report", "fresh")
+# Held-out drawings: REPORT; FRESH (authored after the fine-tuning settings of bench/reports/teach_tuning.md were
+# chosen, when REPORT's figures had been read in several rounds; read in four rounds since); and BLIND (two more authors,
+# four shapes per style, no model had read them). The targets are judged on BLIND.
+HELD_SPLITS = ("report", "fresh", "blind")
 CONFIDENT = 0.9  # a wrong reading shown at this probability or more is a confident mistake
 TARGET_HELD_OUT, TARGET_MNIST_DROP, TARGET_SECONDS = 0.95, 0.003, 5.0
 
@@ -179,7 +180,7 @@ def report(rows, model_note, started) -> str:
              "loaded, the minibatch steps, recalibration; 'click → full report': and the MNIST test measure after, which runs "
              "while the tuned model already answers; 'steps': the page's own count of its minibatch steps).", "",
              "Writers: a hand (bench/teach.py WRITERS) applied to catalogue styles. Teaching drawings: the catalogue's TUNE split; "
-             f"held-out drawings: its {' and '.join(split.upper() for split in HELD_SPLITS)} splits (other authored shapes), each at "
+             f"held-out drawings: its {', '.join(split.upper() for split in HELD_SPLITS[:-1])} and {HELD_SPLITS[-1].upper()} splits (other authored shapes), each at "
              f"the catalogue's 4 placements; the held-out target is judged on {HELD_SPLITS[-1].upper()}. The page keeps every 5th "
              "digit of a label out of training for its own before/after line, so it trains on 4 of each 5 corrections.", "",
              "| writer | misread styles (taught) | " + " | ".join(f"{split.upper()} before → after" for split in HELD_SPLITS)

@@ -5,7 +5,9 @@ Two splits of different authored shapes (not jittered copies of each other), and
 - REPORT (report.py): the strokes bench/reports/drawn.md reports on; never look at them to choose a design;
 - TUNE_MORE (tune_more.py): more TUNE shapes of the styles bench/teach.py teaches, for bench/teach_tune.py;
 - FRESH (fresh.py): held-out shapes for bench/teach.py's writers, only the styles it teaches, authored after
-  its fine-tuning settings were chosen; never choose a design on them.
+  its fine-tuning settings were chosen; never choose a design on them;
+- BLIND (blind.py): held-out shapes of every digit style by two more authors, who ran no model and opened no
+  other split nor the training templates; never choose a design on them.
 Each drawing is placed on the pad at several sizes and positions (PLACEMENTS) before it is drawn.
 """
 
@@ -15,9 +17,10 @@ import importlib
 from dataclasses import dataclass
 
 SPLITS = ("tune", "report")
-# Loadable, but not in SPLITS: they hold only the styles bench/teach.py teaches, not every style.
+# Loadable, but not in SPLITS: TUNE_MORE and FRESH hold only the styles bench/teach.py teaches, BLIND every digit
+# style but no non-digits.
 TUNE_MORE_SPLITS = ("tune_more",)
-HELD_OUT_SPLITS = ("fresh",)
+HELD_OUT_SPLITS = ("fresh", "blind")
 # Every style each split must hold (tests check this): plain digits and the variants MNIST under-represents.
 DIGIT_STYLES = (
     "0 plain", "1 plain", "1 flag", "1 flag and base", "1 slanted", "2 plain", "2 looped base",

@@ -1,4 +1,4 @@
-"""Pen moves to author strokes with: straight runs and elliptic arcs in a unit box (x right, y down).
+"""Pen moves to author strokes with: straight runs, elliptic arcs and smooth curves in a unit box (x right, y down).
 
 A stroke is a list of (x, y) points, one pen-down; a drawing is a list of strokes. Angles are in
 degrees as on a clock face turned the mathematical way: 0 is right, 90 is top, 180 left, 270 bottom;
@@ -64,3 +64,15 @@ def unsteady(strokes: list[Stroke], rng, wobble: float = 0.03, slant_max: float 
                 shift[:, axis] += wobble / 2 * rng.uniform(0.3, 1.0) * np.sin(2 * np.pi * fine / wavelength + rng.uniform(0, 2 * np.pi))
         moved.append([tuple(p) for p in (points + shift - 0.5) @ matrix.T + 0.5])
     return moved
+
+
+def smooth(*points, steps: int = 6) -> Stroke:
+    """A curve through the points the way a hand rounds them (Catmull-Rom, `steps` points per span), a piece for join."""
+    points = [(float(x), float(y)) for x, y in points]
+    knots = [points[0]] + points + [points[-1]]  # the ends doubled: the curve starts and stops on them
+    curve: Stroke = []
+    for p0, p1, p2, p3 in zip(knots, knots[1:], knots[2:], knots[3:]):
+        for t in (k / steps for k in range(steps)):
+            curve.append(tuple(0.5 * (2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t * t + (3 * b - a - 3 * c + d) * t ** 3)
+                               for a, b, c, d in zip(p0, p1, p2, p3)))
+    return curve + [points[-1]]
