@@ -92,8 +92,13 @@ def mouse_stroke_until_pen_up(page, box: dict, stroke) -> None:
 
 def draw_with_mouse(page, digit: int) -> Prediction:
     """Draws a digit with real pointer events (mouse down, moves, up) and returns the prediction shown."""
+    return draw_strokes_with_mouse(page, DIGITS[digit])
+
+
+def draw_strokes_with_mouse(page, strokes) -> Prediction:
+    """Draws strokes (pad fractions, y down) with real pointer events and returns the prediction shown."""
     box = pad_box(page)
-    for stroke in DIGITS[digit]:
+    for stroke in strokes:
         mouse_stroke_until_pen_up(page, box, stroke)
         at_pen_up = predictions_shown(page)
         page.mouse.up()

@@ -43,6 +43,9 @@ DIGITS: dict[int, list[Stroke]] = {
     7: [[(0.3, 0.22), (0.5, 0.22), (0.7, 0.21), (0.6, 0.42), (0.52, 0.6), (0.46, 0.8)]],
 }
 
+# No digit: a plain horizontal dash across the middle (the page must show it as unsure).
+DASH = [[(0.25, 0.52), (0.5, 0.51), (0.75, 0.5)]]
+
 
 def densify(stroke: Stroke, width: float, height: float, step_px: float = 4.0) -> list[Point]:
     """The stroke scaled to a pad of width x height pixels, with a point every few pixels (one pointermove each)."""

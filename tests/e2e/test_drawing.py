@@ -2,7 +2,7 @@
 
 import pytest
 
-from e2e_page import clear_pad, draw_with_mouse, open_ready, read_prediction
+from e2e_page import clear_pad, draw_with_mouse, open_ready, predictions_shown, read_prediction
 from e2e_strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -44,3 +44,29 @@ def test_empty_pad_and_cleared_pad_give_no_prediction(pretrained_page):
     assert draw_with_mouse(page, 7).digit is not None
     clear_pad(page)
     assert read_prediction(page).digit is None
+
+
+def test_undo_takes_back_the_last_stroke_and_the_reading_follows(pretrained_page):
+    page = pretrained_page
+    clear_pad(page)
+    assert page.is_disabled("#undo"), "nothing to take back on an empty pad"
+    four = draw_with_mouse(page, 4)  # two strokes: an open L, then the stem
+    assert four.digit == 4
+    shown = predictions_shown(page)
+    page.click("#undo")
+    page.wait_for_function(f"() => Number(document.querySelector('#pad').dataset.predictions) > {shown}")
+    first_stroke = read_prediction(page)
+    assert first_stroke.digit is not None and first_stroke.probs != four.probs, "the L alone, read anew"
+    page.locator("#pad").focus()
+    page.keyboard.press("Control+z")
+    page.wait_for_selector('#prediction[data-digit=""]', state="attached")
+    assert page.is_disabled("#undo") and page.get_attribute("#pad", "data-empty") == "true"
+
+
+def test_the_words_and_the_bars_say_the_same_number(pretrained_page):
+    page = pretrained_page
+    clear_pad(page)
+    digit = draw_with_mouse(page, 7).digit
+    bar = page.inner_text(f'#bars [data-digit="{digit}"] .bar-value')
+    assert page.inner_text("#confidence") == f"{bar} sure"
+

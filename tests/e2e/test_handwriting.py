@@ -13,8 +13,8 @@ import pytest
 from bench import pen
 from mlp_core.preprocess import to_mnist
 
-from e2e_page import clear_pad, mouse_stroke_until_pen_up, open_ready, pad_box, predictions_shown, read_prediction, \
-    wait_predictions_settled
+from e2e_page import clear_pad, draw_strokes_with_mouse, open_ready
+from e2e_strokes import DASH
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,6 @@ def arc(cx, cy, rx, ry, start_deg, end_deg, steps=28):
 FLAGGED_ONE = [[(0.38, 0.34), (0.47, 0.26), (0.56, 0.18), (0.555, 0.45), (0.55, 0.82)]]
 # Started top right, curving over and down the left side, then round the bottom loop and back up into it.
 HOOKED_SIX = [arc(0.52, 0.42, 0.2, 0.24, 35, 180) + arc(0.5, 0.64, 0.17, 0.16, 180, -175)]
-DASH = [[(0.25, 0.52), (0.5, 0.51), (0.75, 0.5)]]
 SMALL_X = [[(0.62, 0.18), (0.78, 0.4)], [(0.79, 0.17), (0.61, 0.41)]]  # top right, about a fifth of the pad
 SMALL_ONE = [[(0.63, 0.7), (0.665, 0.66), (0.69, 0.63), (0.687, 0.71), (0.685, 0.79)]]  # flagged, low right
 SMALL_FOUR = [[(0.2, 0.2), (0.14, 0.3), (0.24, 0.3)], [(0.22, 0.24), (0.22, 0.36)]]  # open top, top left
@@ -45,15 +44,10 @@ def page(module_pages):
 def draw(page, strokes):
     """Each stroke with real pointer events; returns the prediction and what #prediction shows."""
     clear_pad(page)
-    box = pad_box(page)
-    for stroke in strokes:
-        mouse_stroke_until_pen_up(page, box, stroke)
-        at_pen_up = predictions_shown(page)
-        page.mouse.up()
-        wait_predictions_settled(page, at_pen_up)
+    prediction = draw_strokes_with_mouse(page, strokes)
     shown = page.eval_on_selector("#prediction", "el => ({text: el.textContent, unsure: el.dataset.unsure, "
                                                  "runnerUp: el.dataset.runnerUp})")
-    return read_prediction(page), shown, page.inner_text("#confidence")
+    return prediction, shown, page.inner_text("#confidence")
 
 
 @pytest.mark.parametrize("strokes, digit", [(FLAGGED_ONE, 1), (HOOKED_SIX, 6), (SMALL_ONE, 1), (SMALL_FOUR, 4),

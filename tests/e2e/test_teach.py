@@ -5,7 +5,9 @@ import io
 import numpy as np
 import pytest
 
-from e2e_page import RUN_TIMEOUT_MS, active_model, draw_with_mouse, message, open_ready, pad_box, wait_ready
+from e2e_page import (RUN_TIMEOUT_MS, active_model, draw_strokes_with_mouse, draw_with_mouse, message, open_ready, pad_box,
+                      wait_ready)
+from e2e_strokes import DASH
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +44,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert page.is_disabled("#teach-learn"), "nothing to learn yet"
 
     correct(page, 1, 7)
+    assert page.evaluate("document.activeElement.id") == "pad", "after a tap, the pad has the focus: draw or type on"
     correct(page, 4, 4)
     correct(page, 0, 6)
     assert labels(page) == [7, 4, 6]
@@ -95,6 +98,61 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     upload_digits(page, "digits.npz", path.read_bytes())
     wait_count(page, 3)
     assert labels(page) == [7, 6, 3]
+
+
+def status(page) -> tuple[str, str]:
+    """The teach card's own last message, by its buttons: (kind, text)."""
+    return page.get_attribute("#teach-status", "data-kind"), page.inner_text("#teach-status").strip()
+
+
+def in_view(page, selector: str) -> bool:
+    box, height = page.locator(selector).bounding_box(), page.viewport_size["height"]
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
+
+
+def test_the_card_says_what_happened_by_its_buttons_and_an_upload_adds_no_digit_twice(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    assert draw_strokes_with_mouse(page, DASH).digit is not None and page.get_attribute("#prediction", "data-unsure") == "true"
+    page.click('#teach button[data-digit="0"]')
+    wait_count(page, 1)
+    assert "unsure" in status(page)[1] and "read correctly" not in status(page)[1], status(page)
+    correct(page, 4, 4)
+    with page.expect_download() as download_info:
+        page.click("#teach-download")
+    mine = download_info.value.path().read_bytes()
+
+    upload_digits(page, "mine.npz", mine)  # the same two digits again
+    page.wait_for_function("() => document.querySelector('#teach-status').textContent.includes('mine.npz')")
+    assert status(page) == ("info", "Added 0 digits from mine.npz; 2 of its digits you had already were left out."), status(page)
+    assert count(page) == 2 and labels(page) == [0, 4]
+
+    upload_digits(page, "notes.npz", b"my shopping list, not digits")
+    page.wait_for_selector("#teach-status[data-kind=error]", state="attached")
+    assert "notes.npz was not loaded" in status(page)[1] and status(page)[1] == message(page)[1]
+    page.locator("label[for=teach-upload]").scroll_into_view_if_needed()
+    assert in_view(page, "#teach-status"), "by the upload button, its answer is in sight"
+    assert count(page) == 2
+
+
+def test_digits_wait_while_learning(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    correct(page, 1, 7)
+    correct(page, 4, 4)
+    draw_with_mouse(page, 0)
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="learning"]', state="attached")
+    assert page.is_disabled('#teach button[data-digit="6"]') and page.is_disabled("#teach-gallery button[data-remove]")
+    page.keyboard.press("6")  # the key does what the disabled button would: nothing, and says why
+    assert count(page) == 2 and "once it is done" in status(page)[1], status(page)
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    assert count(page) == 2 and labels(page) == [7, 4]
+    report = page.inner_text("#teach-report")
+    assert report.startswith("Learned from 2 of your 2 digits") and "none kept out" in report, report
+    page.keyboard.press("6")  # done: the drawing on the pad can be kept now
+    wait_count(page, 3)
 
 
 def npz(**arrays) -> bytes:

@@ -71,6 +71,14 @@ export class Pad {
     this.onChange();
   }
 
+  // Take back the last stroke (the one being drawn, if the pen is down).
+  undo() {
+    this.strokes.pop();
+    this.current = null;
+    this.canvas.dataset.empty = String(this.isEmpty);
+    this.redraw();
+  }
+
   clear() {
     this.strokes = [];
     this.current = null;

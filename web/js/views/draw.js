@@ -1,15 +1,16 @@
 // The draw card: the pad, the digit it reads, the probability bars and the 28x28 image the network sees.
 
 import { Pad, INK_SIZE } from "../pad.js";
+import { probability } from "./format.js";
 import { buildBars, showBars, showSeen } from "./pictures.js";
 
 export function mountDraw({ store, client, say }) {
   const $ = (selector) => document.querySelector(selector);
-  const ui = { pad: $("#pad"), clear: $("#clear"), prediction: $("#prediction"), confidence: $("#confidence"), bars: $("#bars"), seen: $("#seen") };
+  const ui = { pad: $("#pad"), undo: $("#undo"), clear: $("#clear"), prediction: $("#prediction"), confidence: $("#confidence"), bars: $("#bars"), seen: $("#seen") };
   // One request in flight at a time; strokes drawn meanwhile are sent as soon as it returns.
   let predicting = false;
   let predictAgain = false;
-  const pad = new Pad(ui.pad, { onChange: schedulePrediction });
+  const pad = new Pad(ui.pad, { onChange: () => { ui.undo.disabled = pad.isEmpty; schedulePrediction(); } });
   buildBars(ui.bars);
 
   function schedulePrediction() {
@@ -38,14 +39,28 @@ export function mountDraw({ store, client, say }) {
 
   function clearPad() {
     pad.clear();
+    ui.undo.disabled = true;
     predictAgain = false;
     store.update({ prediction: null });
   }
 
+  function undoStroke() {
+    if (pad.isEmpty) return;
+    pad.undo();
+    if (pad.isEmpty) return clearPad();
+    pad.onChange();  // read again without the stroke
+  }
+
+  ui.undo.addEventListener("click", undoStroke);
   ui.clear.addEventListener("click", clearPad);
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing) return;
+    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && event.key.toLowerCase() === "z") {
+      event.preventDefault();
+      return undoStroke();
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape" || event.key === "Delete" || (event.key === "Backspace" && event.target === ui.pad)) {
       event.preventDefault();
       clearPad();
@@ -70,8 +85,8 @@ export function mountDraw({ store, client, say }) {
 // An unsure verdict names the two closest digits instead of claiming one (mlp_core.confidence.verdict).
 function confidenceText(p) {
   if (!p) return "";
-  if (!p.unsure) return `${(100 * p.probs[p.digit]).toFixed(1)}% sure`;
-  const option = (d) => `${d} (${(100 * p.probs[d]).toFixed(0)}%)`;
+  if (!p.unsure) return `${probability(p.probs[p.digit])} sure`;
+  const option = (d) => `${d} (${probability(p.probs[d])})`;
   if (p.reason === "low confidence") return `Unsure: ${option(p.digit)} or ${option(p.runnerUp)}?`;
   return `Not like a digit; closest ${option(p.digit)} or ${option(p.runnerUp)}`;
 }

@@ -4,6 +4,13 @@ export function formatBytes(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
 }
 
+// A probability as the page shows it: one decimal ("99.8%"), whole at either end ("100%", "0%"), the same in the
+// bars and in the words beside them.
+export function probability(p) {
+  const text = (100 * p).toFixed(1);
+  return `${text === "100.0" || text === "0.0" ? text.slice(0, -2) : text}%`;
+}
+
 export function percent(x) { return typeof x === "number" ? `${(100 * x).toFixed(2)}%` : "–"; }
 
 export function formatDuration(seconds) {

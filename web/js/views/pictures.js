@@ -1,6 +1,8 @@
 // Pictures of what Python computed: probability bars, the 28x28 input, the test grid, the confusion
 // matrix and the first layer's weights. Pure DOM/canvas; no state beyond the elements.
 
+import { probability } from "./format.js";
+
 const SIDE = 28;
 
 // Ten rows "digit | bar | percent", built once; each row carries data-digit and data-p.
@@ -25,7 +27,7 @@ export function showBars(container, probs, digit) {
     row.dataset.p = p === null ? "" : p.toFixed(4);
     row.classList.toggle("top", probs !== null && d === digit);
     row.querySelector(".bar-fill").style.width = p === null ? "0%" : `${(100 * p).toFixed(1)}%`;
-    row.querySelector(".bar-value").textContent = p === null ? "" : `${(100 * p).toFixed(p > 0.995 || p < 0.005 ? 0 : 1)}%`;
+    row.querySelector(".bar-value").textContent = p === null ? "" : probability(p);
     row.setAttribute("aria-label", p === null ? `${d}: no prediction` : `${d}: ${(100 * p).toFixed(1)} percent`);
   }
 }

@@ -23,17 +23,26 @@ function unpack(images, labels) {
   return Array.from(labels, (label, i) => ({ image: images.slice(i * PIXELS, (i + 1) * PIXELS), label }));
 }
 
-// "3 of 4 (75.00%)": an accuracy on `n` digits.
-const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n} (${percent(acc)})` : "–");
+// "3 of 4": an accuracy on `n` digits (a handful: a percentage would only restate it).
+const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n}` : "–");
+const digitsWord = (n) => `${n} digit${n === 1 ? "" : "s"}`;
+// A kept digit's identity: its label and its pixels (an upload of digits already kept adds none of them twice).
+const identity = (d) => `${d.label}:${d.image.join(",")}`;
 
 // Learning, or measuring what was learned: the card's buttons wait.
 const busy = (state) => state === "learning" || state === "measuring";
 
-export function mountTeach({ store, client, say, setModel, saveInBrowser, clearPad }) {
+export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrowser, clearPad }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = { teach: $("#teach"), digits: $("#teach-digits"), gallery: $("#teach-gallery"), learn: $("#teach-learn"),
     stop: $("#teach-stop"), progress: $("#teach-progress"), report: $("#teach-report"), download: $("#teach-download"),
-    upload: $("#teach-upload"), title: $("#teach-count") };
+    upload: $("#teach-upload"), title: $("#teach-count"), status: $("#teach-status"), pad: $("#pad") };
+  // Said in the page's message bar and again here, by the buttons: scrolled down to them, the bar is out of sight.
+  function say(text, kind = "info") {
+    sayOnPage(text, kind);
+    ui.status.textContent = text;
+    ui.status.dataset.kind = kind;
+  }
   let nextId = 1;  // gallery items' ids, for removal
   const teach = () => store.state.teach;
   const setTeach = (changes) => store.update({ teach: { ...teach(), ...changes } });
@@ -46,17 +55,21 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
 
   function add(label) {
     const p = store.state.prediction;
+    if (busy(teach().state)) return say("Learning your digits: add more once it is done.");
     if (!p) return say("Draw a digit first, then tap what it really is.");
     if (teach().digits.length >= store.state.form.limits.digits) return say(`You have ${teach().digits.length} digits, the most this page keeps. Remove some first.`, "error");
     const image = Uint8Array.from(p.image, (v) => Math.round(255 * v));
     keep([...teach().digits, ...withIds([{ image, label }])]);
     clearPad();
-    say(p.digit === label ? `Kept your ${label} (read correctly).` : `Kept your ${label} (it was read as ${p.digit}).`);
+    const read = p.unsure ? `the page was unsure; closest ${p.digit}` : p.digit === label ? "read correctly" : `it was read as ${p.digit}`;
+    say(`Kept your ${label} (${read}).`);
   }
 
   ui.digits.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-digit]");
-    if (button && !button.disabled) add(Number(button.dataset.digit));
+    if (!button || button.disabled) return;
+    add(Number(button.dataset.digit));
+    ui.pad.focus({ preventScroll: true });  // the pad is cleared and the buttons wait for a drawing: draw (or type) on
   });
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
@@ -65,7 +78,7 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
   });
   ui.gallery.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-remove]");
-    if (!button) return;
+    if (!button || busy(teach().state)) return;
     keep(teach().digits.filter((d) => d.id !== Number(button.dataset.remove)));
   });
 
@@ -107,10 +120,16 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; digits files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
     try {
       const reply = await client.request("import_digits", { bytes: await file.arrayBuffer(), name: file.name });
-      const added = unpack(reply.images, reply.labels);
+      const known = new Set(teach().digits.map(identity));
+      const inFile = unpack(reply.images, reply.labels);
+      const added = [];
+      for (const d of inFile) {
+        if (!known.has(identity(d))) { known.add(identity(d)); added.push(d); }
+      }
       if (teach().digits.length + added.length > maxDigits) throw new Error(`with these you would have over ${maxDigits} digits; remove some first`);
       keep([...teach().digits, ...withIds(added)]);
-      say(`Added ${added.length} digits from ${file.name}.`);
+      const skipped = inFile.length - added.length;
+      say(`Added ${digitsWord(added.length)} from ${file.name}` + (skipped ? `; ${skipped} of its digits you had already were left out.` : "."));
     } catch (error) {
       say(`${file.name} was not loaded: ${error.message}. Your digits are unchanged.`, "error");
     }
@@ -170,10 +189,11 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
 
   function drawReport(r) {
     if (!r) return "";
-    const own = r.held_out ? `your ${r.held_out} held-out digits ${onDigits(r.own_before, r.held_out)} → ${onDigits(r.own_after, r.held_out)}`
-      : "no held-out digits yet (every 5th digit of a label is kept out to measure on)";
+    const own = r.held_out ? `the ${digitsWord(r.held_out)} kept out read ${onDigits(r.own_before, r.held_out)} → ${onDigits(r.own_after, r.held_out)}`
+      : "none kept out to measure on yet";
     const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)}.` : "measuring on MNIST test…";
-    return `Learned from ${r.taught} digits in ${r.seconds.toFixed(1)} s: ${own}; MNIST test ${percent(r.mnist_before)} → ${after}`;
+    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s (every 5th of a `
+      + `label is kept out to measure on): ${own}; MNIST test ${percent(r.mnist_before)} → ${after}`;
   }
 
   store.subscribe((state, previous) => {
@@ -187,6 +207,7 @@ export function mountTeach({ store, client, say, setModel, saveInBrowser, clearP
     const ready = state.ready && state.worker === "ok";
     const working = busy(t.state);
     for (const button of ui.digits.querySelectorAll("button")) button.disabled = !state.prediction || working;
+    for (const button of ui.gallery.querySelectorAll("button[data-remove]")) button.disabled = working;
     ui.learn.disabled = !ready || working || state.phase !== "idle" || !t.digits.length;
     ui.stop.disabled = t.state !== "learning";  // the MNIST test measure after it takes a moment and changes nothing
     ui.download.disabled = !ready || !t.digits.length;
