@@ -77,6 +77,7 @@ export class Pad {
     this.current = null;
     this.canvas.dataset.empty = String(this.isEmpty);
     this.redraw();
+    this.onChange();
   }
 
   clear() {

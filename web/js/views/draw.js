@@ -44,11 +44,10 @@ export function mountDraw({ store, client, say }) {
     store.update({ prediction: null });
   }
 
+  // The last stroke taken back is a Clear; any other, and the rest is read again (the Pad's onChange).
   function undoStroke() {
-    if (pad.isEmpty) return;
+    if (pad.strokes.length <= 1) return clearPad();
     pad.undo();
-    if (pad.isEmpty) return clearPad();
-    pad.onChange();  // read again without the stroke
   }
 
   ui.undo.addEventListener("click", undoStroke);

@@ -124,7 +124,8 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
       const inFile = unpack(reply.images, reply.labels);
       const added = [];
       for (const d of inFile) {
-        if (!known.has(identity(d))) { known.add(identity(d)); added.push(d); }
+        const key = identity(d);
+        if (!known.has(key)) { known.add(key); added.push(d); }
       }
       if (teach().digits.length + added.length > maxDigits) throw new Error(`with these you would have over ${maxDigits} digits; remove some first`);
       keep([...teach().digits, ...withIds(added)]);
