@@ -101,7 +101,7 @@ def evaluate(args):
 
 def finetune(args):
     from .digitsio import digits_from_bytes
-    from .finetune import REPLAY_IMAGES, STEPS, Finetune, calibration_images, hold_out
+    from .finetune import REPLAY_IMAGES, STEPS, Finetune, calibration_images, hold_out, keep_report
 
     model = load_model(args.model)
     with open(args.digits, "rb") as file:
@@ -119,11 +119,12 @@ def finetune(args):
     run.calibrate(*calibration_images(mnist["train_x"], mnist["train_y"]))
     tuned = run.model
     tuned.metadata["test_accuracy"] = tuned.accuracy(mnist["test_x"], mnist["test_y"])
-    result = {"digits": len(labels), "taught": len(teach), "held_out": len(held), "steps": run.steps,
-              "seconds": round(seconds, 3), "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
-              "mnist_after": tuned.metadata["test_accuracy"],
-              "held_out_before": model.accuracy(images[held], labels[held]) if len(held) else None,
-              "held_out_after": tuned.accuracy(images[held], labels[held]) if len(held) else None}
+    keep_report(tuned, {"taught": len(teach), "held_out": len(held), "seconds": round(seconds, 3),
+                        "own_before": model.accuracy(images[held], labels[held]) if len(held) else None,
+                        "own_after": tuned.accuracy(images[held], labels[held]) if len(held) else None,
+                        "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
+                        "mnist_after": tuned.metadata["test_accuracy"]})
+    result = {"digits": len(labels), "steps": run.steps, **tuned.metadata["finetuned"]["report"]}
     save_model(tuned, args.out)
     if args.json:
         print(json.dumps({**result, "model": str(args.out)}))
@@ -131,7 +132,7 @@ def finetune(args):
     print(f"fine-tuned on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
     print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}")
     if len(held):
-        print(f"your {len(held)} held-out digits: {result['held_out_before']:.3f} -> {result['held_out_after']:.3f}")
+        print(f"your {len(held)} held-out digits: {result['own_before']:.3f} -> {result['own_after']:.3f}")
     return 0
 
 

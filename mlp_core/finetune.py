@@ -56,6 +56,8 @@ REPLAY_IMAGES = 10_000  # MNIST replays from the first training images (the page
 CALIBRATION_TAIL = RECIPES["shipped"].validation_size
 CALIBRATION_IMAGES = 2_000
 STALE_METADATA = ("test_accuracy", "temperature", "min_energy", "calibration_images", "test_ece_before", "test_ece_after")
+# What a tuning measured, before and after: your held-out digits (own_*: None when none were held out) and MNIST test.
+REPORT_FIELDS = ("taught", "held_out", "own_before", "own_after", "mnist_before", "mnist_after", "seconds")
 
 
 def hold_out(labels, every=HOLD_OUT_EVERY):
@@ -272,6 +274,13 @@ def recalibrate(model, held_x, held_y, rng, logits=None):
     labels = np.concatenate([held_y, held_y])
     model.metadata.update(temperature=fit_temperature(scores, labels), min_energy=energy_floor(scores),
                           calibration_images=len(labels))
+    return model
+
+
+def keep_report(model, figures):
+    """Keep the tuning's REPORT_FIELDS in the tuned model's metadata: the page shows them again after a reload,
+    and a downloaded model carries what it was measured at."""
+    model.metadata["finetuned"]["report"] = {name: figures[name] for name in REPORT_FIELDS}
     return model
 
 

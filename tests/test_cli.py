@@ -71,6 +71,7 @@ def test_evaluate_refuses_a_bad_model_file_clearly(tmp_path, capsys):
 @pytest.mark.mnist
 def test_finetune_json(mnist, mnist_dir, tmp_path):
     from mlp_core.digitsio import digits_to_bytes
+    from mlp_core import finetune
     from mlp_core.modelio import load_model
 
     model = tmp_path / "model.npz"
@@ -85,6 +86,9 @@ def test_finetune_json(mnist, mnist_dir, tmp_path):
     report = json.loads(result.stdout)
     assert report["digits"] == 20 and report["taught"] + report["held_out"] == 20 and report["steps"] == 20
     assert load_model(out).metadata["test_accuracy"] == report["mnist_after"]
+    # The figures travel with the model file (mlp_core.finetune.keep_report), as the page keeps them.
+    kept = load_model(out).metadata["finetuned"]["report"]
+    assert kept == {k: report[k] for k in finetune.REPORT_FIELDS}
     assert load_model(out).metadata["temperature"] > 0  # refitted for the tuned network (mlp_core.finetune.recalibrate)
 
 

@@ -315,6 +315,9 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     assert calls == 3 and worker_api._session.measuring is None  # 300 test images in chunks of 128
     assert measured["mnist_after"] == tuned.metadata["test_accuracy"] == tuned.accuracy(*worker_api._images("test", 0, TEST_COUNT))
     assert worker_api.model_info()["model"]["metadata"]["test_accuracy"] == measured["mnist_after"]
+    # The report travels with the tuned model (a reload shows it again): tune_done's figures and MNIST after.
+    figures = {**done, "mnist_after": measured["mnist_after"]}
+    assert tuned.metadata["finetuned"]["report"] == {k: figures[k] for k in finetune.REPORT_FIELDS}
 
 
 def test_a_stopped_finetune_keeps_the_model(session):

@@ -1,9 +1,10 @@
 """Nothing moves under the pen (issue 17, item 2): from ready through a whole training run, at three window
-sizes, the pad's box never changes and the page has no layout shift at all."""
+sizes, the pad's box never changes and the page has no layout shift at all. And the answer to a drawing is in
+sight without scrolling."""
 
 import pytest
 
-from e2e_page import open_ready, start_training, wait_state
+from e2e_page import draw_with_mouse, open_ready, start_training, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -77,3 +78,20 @@ def test_nothing_moves_while_the_page_loads(pages, size):
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     shifts = page.evaluate("window.__loadShifts")
     assert shifts == [], f"layout shifts while loading at {size}: {shifts}"
+
+
+@pytest.mark.parametrize("size", ["1280x800", "390x844"])
+def test_the_answer_is_on_the_first_screen(pages, size):
+    """Draw on a page just opened, scrolling nothing: the digit read, how sure, and the whole name of the model that
+    answers are all in sight (at 1280x800 the answer sits beside the pad; on a phone right under it)."""
+    page, _ = pages.open(**VIEWPORTS[size])
+    open_ready(page, pages.site)
+    draw_with_mouse(page, 4)
+    assert page.evaluate("scrollY") == 0, "drawing scrolled the page"
+    height = page.viewport_size["height"]
+    for selector in ("#prediction", "#confidence"):
+        box = page.locator(selector).bounding_box()
+        assert box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{selector} is out of sight at {size}: {box}"
+    assert page.text_content("#confidence").endswith("sure")
+    name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth]; })()")
+    assert name[0] <= name[1], f"the model's name is cut at {size}: {name[0]}px of text in {name[1]}px"

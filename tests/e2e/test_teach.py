@@ -91,6 +91,10 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     wait_count(page, 3)
     assert labels(page) == [7, 6, 3]
     assert "tuned on your 3 digits" in active_model(page)  # now "your saved model, tuned on..."
+    assert page.inner_text("#teach-report") == report, "the tuned model's report is shown again after a reload"
+    page.click("#reset")  # the pretrained model answers: the report was the tuned model's
+    page.wait_for_function("() => document.querySelector('#teach-report').textContent === ''")
+    assert active_model(page) == shipped
 
     for _ in range(3):
         page.click("#teach-gallery button[data-remove]")

@@ -17,7 +17,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import REPLAY_IMAGES, Finetune, calibration_rows, hold_out
+from mlp_core.finetune import REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -562,20 +562,21 @@ def finish_finetune(stopped):
     tuned = run.model
     _session.model = tuned
     _session.source = {"kind": "tuned", "digits": run.digits}
-    _session.measuring = _TestMeasure(run, *_images("test", 0, _count("test")))
-    return _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
+    done = _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                    steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
                    phases={"calibrate": calibrate_seconds}, model=_model_info())
+    _session.measuring = _TestMeasure(run, *_images("test", 0, _count("test")), report=done)
+    return done
 
 
 class _TestMeasure:
     """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between,
     through _inference's products (Finetune.logits with that strategy): it counts what Model.accuracy counts
-    (tests/test_worker_api.py)."""
+    (tests/test_worker_api.py). Once measured, the model keeps `report` (tune_done's figures) with it."""
 
-    def __init__(self, run, images, labels):
-        self.run, self.images, self.labels = run, images, labels
+    def __init__(self, run, images, labels, report):
+        self.run, self.images, self.labels, self.report = run, images, labels, report
         self.strategy = _inference(run.model)
         self.measured = self.right = 0
         self.seconds = 0.0
@@ -602,6 +603,7 @@ def measure_tuned_chunk(seconds):
     if accuracy is None:
         return {"done": False, "mnist_after": None}
     measuring.run.model.metadata["test_accuracy"] = accuracy
+    keep_report(measuring.run.model, {**measuring.report, "mnist_after": accuracy})
     _session.measuring = None
     return {"done": True, "mnist_after": accuracy, "phases": {"mnist": measuring.seconds}}
 

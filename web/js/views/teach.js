@@ -159,8 +159,8 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     const done = teach().report || {};  // tune_done's fields
     const report = { ...done, mnist_after: message.mnist_after, phases: { ...done.phases, ...message.phases } };
     const label = tunedLabel(report);
+    setModel(message.model, label, message.model_bytes);  // first: while measuring, the new model's kept report waits
     setTeach({ state: "done", report });
-    setModel(message.model, label, message.model_bytes);
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
       .then((key) => key !== undefined && say(`Learned your handwriting in ${report.seconds.toFixed(1)} s: the tuned model answers the pad, and is kept in this browser.`));
@@ -203,6 +203,9 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
       drawGallery(t.digits);
       ui.title.textContent = t.digits.length ? `Your digits (${t.digits.length})` : "Your digits: none yet";
     }
+    // The report is the answering model's: a tuned one keeps its own (mlp_core.finetune.keep_report), so a reload, a
+    // saved model picked again or a tuned file uploaded shows it, and any other model shows none.
+    if (previous && previous.model !== state.model && !busy(t.state)) setTeach({ report: state.model?.metadata?.finetuned?.report ?? null });
     if (!previous || previous.teach.report !== t.report) ui.report.textContent = drawReport(t.report);
     ui.progress.value = t.steps ? t.step / t.steps : 0;
     const ready = state.ready && state.worker === "ok";
