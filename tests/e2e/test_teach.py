@@ -92,9 +92,17 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert labels(page) == [7, 6, 3]
     assert "tuned on your 3 digits" in active_model(page)  # now "your saved model, tuned on..."
     assert page.inner_text("#teach-report") == report, "the tuned model's report is shown again after a reload"
+    with page.expect_download() as model_download:
+        page.click("#download-model")
+    tuned_file = tmp_path / "tuned.npz"
+    model_download.value.save_as(tuned_file)
     page.click("#reset")  # the pretrained model answers: the report was the tuned model's
     page.wait_for_function("() => document.querySelector('#teach-report').textContent === ''")
     assert active_model(page) == shipped
+    # The report is in the tuned model's file: uploaded again, it shows again.
+    page.set_input_files("#upload-model", {"name": "tuned.npz", "mimeType": "application/octet-stream",
+                                           "buffer": tuned_file.read_bytes()})
+    page.wait_for_function("(report) => document.querySelector('#teach-report').textContent === report", arg=report)
 
     for _ in range(3):
         page.click("#teach-gallery button[data-remove]")
