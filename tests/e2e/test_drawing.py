@@ -70,3 +70,14 @@ def test_the_words_and_the_bars_say_the_same_number(pretrained_page):
     bar = page.inner_text(f'#bars [data-digit="{digit}"] .bar-value')
     assert page.inner_text("#confidence") == f"{bar} sure"
 
+
+
+def test_drawing_takes_the_keyboard_focus_from_a_form_field(pretrained_page):
+    """Pick a setting in the train form, then draw: Escape clears the drawing (the keys act on the pad, not the field)."""
+    page = pretrained_page
+    clear_pad(page)
+    page.focus("#optimizer")
+    draw_with_mouse(page, 7)
+    assert page.evaluate("document.activeElement.id") != "optimizer"
+    page.keyboard.press("Escape")
+    page.wait_for_selector('#pad[data-empty="true"]', state="attached")

@@ -80,11 +80,11 @@ def test_nothing_moves_while_the_page_loads(pages, size):
     assert shifts == [], f"layout shifts while loading at {size}: {shifts}"
 
 
-@pytest.mark.parametrize("size", ["1280x800", "390x844"])
+@pytest.mark.parametrize("size", ["1280x800", "1024x768", "390x844"])
 def test_the_answer_is_on_the_first_screen(pages, size):
     """Draw on a page just opened, scrolling nothing: the digit read, how sure, and the whole name of the model that
-    answers are all in sight (at 1280x800 the answer sits beside the pad; on a phone right under it)."""
-    page, _ = pages.open(**VIEWPORTS[size])
+    answers are all in sight (on a laptop the answer sits beside the pad; on a phone right under it)."""
+    page, _ = pages.open(**{**VIEWPORTS, "1024x768": dict(viewport={"width": 1024, "height": 768})}[size])
     open_ready(page, pages.site)
     draw_with_mouse(page, 4)
     assert page.evaluate("scrollY") == 0, "drawing scrolled the page"

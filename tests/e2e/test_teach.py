@@ -1,6 +1,7 @@
 """Teach it your handwriting: correct a reading, keep your digits, learn them, keep all of it."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -70,7 +71,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     report = page.inner_text("#teach-report")
-    assert "MNIST test" in report and "→" in report, report
+    assert "MNIST test: " in report and " before, " in report and report.endswith("after."), report
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     tuned = active_model(page)
     assert tuned != shipped and "tuned" in tuned
@@ -162,7 +163,7 @@ def test_digits_wait_while_learning(pages):
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     assert count(page) == 2 and labels(page) == [7, 4]
     report = page.inner_text("#teach-report")
-    assert report.startswith("Learned from 2 of your 2 digits") and "none kept out" in report, report
+    assert report.startswith("Learned from 2 of your 2 digits") and "None kept out to check it on yet: give a digit 5 examples" in report, report
     page.keyboard.press("6")  # done: the drawing on the pad can be kept now
     wait_count(page, 3)
 
@@ -236,8 +237,8 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
     assert [s["state"] for s in states] == ["learning", "measuring", "done"], states
     measuring, done = states[1], states[2]
     # The tuned model answers while MNIST test is measured; `done` only once the report line is whole.
-    assert "tuned" in measuring["model"] and "measuring on MNIST test…" in measuring["report"], measuring
-    assert "measuring" not in done["report"] and done["report"].endswith("%."), done
+    assert "tuned" in measuring["model"] and re.search(r"MNIST test: [\d.]+% before, measuring after…$", measuring["report"]), measuring
+    assert "measuring" not in done["report"] and re.search(r"MNIST test: [\d.]+% before, [\d.]+% after\.$", done["report"]), done
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     assert draw_with_mouse(page, 3).digit is not None, "the tuned model answers the pad"
     page.context.set_offline(False)

@@ -47,7 +47,8 @@ export class Pad {
 
   down(event) {
     if (event.button !== 0 && event.pointerType === "mouse") return;
-    event.preventDefault();
+    event.preventDefault();  // no text selection, no scrolling, and so no focus change:
+    if (document.activeElement !== this.canvas) document.activeElement?.blur();  // a form field keeps no keys meant for the drawing
     this.canvas.setPointerCapture(event.pointerId);
     this.current = { id: event.pointerId, points: [this.point(event)] };
     this.strokes.push(this.current.points);

@@ -17,7 +17,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report
+from mlp_core.finetune import HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -179,7 +179,7 @@ def recipes():
         "train_sizes": [n for n in TRAIN_SIZE_CHOICES if n <= limit],
         "limits": {"layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "batch": MAX_BATCH, "epochs": MAX_EPOCHS,
                    "min_train_size": MIN_TRAIN_SIZE, "model_bytes": MAX_MODEL_BYTES,
-                   "digits": MAX_DIGITS, "digits_bytes": MAX_DIGITS_FILE_BYTES},
+                   "digits": MAX_DIGITS, "digits_bytes": MAX_DIGITS_FILE_BYTES, "hold_out_every": HOLD_OUT_EVERY},
     }
 
 

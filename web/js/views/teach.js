@@ -26,6 +26,7 @@ function unpack(images, labels) {
 // "3 of 4": an accuracy on `n` digits (a handful: a percentage would only restate it).
 const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n}` : "–");
 const digitsWord = (n) => `${n} digit${n === 1 ? "" : "s"}`;
+const ordinal = (n) => `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && n !== 12 ? "nd" : n % 10 === 3 && n !== 13 ? "rd" : "th"}`;
 // A kept digit's identity: its label and its pixels (an upload of digits already kept adds none of them twice).
 const identity = (d) => `${d.label}:${d.image.join(",")}`;
 
@@ -152,7 +153,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     // The tuned model answers now; no bytes yet (a restart meanwhile brings back the pretrained model).
     setTeach({ state: "measuring", report: message });
     setModel(message.model, tunedLabel(message), null);
-    say(`Learned your handwriting in ${message.seconds.toFixed(1)} s: the tuned model now answers the pad. Measuring it on MNIST test…`);
+    say("The tuned model answers the pad now. Measuring it on MNIST test, then keeping it in this browser…");
   }
 
   function onMeasured(message) {
@@ -163,7 +164,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     setTeach({ state: "done", report });
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
-      .then((key) => key !== undefined && say(`Learned your handwriting in ${report.seconds.toFixed(1)} s: the tuned model answers the pad, and is kept in this browser.`));
+      .then((key) => key !== undefined && say("Learned your handwriting: the tuned model answers the pad, and is kept in this browser."));
   }
 
   function drawGallery(digits) {
@@ -188,13 +189,17 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }));
   }
 
+  // What was learned and how it reads now: your digits it did not learn from (each digit's every nth is kept out to check
+  // on), then MNIST test, where a small drop is what fitting one hand costs.
   function drawReport(r) {
     if (!r) return "";
-    const own = r.held_out ? `the ${digitsWord(r.held_out)} kept out read ${onDigits(r.own_before, r.held_out)} → ${onDigits(r.own_after, r.held_out)}`
-      : "none kept out to measure on yet";
-    const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)}.` : "measuring on MNIST test…";
-    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s (every 5th of a `
-      + `label is kept out to measure on): ${own}; MNIST test ${percent(r.mnist_before)} → ${after}`;
+    const nth = ordinal(store.state.form.limits.hold_out_every);
+    const own = r.held_out ? `On the ${digitsWord(r.held_out)} kept out to check it (every ${nth} of each digit), it read `
+      + `${onDigits(r.own_before, r.held_out)} right before and ${onDigits(r.own_after, r.held_out)} after.`
+      : `None kept out to check it on yet: give a digit ${store.state.form.limits.hold_out_every} examples and the ${nth} is kept out.`;
+    const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)} after.` : "measuring after…";
+    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s. ${own} `
+      + `MNIST test: ${percent(r.mnist_before)} before, ${after}`;
   }
 
   store.subscribe((state, previous) => {
