@@ -153,6 +153,26 @@ def test_an_uploaded_files_accuracy_is_measured_not_taken_from_the_file(model_pa
     assert "100.0%" not in shown
 
 
+def test_a_files_teach_report_is_shown_only_when_sound(model_page, tmp_path):
+    """A tuned model's file carries its report (mlp_core.finetune.keep_report); a file's metadata is anyone's: figures
+    that are no numbers show no report and break nothing."""
+    page = model_page
+    arrays = model_arrays(download_model(page, tmp_path))
+    report = {"taught": 8, "held_out": 2, "own_before": 0.5, "own_after": 1.0, "mnist_before": 0.99, "mnist_after": 0.985,
+              "seconds": 2.5}
+    kind, text = upload_and_wait_for_message(page, "tuned.npz", npz_bytes(with_header(arrays, finetuned={"report": report})))
+    assert kind != "error", text
+    assert page.inner_text("#teach-report") == ("Learned from 8 of your 10 digits in 2.5 s. On the 2 digits kept out to check it "
+                                                "(every 5th of each digit), it read 1 of 2 right before and 2 of 2 after. "
+                                                "MNIST test: 99.00% before, 98.50% after.")
+    bad = {**report, "seconds": "soon", "taught": "<b>8</b>"}
+    kind, text = upload_and_wait_for_message(page, "odd.npz", npz_bytes(with_header(arrays, finetuned={"report": bad})))
+    assert kind != "error", text
+    assert page.inner_text("#teach-report") == ""
+    clear_pad(page)
+    assert draw_with_mouse(page, 7).digit is not None, "the page still answers drawings"
+
+
 def test_reload_keeps_the_last_trained_model(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)
