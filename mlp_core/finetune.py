@@ -9,6 +9,7 @@ training loop of its own.
 """
 import copy
 import json
+import math
 import time
 
 import numpy as np
@@ -282,6 +283,18 @@ def keep_report(model, figures):
     and a downloaded model carries what it was measured at."""
     model.metadata["finetuned"]["report"] = {name: figures[name] for name in REPORT_FIELDS}
     return model
+
+
+def kept_report(model):
+    """The report keep_report kept in ``model``'s metadata, or None. A model file's metadata is anyone's: the figures
+    count only when each is a finite number (the kept-out digits' may be None: none were held out)."""
+    finetuned = model.metadata.get("finetuned")
+    report = finetuned.get("report") if isinstance(finetuned, dict) else None
+    if not isinstance(report, dict):
+        return None
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    sound = all(number(report.get(k)) or (k.startswith("own_") and report.get(k) is None) for k in REPORT_FIELDS)
+    return {k: report.get(k) for k in REPORT_FIELDS} if sound else None
 
 
 def finetune(model, images, labels, mnist_x, mnist_y, rng, calibration=None, **options):

@@ -5,8 +5,8 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, Finetune, TopLayers, calibration_rows,
-                                copy_model, finetune, hold_out, mixed_set, own_count)
+from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS, Finetune, TopLayers, calibration_rows,
+                                copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, own_count)
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import PlainGradients, Trainer
 
@@ -176,6 +176,20 @@ def test_hold_out_keeps_every_fifth_of_each_label():
     teach, held = hold_out(labels)
     assert list(held) == [4, 13, 18]
     assert sorted(np.concatenate([teach, held])) == list(range(len(labels)))
+
+
+def test_a_kept_report_counts_only_when_its_figures_are_numbers():
+    """keep_report writes the figures into the tuned model; kept_report reads them back from any model file, and a
+    file's metadata is anyone's."""
+    from types import SimpleNamespace
+    figures = {"taught": 8, "held_out": 0, "own_before": None, "own_after": None, "mnist_before": 0.99,
+               "mnist_after": 0.985, "seconds": 2.5, "steps": 80}
+    model = keep_report(SimpleNamespace(metadata={"finetuned": {"digits": 8}}), figures)
+    assert kept_report(model) == {k: figures[k] for k in REPORT_FIELDS}  # no more than its fields
+    for odd in ({"seconds": "soon"}, {"taught": True}, {"mnist_after": float("nan")}, {"own_before": "1 of 2"}):
+        assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": {**figures, **odd}}})) is None, odd
+    for metadata in ({}, {"finetuned": "yes"}, {"finetuned": {"report": [1, 2]}}):
+        assert kept_report(SimpleNamespace(metadata=metadata)) is None, metadata
 
 
 def test_digits_file_round_trip():

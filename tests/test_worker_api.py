@@ -318,6 +318,7 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     # The report travels with the tuned model (a reload shows it again): tune_done's figures and MNIST after.
     figures = {**done, "mnist_after": measured["mnist_after"]}
     assert tuned.metadata["finetuned"]["report"] == {k: figures[k] for k in finetune.REPORT_FIELDS}
+    assert worker_api.model_info()["model"]["report"] == tuned.metadata["finetuned"]["report"]  # what the page shows
 
 
 def test_a_stopped_finetune_keeps_the_model(session):

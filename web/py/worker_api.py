@@ -17,7 +17,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report
+from mlp_core.finetune import HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report, kept_report
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -194,6 +194,7 @@ def _model_info():
         "dtype": str(model.dtype),
         "params": int(sum(p.size for p, _ in model.network.parameters())),
         "metadata": model.metadata,
+        "report": kept_report(model),  # a tuned model's teach report, when its file holds a sound one
         "source": _session.source,
         "training": _session.trainer is not None,
     }

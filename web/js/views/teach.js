@@ -26,15 +26,6 @@ function unpack(images, labels) {
 // "3 of 4": an accuracy on `n` digits (a handful: a percentage would only restate it).
 const onDigits = (acc, n) => (typeof acc === "number" ? `${Math.round(acc * n)} of ${n}` : "–");
 const digitsWord = (n) => `${n} digit${n === 1 ? "" : "s"}`;
-// A model's kept report (mlp_core.finetune.keep_report), or null: an uploaded file's metadata is anyone's, so its
-// figures are used only when they are numbers.
-function keptReport(model) {
-  const r = model?.metadata?.finetuned?.report;
-  const number = (v) => typeof v === "number" && Number.isFinite(v);
-  const sound = r && ["taught", "held_out", "seconds", "mnist_before", "mnist_after"].every((k) => number(r[k]))
-    && ["own_before", "own_after"].every((k) => r[k] == null || number(r[k]));  // None arrives as undefined
-  return sound ? r : null;
-}
 const ordinal = (n) => `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && n !== 12 ? "nd" : n % 10 === 3 && n !== 13 ? "rd" : "th"}`;
 // A kept digit's identity: its label and its pixels (an upload of digits already kept adds none of them twice).
 const identity = (d) => `${d.label}:${d.image.join(",")}`;
@@ -217,9 +208,9 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
       drawGallery(t.digits);
       ui.title.textContent = t.digits.length ? `Your digits (${t.digits.length})` : "Your digits: none yet";
     }
-    // The report is the answering model's: a tuned one keeps its own (mlp_core.finetune.keep_report), so a reload, a
-    // saved model picked again or a tuned file uploaded shows it, and any other model shows none.
-    if (previous && previous.model !== state.model && !busy(t.state)) setTeach({ report: keptReport(state.model) });
+    // The report is the answering model's: a tuned one keeps its own (mlp_core.finetune.keep_report, checked by
+    // kept_report), so a reload, a saved model picked again or a tuned file uploaded shows it, and any other model none.
+    if (previous && previous.model !== state.model && !busy(t.state)) setTeach({ report: state.model?.report ?? null });
     if (!previous || previous.teach.report !== t.report) ui.report.textContent = drawReport(t.report);
     ui.progress.value = t.steps ? t.step / t.steps : 0;
     const ready = state.ready && state.worker === "ok";
