@@ -80,18 +80,53 @@ def test_nothing_moves_while_the_page_loads(pages, size):
     assert shifts == [], f"layout shifts while loading at {size}: {shifts}"
 
 
-@pytest.mark.parametrize("size", ["1280x800", "1024x768", "390x844"])
+FIRST_SCREEN = {**VIEWPORTS, "1024x768": dict(viewport={"width": 1024, "height": 768}),
+                "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+
+
+def in_sight(page, selector, what):
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{selector} is out of sight {what}: {box}"
+
+
+@pytest.mark.parametrize("size", ["1280x800", "1024x768", "390x844", "360x740"])
 def test_the_answer_is_on_the_first_screen(pages, size):
     """Draw on a page just opened, scrolling nothing: the digit read, how sure, and the whole name of the model that
-    answers are all in sight (on a laptop the answer sits beside the pad; on a phone right under it)."""
-    page, _ = pages.open(**{**VIEWPORTS, "1024x768": dict(viewport={"width": 1024, "height": 768})}[size])
+    answers are all in sight (on a laptop the answer sits beside the pad; on a phone right under it, the pad giving
+    up some of its side on a short phone). On a laptop the buttons that correct the answer are in sight too."""
+    page, _ = pages.open(**FIRST_SCREEN[size])
     open_ready(page, pages.site)
     draw_with_mouse(page, 4)
     assert page.evaluate("scrollY") == 0, "drawing scrolled the page"
-    height = page.viewport_size["height"]
     for selector in ("#prediction", "#confidence"):
-        box = page.locator(selector).bounding_box()
-        assert box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{selector} is out of sight at {size}: {box}"
+        in_sight(page, selector, f"at {size}")
+    if page.viewport_size["width"] > 860:
+        in_sight(page, "#teach-digits", f"at {size}")
     assert page.text_content("#confidence").endswith("sure")
     name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth]; })()")
     assert name[0] <= name[1], f"the model's name is cut at {size}: {name[0]}px of text in {name[1]}px"
+
+
+def test_a_phone_on_its_side_holds_the_pad_and_its_answer_on_one_screen(pages):
+    """844x390: once the draw card is scrolled to, its head, the whole pad and the answer beside it are in sight."""
+    page, _ = pages.open(viewport={"width": 844, "height": 390}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    open_ready(page, pages.site)
+    page.evaluate("document.querySelector('#draw-card').scrollIntoView({block: 'start'})")
+    draw_with_mouse(page, 4)
+    for selector in ("#draw-title", "#clear", "#pad", "#prediction", "#confidence"):
+        in_sight(page, selector, "on a phone on its side")
+
+
+@pytest.mark.parametrize("width", [1280, 1100, 1024, 900, 768])
+def test_the_loading_stages_are_read_whole(pages, width):
+    """Each stage's name, size and time fit its cell (at 768-1024 px the model's were cut with an ellipsis), also
+    with the longest text it shows while downloading."""
+    page, _ = pages.open(viewport={"width": width, "height": 800})
+    open_ready(page, pages.site)
+    longest = page.evaluate("""() => { const d = document.querySelector('[data-stage=model] .stage-detail');
+        const done = d.textContent; d.textContent = done.replace(/^(\\S+ \\S+) · .*$/, '$1 of $1'); return [done, d.textContent]; }""")
+    assert longest[0] != longest[1], f"the model's stage did not show its size: {longest}"
+    cut = page.evaluate("""[...document.querySelectorAll('.stages li')].filter((li) =>
+        [li, ...li.children].some((node) => node.scrollWidth > node.clientWidth)).map((li) => li.textContent)""")
+    assert cut == [], f"cut at {width} px: {cut}"
