@@ -75,6 +75,12 @@ def read_prediction(page) -> Prediction:
     return Prediction(int(digit) if digit not in (None, "") else None, tuple(probs.get(d, math.nan) for d in range(10)))
 
 
+def in_view(page, selector: str) -> bool:
+    """Whether the element is shown whole within the window's height, as the page is scrolled now."""
+    box, height = page.locator(selector).bounding_box(), page.viewport_size["height"]
+    return box is not None and box["height"] > 0 and 0 <= box["y"] and box["y"] + box["height"] <= height
+
+
 def pad_box(page) -> dict:
     pad = page.locator("#pad")
     pad.scroll_into_view_if_needed()

@@ -4,7 +4,7 @@ sight without scrolling."""
 
 import pytest
 
-from e2e_page import draw_with_mouse, open_ready, start_training, wait_state
+from e2e_page import draw_with_mouse, in_view, open_ready, start_training, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -85,9 +85,7 @@ FIRST_SCREEN = {**VIEWPORTS, "1024x768": dict(viewport={"width": 1024, "height":
 
 
 def in_sight(page, selector, what):
-    box = page.locator(selector).bounding_box()
-    height = page.viewport_size["height"]
-    assert box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{selector} is out of sight {what}: {box}"
+    assert in_view(page, selector), f"{selector} is out of sight {what}: {page.locator(selector).bounding_box()}"
 
 
 @pytest.mark.parametrize("size", ["1280x800", "1024x768", "390x844", "360x740"])

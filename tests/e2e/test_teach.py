@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from e2e_page import (RUN_TIMEOUT_MS, active_model, draw_strokes_with_mouse, draw_with_mouse, message, open_ready, pad_box,
-                      wait_ready)
+from e2e_page import (RUN_TIMEOUT_MS, active_model, draw_strokes_with_mouse, draw_with_mouse, in_view, message, open_ready,
+                      pad_box, wait_ready)
 from e2e_strokes import DASH
 
 pytestmark = pytest.mark.browser
@@ -116,11 +116,6 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
 def status(page) -> tuple[str, str]:
     """The teach card's own last message, by its buttons: (kind, text)."""
     return page.get_attribute("#teach-status", "data-kind"), page.inner_text("#teach-status").strip()
-
-
-def in_view(page, selector: str) -> bool:
-    box, height = page.locator(selector).bounding_box(), page.viewport_size["height"]
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
 
 
 def test_the_card_says_what_happened_by_its_buttons_and_an_upload_adds_no_digit_twice(pages, tmp_path):
