@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mlp_core.confidence import (MIN_ASPECT, MIN_CONFIDENCE, calibrated, energy, energy_floor, expected_calibration_error,
+from mlp_core.confidence import (FLAT_SURE, MIN_ASPECT, MIN_CONFIDENCE, calibrated, energy, energy_floor, expected_calibration_error,
                                  fit_temperature, ink_aspect, nll, verdict)
 from mlp_core.model import Model
 from mlp_core.nn import Sequential, softmax
@@ -65,10 +65,17 @@ def confident(digit, p=0.97):
     return probs
 
 
-def test_a_dash_is_unsure_however_sure_the_network_is():
-    found = verdict(confident(4, 0.99), drawn(DASH))
+def test_a_dash_is_unsure_unless_the_network_is_all_but_certain():
+    found = verdict(confident(4, FLAT_SURE - 0.01), drawn(DASH))
     assert found["unsure"] and found["reason"] == "flat" and found["digit"] == 4
     assert ink_aspect(drawn(DASH)) < MIN_ASPECT
+
+
+def test_a_wide_digit_read_all_but_certainly_is_shown():
+    wide_two = [[(0.1, 0.4), (0.5, 0.3), (0.9, 0.4), (0.1, 0.6), (0.9, 0.6)]]
+    assert ink_aspect(drawn(wide_two)) < MIN_ASPECT
+    found = verdict(confident(2, FLAT_SURE), drawn(wide_two))
+    assert not found["unsure"] and found["reason"] is None and found["digit"] == 2
 
 
 @pytest.mark.parametrize("strokes", [ONE, SEVEN], ids=["flagged 1", "7"])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench import pen
+from mlp_core.confidence import MIN_ASPECT, ink_aspect
 from mlp_core.preprocess import to_mnist
 
 from e2e_page import clear_pad, draw_strokes_with_mouse, open_ready
@@ -32,6 +33,9 @@ SMALL_X = [[(0.62, 0.18), (0.78, 0.4)], [(0.79, 0.17), (0.61, 0.41)]]  # top rig
 SMALL_ONE = [[(0.63, 0.7), (0.665, 0.66), (0.69, 0.63), (0.687, 0.71), (0.685, 0.79)]]  # flagged, low right
 SMALL_FOUR = [[(0.2, 0.2), (0.14, 0.3), (0.24, 0.3)], [(0.22, 0.24), (0.22, 0.36)]]  # open top, top left
 SMALL_FIVE = [[(0.6, 0.4), (0.52, 0.4), (0.51, 0.47)] + arc(0.55, 0.51, 0.045, 0.045, 140, -140)]  # mid-pad
+# Flatter than the verdict's MIN_ASPECT, which once showed them as "Not like a digit; closest 2 (99.9%)".
+WIDE_TWO = [[(0.12, 0.42), (0.3, 0.32), (0.65, 0.31), (0.85, 0.4), (0.5, 0.56), (0.12, 0.66), (0.88, 0.66)]]
+WIDE_SEVEN = [[(0.12, 0.35), (0.88, 0.35), (0.7, 0.55), (0.6, 0.68)]]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +62,13 @@ def test_styles_mnist_lacks_are_read(page, strokes, digit):
     assert prediction.digit == digit, f"bars {prediction.probs}"
     assert shown == {"text": str(digit), "unsure": "false", "runnerUp": ""}, shown
     assert confidence.endswith("% sure")
+
+
+@pytest.mark.parametrize("strokes, digit", [(WIDE_TWO, 2), (WIDE_SEVEN, 7)], ids=["wide 2", "wide 7"])
+def test_a_wide_digit_the_network_is_all_but_certain_of_is_shown(page, strokes, digit):
+    prediction, shown, confidence = draw(page, strokes)
+    assert ink_aspect(np.array(page.evaluate(SEEN))) < MIN_ASPECT  # flat enough for the flat rule to apply
+    assert prediction.digit == digit and shown == {"text": str(digit), "unsure": "false", "runnerUp": ""}, (shown, confidence)
 
 
 @pytest.mark.parametrize("strokes", [DASH, SMALL_X], ids=["dash", "small X"])
