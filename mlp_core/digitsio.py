@@ -63,6 +63,9 @@ def _parse(data, source):
         raise DigitsFileError(f"{source} is not an .npz digits file (not a zip archive)")
     with zipfile.ZipFile(io.BytesIO(data)) as archive_zip:
         sizes = {info.filename: info.file_size for info in archive_zip.infolist()}
+    from .modelio import HEADER_NAME  # here: modelio imports this module's NAMES to say the converse
+    if HEADER_NAME + ".npy" in sizes:  # the other upload button's file
+        raise DigitsFileError(f"{source} is a model file, not digits: load it with Upload model, under Keep your model")
     if sorted(sizes) != sorted(name + ".npy" for name in NAMES):
         raise DigitsFileError(f"{source} must hold exactly the arrays images and labels, found {sorted(sizes)}")
     # The claimed unpacked sizes bound what np.load may inflate: a zip bomb is refused before it is read.
@@ -70,8 +73,6 @@ def _parse(data, source):
         raise DigitsFileError(f"{source} holds more than {MAX_DIGITS} digits")
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         images, labels = archive["images"], archive["labels"]
-    if images.dtype != np.uint8 or labels.dtype != np.uint8:
-        raise DigitsFileError(f"{source}: images and labels must be uint8 arrays, got {images.dtype} and {labels.dtype}")
     try:
         return check_digits(images, labels)
     except ValueError as error:

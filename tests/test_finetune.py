@@ -7,6 +7,7 @@ from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
 from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS, Finetune, TopLayers, calibration_rows,
                                 copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, own_count)
+from mlp_core.modelio import ModelFileError, model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import PlainGradients, Trainer
 
@@ -196,6 +197,19 @@ def test_digits_file_round_trip():
     images = np.arange(2 * 784, dtype=np.int64).reshape(2, 784).astype(np.uint8)
     back_images, back_labels = digits_from_bytes(digits_to_bytes(images, np.array([4, 9])))
     assert np.array_equal(back_images, images) and list(back_labels) == [4, 9]
+
+
+def test_a_digits_file_written_by_hand_with_numpys_default_integers_is_read():
+    images = np.zeros((2, 784), np.uint8)
+    back_images, back_labels = digits_from_bytes(_npz(images=images, labels=np.array([4, 9])))  # int64 labels
+    assert back_labels.dtype == np.uint8 and list(back_labels) == [4, 9]
+
+
+def test_a_model_file_and_a_digits_file_each_say_which_button_loads_them(world):
+    with pytest.raises(DigitsFileError, match="is a model file, not digits: load it with Upload model"):
+        digits_from_bytes(model_to_bytes(world["model"]), source="model.npz")
+    with pytest.raises(ModelFileError, match="is a file of your digits, not a model: load it with Upload digits"):
+        model_from_bytes(digits_to_bytes(np.zeros((1, 784), np.uint8), np.array([3])), source="my-digits.npz")
 
 
 def _npz(**arrays):

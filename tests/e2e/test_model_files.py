@@ -11,6 +11,7 @@ from e2e_page import (
     active_model,
     clear_pad,
     draw_with_mouse,
+    in_view,
     message,
     open_ready,
     start_training,
@@ -229,9 +230,32 @@ def test_two_tabs_keep_each_others_models_and_a_reset_deletes_nothing(pages):
         page.wait_for_function("() => document.querySelector('#saved-models').dataset.count === '2'")
         details = page.inner_text("#saved-models")
         assert "784-32-10" in details and "784-48-10" in details and "% test" in details, details
+    in_use = lambda page: page.eval_on_selector_all("#saved-models li[aria-current=true]", "rows => rows.map(r => r.innerText)")
+    assert in_use(first) == [], in_use(first)  # after Reset the pretrained model answers
     second.reload()
     wait_ready(second)
     assert active_model(second) == second_model.replace("trained here", "your saved model, a finished run"), active_model(second)
+    [row] = in_use(second)
+    assert "784-48-10" in row and "In use" in row, row
+    first.click("#saved-models li:has-text('784-32-10') [data-action=use]")
+    first.wait_for_function("() => document.querySelector('#saved-models li[aria-current=true]')?.innerText.includes('784-32-10')")
 
     first.click("#saved-models li:last-child [data-action=delete]")
     second.wait_for_function("() => document.querySelector('#saved-models').dataset.count === '1'")
+
+
+def test_a_refusal_said_while_the_message_bar_is_out_of_sight_is_shown_at_the_windows_foot(model_page):
+    """Scrolled down to "Keep your model", the bar at the top is out of sight: the refusal is shown again in view."""
+    page = model_page
+    page.evaluate("window.scrollTo(0, 0)")
+    upload_and_wait_for_message(page, "at-the-top.npz", BAD_FILES["garbage"]({}))
+    assert page.locator("#toast").is_hidden()  # the bar itself was in sight
+    page.locator("#keep-card").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#message').getBoundingClientRect().bottom < 0")
+    kind, text = upload_and_wait_for_message(page, "further-down.npz", BAD_FILES["garbage"]({}))
+    toast = page.locator("#toast")
+    toast.wait_for(state="visible")
+    assert kind == "error" and toast.text_content() == text and "further-down.npz was not loaded" in text
+    assert toast.get_attribute("data-kind") == "error" and in_view(page, "#toast")
+    toast.click()
+    toast.wait_for(state="hidden")

@@ -131,7 +131,7 @@ def test_the_card_says_what_happened_by_its_buttons_and_an_upload_adds_no_digit_
     mine = download_info.value.path().read_bytes()
 
     upload_digits(page, "mine.npz", mine)  # the same two digits again
-    page.wait_for_function("() => document.querySelector('#teach-status').textContent.includes('mine.npz')")
+    page.wait_for_function("() => document.querySelector('#teach-status').textContent.includes('from mine.npz')")
     assert status(page) == ("info", "Added 0 digits from mine.npz; 2 of its digits you had already were left out."), status(page)
     assert count(page) == 2 and labels(page) == [0, 4]
 
@@ -158,7 +158,7 @@ def test_digits_wait_while_learning(pages):
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     assert count(page) == 2 and labels(page) == [7, 4]
     report = page.inner_text("#teach-report")
-    assert report.startswith("Learned from 2 of your 2 digits") and "None kept out to check it on yet: give a digit 5 examples" in report, report
+    assert report.startswith("Learned from 2 of your 2 digits") and "give one digit 5 examples: the 5th is kept out to check it on" in report, report
     page.keyboard.press("6")  # done: the drawing on the pad can be kept now
     wait_count(page, 3)
 

@@ -16,6 +16,7 @@ import { mountOffline } from "./views/offline.js";
 import { mountModels } from "./views/models.js";
 import { keepFocus } from "./views/focus.js";
 import { mountTeach } from "./views/teach.js";
+import { mountToast } from "./views/toast.js";
 
 const store = createStore();
 const interruptedRun = saved.interruptedRun();  // read before anything marks this visit's own runs
@@ -59,6 +60,7 @@ const choosePretrained = () => saved.choose("pretrained");
 
 const page = { store, client, say, guarded, setModel, saveInBrowser, choosePretrained, restartPython };
 mountPage(store);
+mountToast(store);
 const loading = mountLoading();
 const draw = mountDraw(page);
 const train = mountTrain(page);

@@ -66,7 +66,7 @@ export function choose(id) {
   } catch { /* no storage: a reload restores the newest */ }
 }
 
-function chosen() {
+export function chosen() {
   try { return sessionStorage.getItem(ACTIVE) || localStorage.getItem(ACTIVE); } catch { return null; }
 }
 

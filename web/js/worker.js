@@ -191,7 +191,7 @@ function fetchShard(shard, onBytes) {
       throw new Error(problem);
     }
     return gunzip(bytes);
-  });
+  }, shard.split === "test" ? "the MNIST test images" : "training data");
 }
 
 // `await work(item, index)` for every item, at most `limit` at a time. After a failure no new item is

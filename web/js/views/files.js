@@ -27,6 +27,7 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     const maxBytes = store.state.form.limits.model_bytes;  // mlp_core.modelio's limit, checked before reading the file
     if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; model files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
     guarded(async () => {
+      say(`Reading ${file.name}…`);  // checking a file takes Python a moment: the last message must not stand meanwhile
       const bytes = await file.arrayBuffer();
       const label = `uploaded ${file.name}`;
       try {

@@ -1,5 +1,6 @@
 // "Your models": every model kept in this browser (one per run or upload), newest first, with its date,
 // architecture and accuracy; Use makes it answer the pad (and the one a reload restores), Delete removes it.
+// The one this tab uses (saved-model.js chosen) is marked "In use".
 // Another tab's saves and deletions show up here too.
 
 import * as saved from "../saved-model.js";
@@ -23,8 +24,8 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     const record = await saved.loadModel(id);
     if (!record) return refresh();  // deleted in another tab meanwhile
     const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
+    saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
     setModel(reply.model, `your saved model, ${record.label}`, record.bytes);
-    saved.choose(id);
     say(`Your saved model (${record.label}) now answers the drawing pad.`);
   });
 
@@ -51,9 +52,19 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     deleteButton.dataset.action = "delete";
     deleteButton.setAttribute("aria-label", `Delete ${record.label}`);
     deleteButton.addEventListener("click", () => remove(record.id, record.label));
+    const inUse = Object.assign(document.createElement("span"), { className: "saved-in-use", textContent: "In use" });
     row.dataset.id = record.id;
-    row.append(name, details, useButton, deleteButton);
+    row.append(name, inUse, details, useButton, deleteButton);
     return row;
+  }
+
+  // After the list is drawn and whenever the answering model changes (trained, tuned, uploaded, used, Reset).
+  function markInUse() {
+    const id = saved.chosen();
+    for (const row of list.children) {
+      if (row.dataset.id === id) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
+    }
   }
 
   store.subscribe((state, previous) => {
@@ -62,6 +73,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
       list.replaceChildren(...records.map(item));
       list.dataset.count = String(records.length);
     }
+    if (!previous || previous.savedModels !== state.savedModels || previous.model !== state.model) markInUse();
     const locked = !state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle";
     for (const button of list.querySelectorAll("button")) button.disabled = locked;
   });

@@ -119,6 +119,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     if (!file) return;
     const { digits_bytes: maxBytes, digits: maxDigits } = store.state.form.limits;  // mlp_core.digitsio's limits
     if (file.size > maxBytes) return say(`${file.name} is ${formatBytes(file.size)}; digits files are at most ${formatBytes(maxBytes)}. Nothing changed.`, "error");
+    say(`Reading ${file.name}…`);  // Python may be busy a few seconds (a model's MNIST measure): say it was heard
     try {
       const reply = await client.request("import_digits", { bytes: await file.arrayBuffer(), name: file.name });
       const known = new Set(teach().digits.map(identity));
@@ -196,7 +197,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     const nth = ordinal(store.state.form.limits.hold_out_every);
     const own = r.held_out ? `On the ${digitsWord(r.held_out)} kept out to check it (every ${nth} of each digit), it read `
       + `${onDigits(r.own_before, r.held_out)} right before and ${onDigits(r.own_after, r.held_out)} after.`
-      : `None kept out to check it on yet: give a digit ${store.state.form.limits.hold_out_every} examples and the ${nth} is kept out.`;
+      : `To see how it reads digits it did not learn from, give one digit ${store.state.form.limits.hold_out_every} examples: the ${nth} is kept out to check it on.`;
     const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)} after.` : "measuring after…";
     return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s. ${own} `
       + `MNIST test: ${percent(r.mnist_before)} before, ${after}`;

@@ -1,0 +1,37 @@
+// A message said while the message bar is scrolled out of sight (an upload's failure at the foot of the page, a
+// form's refusal on a phone) is shown again at the bottom of the window: errors until the next message or a tap,
+// the rest for a few seconds. The bar's live region has announced it already, so screen readers skip this copy.
+
+const SHOWN_MS = { info: 6000, error: 15000 };
+
+export function mountToast(store) {
+  const bar = document.querySelector("#message");
+  const toast = document.querySelector("#toast");
+  let barInSight = true;
+  new IntersectionObserver(([entry]) => { barInSight = entry.isIntersecting; }).observe(bar);
+  let timer = null;
+  const hide = () => { toast.hidden = true; clearTimeout(timer); };
+  toast.addEventListener("click", hide);
+
+  store.subscribe((state, previous) => {
+    if (!previous || previous.message === state.message) return;
+    const { text, kind } = state.message;
+    // After the card that said it has shown it by its own buttons too (the teach card does), if it has.
+    queueMicrotask(() => {
+      if (barInSight || saidInSight(text)) return hide();
+      toast.textContent = text;
+      toast.dataset.kind = kind;
+      toast.hidden = false;
+      clearTimeout(timer);
+      timer = setTimeout(hide, SHOWN_MS[kind] ?? SHOWN_MS.info);
+    });
+  });
+}
+
+// Whether a card's own status line, in the window now, already shows this text.
+function saidInSight(text) {
+  return [...document.querySelectorAll("[data-echoes-message]")].some((line) => {
+    const box = line.getBoundingClientRect();
+    return line.textContent === text && box.bottom > 0 && box.top < window.innerHeight;
+  });
+}
