@@ -115,6 +115,40 @@ def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_b
     assert float(loss_line.search(run_cell(page, "gradcheck")).group(1)) == relu_loss
 
 
+def test_shift_or_ctrl_enter_runs_the_cell_once_and_enter_alone_adds_a_line(lab):
+    page, _ = lab
+    dialogs = []
+    ask = lambda dialog: (dialogs.append(dialog.message), dialog.dismiss())  # ▶ on a running cell asks to stop it
+    page.on("dialog", ask)
+    try:
+        code = ('import time\nkey_runs = globals().get("key_runs", 0) + 1\nstarted = time.time()\n'
+                'while time.time() - started < 1.5:  # long enough to press the keys again while it runs\n'
+                '    pass\nprint("run", key_runs)')
+        set_code(page, "dense", code)
+        button = cell(page, "dense").locator(".py-editor-run-button")
+        cell(page, "dense").locator(".cm-content").click()
+        page.keyboard.press("Control+End")
+
+        page.keyboard.press("Shift+Enter")
+        button.and_(page.locator(".running")).wait_for()
+        page.keyboard.press("Shift+Enter")  # while it runs: neither a second run nor a Stop
+        page.keyboard.press("Control+Enter")
+        button.and_(page.locator(":not(.running)")).wait_for(timeout=RUN_TIMEOUT_MS)
+        assert output(page, "dense").strip() == "run 1"
+        assert dialogs == [] and code_of(page, "dense") == code  # no new line either
+
+        page.keyboard.press("Control+Enter")
+        cell(page, "dense").locator(".py-editor-output", has_text="run 2").wait_for(timeout=RUN_TIMEOUT_MS)
+        assert code_of(page, "dense") == code
+
+        page.keyboard.press("Enter")  # a run would have marked the button running before the key returned
+        assert code_of(page, "dense") == code + "\n"
+        assert "running" not in button.get_attribute("class") and output(page, "dense").strip() == "run 2"
+    finally:
+        page.remove_listener("dialog", ask)
+    cell(page, "dense").locator(".lab-restore").click()
+
+
 def test_an_error_shows_its_traceback_in_the_cell_and_later_cells_still_run(lab):
     page, watch = lab
     watch.allow_console_error("ZeroDivisionError|PythonError")
@@ -140,11 +174,37 @@ def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
     page.wait_for_selector("body[data-lab=loading]", state="attached")
     assert page.is_disabled("#run-all")
     page.wait_for_selector("body[data-lab=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+    # The new Python knows none of the names the cells above defined: the page keeps saying so once it is ready.
+    again = "Python is ready again: run the cells above the one you stopped, then go on."
+    assert page.inner_text("#lab-status") == again
     page.wait_for_function("() => document.querySelector(`script[data-cell='sgd']`).code?.includes('epochs = 1000')",
                            timeout=READY_TIMEOUT_MS)
     page.wait_for_function("() => [...document.querySelectorAll('script[data-cell]')].every(s => s.target?.querySelector('.py-editor-run-button'))",
                            timeout=READY_TIMEOUT_MS)
     assert "forward:" in run_cell(page, "dense")  # the new Python runs cells
+    assert page.inner_text("#lab-status") == again
+
+
+def test_a_cell_run_before_the_cells_above_shows_its_own_frames_and_which_section_to_run(pages):
+    page, watch = pages.open()
+    watch.allow_console_error("NameError|PythonError")
+    open_lab(page, pages.site)
+    shown = run_cell(page, "network")  # its Sequential subclasses Module, defined in section 2 (dense)
+    assert shown.startswith("Traceback (most recent call last):\n")
+    assert re.search(r'File "<exec>", line \d+, in <module>', shown)  # the cell's own frame, as Python wrote it
+    assert "/lib/" not in shown and "pyodide" not in shown  # none of Pyodide's own frames
+    assert "NameError: name 'Module' is not defined" in shown
+    advice = cell(page, "network").locator(".lab-advice")
+    assert advice.inner_text() == "Run the cells above first (or Run all): Module is defined in section 2."
+    assert cell(page, "network").locator(".py-editor-output span").count() > 0  # still an error, for Run all
+
+    # `net` is defined in sections 5 and 7: the nearest above the cell is the one to run.
+    assert "NameError: name 'net' is not defined" in run_cell(page, "evaluate")
+    assert cell(page, "evaluate").locator(".lab-advice").inner_text().endswith(": net is defined in section 7.")
+    # A name no cell above defines gets no advice, only the error.
+    set_code(page, "relu", "print(nowhere)")
+    assert "NameError: name 'nowhere' is not defined" in run_cell(page, "relu")
+    assert cell(page, "relu").locator(".lab-advice").count() == 0
 
 
 def test_the_lab_reads_well_on_a_phone(pages):

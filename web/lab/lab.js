@@ -22,6 +22,7 @@ const codeCells = () => [...document.querySelectorAll(CELLS)].filter((s) => !s.h
 const runButton = (script) => script.target?.querySelector(".py-editor-run-button");
 const output = (script) => script.target?.querySelector(".py-editor-output");
 const failed = (script) => !!output(script)?.querySelector("span");  // PyScript writes stderr in red spans
+let restarted = false;  // a Stop restarted Python: the cells above the stopped one must run again
 
 // PyScript signals each cell it has set up (the setup cell once Python, numpy and files are ready) with a
 // "py-editor" event on its script; a Stop replaces the scripts, and the new ones signal again.
@@ -38,7 +39,10 @@ function ready() {
   }
   document.body.dataset.lab = "ready";
   runAll.disabled = false;
-  status.textContent = "Python is ready.";
+  // After a Stop the new Python has none of the earlier cells' names: the instruction stays on screen.
+  status.textContent = restarted
+    ? "Python is ready again: run the cells above the one you stopped, then go on."
+    : "Python is ready.";
 }
 
 function decorate(script) {
@@ -63,6 +67,7 @@ function decorate(script) {
   target.append(figures);
   new MutationObserver(() => {
     untag(output(script));
+    explain(script);
     takeImages(output(script), figures);
   }).observe(output(script), { childList: true, subtree: true, characterData: true });
 }
@@ -74,6 +79,62 @@ function untag(out) {
     element.replaceWith(`<${element.localName}>`, ...element.childNodes);
   }
 }
+
+// An exception reaches the output as Pyodide's whole traceback, which starts in Pyodide's own frames: keep only
+// the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), and say
+// which section above defines a name the cell could not find.
+function explain(script) {
+  for (const error of output(script)?.querySelectorAll("span:not([data-explained])") ?? []) {
+    error.dataset.explained = "";  // set first: the edits below wake this observer again
+    if (!error.textContent.includes("Traceback (most recent call last)")) continue;  // other stderr lines
+    error.textContent = userFrames(error.textContent);
+    const missing = error.textContent.match(/NameError: name '(\w+)' is not defined/)?.[1];
+    const section = missing && definingSection(script, missing);
+    if (!section) continue;
+    const advice = document.createElement("p");
+    advice.className = "lab-advice";
+    const name = document.createElement("code");
+    name.textContent = missing;
+    advice.append("Run the cells above first (or Run all): ", name, ` is defined in section ${section}.`);
+    error.after(advice);
+  }
+}
+
+function userFrames(traceback) {
+  const kept = [];
+  let internal = false;
+  for (const line of traceback.replace(/^Error: (?=Traceback)/, "").split("\n")) {
+    const file = line.match(/^ {2}File "([^"]*)"/)?.[1];
+    if (file !== undefined) internal = file.startsWith("/lib/");
+    else if (!line.startsWith("    ")) internal = false;  // a frame's own lines (source, ^^^) are indented deeper
+    if (!internal) kept.push(line);
+  }
+  return kept.join("\n");
+}
+
+// The number of the nearest section above `script` whose cell's code (as edited now) defines `name` at top
+// level: a def, a class or an assignment (also one of several names, `a, b = ...`).
+function definingSection(script, name) {
+  const defines = new RegExp(`^((async\\s+)?def|class)\\s+${name}\\b|^([\\w \\t,]*,\\s*)?${name}\\s*(,[\\w \\t,]*)?(:[^=\\n]*)?=(?!=)`, "m");
+  const above = codeCells().slice(0, codeCells().indexOf(script)).reverse();
+  const cell = above.find((other) => defines.test(other.code ?? other.textContent));
+  return cell?.closest("section")?.querySelector("h2")?.textContent.match(/^\d+/)?.[0];
+}
+
+// Shift+Enter or Ctrl/Cmd+Enter runs the cell the keys are pressed in, as its ▶ button does. The editor's own
+// keymap puts its Enter bindings (insert a line) before its run binding, so this listener takes the keys first,
+// in the capture phase on the document, before they reach the editor.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.altKey || event.isComposing) return;
+  if (!(event.shiftKey || event.ctrlKey || event.metaKey)) return;  // Enter alone: a new line
+  const editor = event.target.closest?.("py-editor");
+  const button = editor?.querySelector(".py-editor-run-button");
+  if (!button || !editor.querySelector(".py-editor-input")?.contains(event.target)) return;
+  event.preventDefault();
+  event.stopPropagation();  // no new line from the editor
+  // Pressing ▶ on a running cell would ask to stop it: the keys do not start it twice, nor stop it.
+  if (!button.classList.contains("running")) button.click();
+}, true);
 
 // A run clears the cell's text output (PyScript) and its pictures (here). A Stop that was confirmed has
 // removed the cells by the time the click is handled: Python restarts, and "ready" comes again.
@@ -88,6 +149,7 @@ document.addEventListener("click", (event) => {
     if (button.isConnected) return;  // the Stop was cancelled
     document.body.dataset.lab = "loading";
     runAll.disabled = true;
+    restarted = true;
     status.textContent = "Restarting Python… then run the cells above the one you stopped again.";
   });
 }, true);
