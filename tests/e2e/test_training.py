@@ -5,8 +5,12 @@ import re
 import pytest
 
 from e2e_page import (
+    RUN_TIMEOUT_MS,
     SHORT_RUN,
     active_model,
+    fill_training_form,
+    message,
+    wait_error_message,
     train_to_end,
     draw_with_mouse,
     frames_per_second,
@@ -96,3 +100,38 @@ def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
     assert check["cells"][3] == "–" and check["cells"][4].endswith("%"), "a checkpoint measures validation only"
     assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
     assert float(check["cells"][0]) == pytest.approx(check["samples"] / train_size, abs=0.005), "epochs seen, fractional"
+
+
+def test_train_waits_while_your_handwriting_is_learned(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    for drawn, really in ((1, 7), (4, 4)):
+        draw_with_mouse(page, drawn)
+        page.click(f'#teach button[data-digit="{really}"]')
+    page.wait_for_selector('#teach[data-count="2"]', state="attached")
+    # Every state the teach card passes through, with Train's state and its reason at that moment.
+    page.evaluate("""() => {
+        window.__seen = [];
+        const teach = document.querySelector('#teach'), train = document.querySelector('#train');
+        const note = () => window.__seen.push([teach.dataset.state, train.disabled, !document.querySelector('#train-wait').hidden]);
+        new MutationObserver(note).observe(teach, { attributes: true, attributeFilter: ['data-state'] });
+    }""")
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    seen = page.evaluate("window.__seen")
+    busy = [s for s in seen if s[0] in ("learning", "measuring")]
+    assert busy and all(disabled and said for _, disabled, said in busy), seen
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    assert page.is_enabled("#train") and page.is_hidden("#train-wait")
+    assert page.inner_text("#progress-text") == "Not started"
+
+
+def test_a_start_the_worker_refuses_leaves_the_progress_line_as_it_was(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    fill_training_form(page, hidden="2048,2048,2048,2048,2048,2048")  # the form allows it; too big to save, says the worker
+    page.click("#train")
+    assert "Could not start training" in wait_error_message(page)
+    wait_state(page, "idle", timeout_ms=30_000)
+    assert page.inner_text("#progress-text") == "Not started"
+    assert page.is_enabled("#train")

@@ -4,12 +4,15 @@
 import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
 import { newId } from "../saved-model.js";
+import { busy as teachBusy } from "./teach.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
 // The run's charts and numbers are drawn at most a few times a second, though progress arrives 20
 // times a second: every frame the main thread draws is taken from the worker that trains when the
 // machine has two cores (measured in headless Chromium: main-thread busy 15% -> 6% of a core while training).
 const RENDER_INTERVAL_MS = 250;
+// Why Train waits while your handwriting is learned: said by the button, where the click was.
+const WAIT_FOR_TEACH = "Train waits while “Learn my handwriting” runs.";
 // What the rate and time-left show when nothing runs (stopped, finished, failed, reset): the placeholder.
 const NOT_RUNNING = { throughput: undefined, eta: undefined };
 
@@ -25,10 +28,11 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     batch: $("#batch"), epochs: $("#epochs"), trainSize: $("#train-size"), trainSizes: $("#train-size-choices"),
     cores: $("#cores"), coresHelp: $("#cores-help"), coresUsed: $("#cores-used"),
     presetFast: $("#preset-fast"), presetTutorial: $("#preset-tutorial"),
-    train: $("#train"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
+    train: $("#train"), trainWait: $("#train-wait"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
     progress: $("#progress"), progressText: $("#progress-text"), throughput: $("#throughput"), eta: $("#eta"),
     testAcc: $("#test-acc"), epochLog: $("#epoch-log tbody"),
   };
+  ui.trainWait.textContent = WAIT_FOR_TEACH;
   const lossChart = new LineChart($("#loss-chart"), {
     series: [{ key: "loss", className: "line-loss" }], yMin: 0, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
   });
@@ -112,34 +116,43 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
 
   // ---- a run -----------------------------------------------------------------------------------
 
-  function clearRun() {
+  // The last run's charts and epoch log go (its numbers in the store are the caller's to clear).
+  function clearDrawing() {
     lossChart.clear();
     accChart.clear();
     ui.epochLog.replaceChildren();
     trace = null;
     pending = null;
+  }
+
+  function clearRun() {
+    clearDrawing();
     store.update({ shown: null, testAcc: null });
   }
 
   async function startTraining() {
-    if (store.state.phase !== "idle" || store.state.busy) return;
+    if (store.state.phase !== "idle" || store.state.busy || teachBusy(store.state.teach.state)) return;
     let config;
     try {
       config = readForm();
     } catch (error) {
       return say(error.message, "error");
     }
-    clearRun();
-    trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
-    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" } });
+    // A start the worker refuses leaves the last run's line, charts and test accuracy as they were.
+    const before = { shown: store.state.shown, testAcc: store.state.testAcc };
+    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" }, testAcc: null });
     client.watchTraining(true);
     say("Downloading the training images you chose…");
     try {
       await client.request("train", { config });
     } catch (error) {
-      endRun();
+      endRun(before);
       if (store.state.worker !== "dead") say(`Could not start training: ${error.message}`, "error");
+      return;
     }
+    // Accepted: the run's events come after this reply, onto empty charts.
+    clearDrawing();
+    trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
   }
 
   function endRun(changes = {}) {
@@ -370,7 +383,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     const running = s === "training" || s === "paused" || s === "stopping";
     ui.settings.disabled = running || !state.form;
     ui.presetFast.disabled = ui.presetTutorial.disabled = running || !state.form;
-    ui.train.disabled = !ready || running || state.busy;
+    const teaching = teachBusy(state.teach.state);
+    ui.train.disabled = !ready || running || state.busy || teaching;
+    ui.trainWait.hidden = !teaching;
     ui.pause.disabled = !(s === "training" || s === "paused") || state.busy;
     setText(ui.pause, s === "paused" ? "Resume" : "Pause");
     ui.pause.setAttribute("aria-pressed", String(s === "paused"));
