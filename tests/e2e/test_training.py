@@ -5,10 +5,12 @@ import re
 import pytest
 
 from e2e_page import (
+    PHONE,
     RUN_TIMEOUT_MS,
     SHORT_RUN,
     active_model,
     fill_training_form,
+    in_view,
     message,
     wait_error_message,
     train_to_end,
@@ -135,3 +137,22 @@ def test_a_start_the_worker_refuses_leaves_the_progress_line_as_it_was(pages):
     wait_state(page, "idle", timeout_ms=30_000)
     assert page.inner_text("#progress-text") == "Not started"
     assert page.is_enabled("#train")
+
+
+def test_a_wrong_field_is_marked_by_itself_in_view_on_a_phone(pages):
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    page.fill("#hidden", "abc")
+    page.tap("#train")
+    page.wait_for_selector("#hidden[aria-invalid=true]", state="attached")
+    error = page.inner_text("#hidden-error")
+    assert error.startswith("Hidden layers: give 1 to"), error
+    assert "hidden-error" in page.get_attribute("#hidden", "aria-describedby").split()
+    assert page.evaluate("document.activeElement.id") == "hidden"
+    page.wait_for_function("() => { const r = document.querySelector('#hidden-error').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= innerHeight; }")  # focusing may scroll smoothly
+    assert in_view(page, "#hidden-error") and in_view(page, "#hidden")
+    assert state(page) == "idle"
+    page.fill("#hidden", "100,50")  # corrected: the mark and its text go
+    page.wait_for_selector("#hidden:not([aria-invalid])", state="attached")
+    assert page.is_hidden("#hidden-error")

@@ -81,6 +81,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     ui.epochs.value = String(preset.epochs);
     ui.trainSize.value = String(preset.train_size);
     ui.trainSize.max = String(preset.max_train_size);
+    for (const field of checks.keys()) if (field.getAttribute("aria-invalid") === "true") markField(field, "");  // the preset's values are right
     ui.presetFast.setAttribute("aria-pressed", String(name === "fast"));
     ui.presetTutorial.setAttribute("aria-pressed", String(name === "tutorial"));
   }
@@ -91,27 +92,83 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     say(text);
   }
 
-  // Read and check the form; returns a config or throws an Error with a readable message.
-  // The worker checks again (and refuses networks too big to save); this gives the quick, specific message.
+  // What is wrong with each checked field's value, or "": the one source of the form's messages.
+  // The worker checks again (and refuses networks too big to save); these give the quick, specific message.
+  const checks = new Map([
+    [ui.hidden, () => {
+      const { limits } = store.state.form;
+      const hidden = hiddenSizes();
+      return hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)
+        ? `Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.` : "";
+    }],
+    [ui.lr, () => {
+      const lr = Number(ui.lr.value);
+      return !(lr > 0) || !Number.isFinite(lr) ? "Learning rate: a positive number, e.g. 0.002." : "";
+    }],
+    [ui.batch, () => {
+      const { batch: most } = store.state.form.limits;
+      const batch = Number(ui.batch.value);
+      return !Number.isInteger(batch) || batch < 1 || batch > most ? `Batch size: a whole number from 1 to ${most}.` : "";
+    }],
+    [ui.epochs, () => {
+      const { epochs: most } = store.state.form.limits;
+      const epochs = Number(ui.epochs.value);
+      return !Number.isInteger(epochs) || epochs < 1 || epochs > most ? `Epochs: a whole number from 1 to ${most}.` : "";
+    }],
+    [ui.trainSize, () => {
+      const { form: { limits, presets }, recipe } = store.state;
+      const { max_train_size: maxTrain, validation_size: heldOut } = presets[recipe];
+      const minTrain = limits.min_train_size;
+      const trainSize = Number(ui.trainSize.value);
+      return !Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain
+        ? `Training images: a whole number from ${count(minTrain)} to ${count(maxTrain)} (${count(heldOut)} more are kept apart for validation).` : "";
+    }],
+  ]);
+
+  const hiddenSizes = () => ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
+
+  // A field's error is written right under it and tied to it (aria-invalid, aria-describedby), where the eye and focus are.
+  function errorOf(field) {
+    let error = document.getElementById(`${field.id}-error`);
+    if (!error) {
+      error = document.createElement("small");
+      error.id = `${field.id}-error`;
+      error.className = "field-error";
+      field.parentElement.append(error);
+    }
+    return error;
+  }
+
+  function markField(field, text) {
+    const error = errorOf(field);
+    error.textContent = text;
+    error.hidden = !text;
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== error.id);
+    if (text) described.push(error.id);
+    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    else field.removeAttribute("aria-describedby");
+    if (text) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  }
+
+  // Read and check the form; returns a config, or marks the first wrong field, focuses it and returns null.
   function readForm() {
-    const { form: { limits, presets }, recipe } = store.state;
-    const hidden = ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
-    if (hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)) {
-      throw new Error(`Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.`);
+    for (const [field, check] of checks) {
+      const problem = check();
+      markField(field, problem);
+      if (problem) {
+        field.focus();
+        say(problem, "error");
+        return null;
+      }
     }
-    const lr = Number(ui.lr.value);
-    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error("Learning rate: a positive number, e.g. 0.002.");
-    const batch = Number(ui.batch.value);
-    if (!Number.isInteger(batch) || batch < 1 || batch > limits.batch) throw new Error(`Batch size: a whole number from 1 to ${limits.batch}.`);
-    const epochs = Number(ui.epochs.value);
-    if (!Number.isInteger(epochs) || epochs < 1 || epochs > limits.epochs) throw new Error(`Epochs: a whole number from 1 to ${limits.epochs}.`);
-    const trainSize = Number(ui.trainSize.value);
-    const { max_train_size: maxTrain, validation_size: heldOut } = presets[recipe];
-    const minTrain = limits.min_train_size;
-    if (!Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain) {
-      throw new Error(`Training images: a whole number from ${count(minTrain)} to ${count(maxTrain)} (${count(heldOut)} more are kept apart for validation).`);
-    }
-    return { recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize, cores: Number(ui.cores.value) };
+    return { recipe: store.state.recipe, hidden: hiddenSizes(), optimizer: ui.optimizer.value, lr: Number(ui.lr.value), batch: Number(ui.batch.value),
+      epochs: Number(ui.epochs.value), train_size: Number(ui.trainSize.value), cores: Number(ui.cores.value) };
+  }
+
+  // A marked field is checked again as it is typed in: its error goes once the value is right.
+  for (const [field, check] of checks) {
+    field.addEventListener("input", () => { if (field.getAttribute("aria-invalid") === "true") markField(field, check()); });
   }
 
   // ---- a run -----------------------------------------------------------------------------------
@@ -132,12 +189,8 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
 
   async function startTraining() {
     if (store.state.phase !== "idle" || store.state.busy || teachBusy(store.state.teach.state)) return;
-    let config;
-    try {
-      config = readForm();
-    } catch (error) {
-      return say(error.message, "error");
-    }
+    const config = readForm();
+    if (!config) return;
     // A start the worker refuses leaves the last run's line, charts and test accuracy as they were.
     const before = { shown: store.state.shown, testAcc: store.state.testAcc };
     store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" }, testAcc: null });
