@@ -205,7 +205,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }
     // Accepted: the run's events come after this reply, onto empty charts.
     clearDrawing();
-    trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
+    trace = { smoother: new Smoother(0.9), steps: 0, samples: [], trying: null, timed: false };
   }
 
   function endRun(changes = {}) {
@@ -214,23 +214,24 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     store.update({ run: null, ...(store.state.worker === "ok" ? { phase: "idle" } : {}), ...changes });
   }
 
-  // Once a run has ended its line says how many cores it used, not a trial or a helper start the end cut short.
+  // Once a run has ended its line says how many cores it used, not a first timing or a helper start the end cut short.
   function settled(text) {
-    return text && / · (trying \d+|\d+ more starting…)$/.test(text) ? text.split(" · ")[0] : text;
+    return text && / \((checking whether \d+ are faster|\d+ more starting)\)$/.test(text) ? text.split(" (")[0] : text;
   }
 
-  // How many cores (workers) train now, and why not as many as asked for: a trial timing another count,
-  // fewer measured faster, helpers still starting, or stopped. `workers` and `trying` are the progress event's.
-  function coresText(workers, trying) {
+  // How many cores (workers) train now, and why not as many as asked for: more measured slower, helpers still
+  // starting, or stopped. It follows the decision (`workers`), not each trial timing the other count every few
+  // seconds (mlp_core/fast/split.py SplitChooser), so it changes only when the decision does.
+  function coresText(workers) {
     const cores = (n) => (n === 1 ? "1 core" : `${n} cores`);
     const { run, helpers } = store.state;
     const asked = run && run.plan ? run.plan.cores : 1;
     if (asked <= 1) return cores(workers);
     let why = "";
-    if (trying) why = ` · trying ${trying}`;
-    else if (workers < Math.min(asked, helpers.ready + 1)) why = ` · ${workers + 1} measured slower`;  // the last trial's other count
-    else if (helpers.starting) why = ` · ${helpers.starting} more starting…`;
-    else if (helpers.failed) why = helpers.failed === 1 ? " · a helper stopped" : ` · ${helpers.failed} helpers stopped`;
+    if (workers < Math.min(asked, helpers.ready + 1)) {  // fewer than could: a trial kept them, or the first one still times more
+      why = trace.timed ? ` (${workers + 1} were slower here)` : ` (checking whether ${workers + 1} are faster)`;
+    } else if (helpers.starting) why = ` (${helpers.starting} more starting)`;
+    else if (helpers.failed) why = helpers.failed === 1 ? " (a helper stopped)" : ` (${helpers.failed} helpers stopped)`;
     return cores(workers) + why;
   }
 
@@ -268,7 +269,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }
     const total = run.plan.total_samples;
     const workers = p.workers || 1;
-    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(workers, p.trying), cores: String(workers),
+    if (trace.trying && !p.trying) trace.timed = true;  // a trial ended: the count in use is a measured decision
+    trace.trying = p.trying;
+    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(workers), cores: String(workers),
       trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
