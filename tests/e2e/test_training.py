@@ -156,3 +156,17 @@ def test_a_wrong_field_is_marked_by_itself_in_view_on_a_phone(pages):
     page.fill("#hidden", "100,50")  # corrected: the mark and its text go
     page.wait_for_selector("#hidden:not([aria-invalid])", state="attached")
     assert page.is_hidden("#hidden-error")
+
+
+def test_a_run_shorter_than_a_checkpoint_promises_none(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    page.evaluate("""() => {
+        const bar = document.querySelector('#message');
+        window.__said = [];
+        new MutationObserver(() => window.__said.push(bar.textContent)).observe(bar, { childList: true, characterData: true, subtree: true });
+    }""")
+    train_to_end(page, train_size=123, epochs=1)
+    started = [text for text in page.evaluate("window.__said") if text.startswith("Training on 123 images")]
+    assert started and "held-out images after each epoch." in started[0] and "every" not in started[0], started
+    assert page.locator("#epoch-log tr[data-kind=checkpoint]").count() == 0
