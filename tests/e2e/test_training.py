@@ -170,3 +170,19 @@ def test_a_run_shorter_than_a_checkpoint_promises_none(pages):
     started = [text for text in page.evaluate("window.__said") if text.startswith("Training on 123 images")]
     assert started and "held-out images after each epoch." in started[0] and "every" not in started[0], started
     assert page.locator("#epoch-log tr[data-kind=checkpoint]").count() == 0
+
+
+def test_the_loss_chart_shows_the_run_past_its_first_fall(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    train_to_end(page, train_size=5000, epochs=2)
+    chart = page.eval_on_selector("#loss-chart", """svg => ({
+        top: Math.max(...[...svg.querySelectorAll('text.chart-tick[text-anchor=end]')].map((t) => Number(t.textContent))),
+        ys: svg.querySelector('polyline').getAttribute('points').split(' ').map((p) => Number(p.split(',')[1])),
+        clipped: svg.querySelector('polyline').getAttribute('clip-path') })""")
+    # The first batches' loss (about ln 10 = 2.3) is above the y axis, cut off at its top; the rest fills the chart.
+    assert chart["top"] < 2, chart["top"]
+    plot_top, plot_bottom = 10, 190 - 24  # web/js/charts.js PAD in the 320x190 viewBox
+    assert chart["ys"][0] < plot_top and chart["clipped"], chart
+    tail = chart["ys"][len(chart["ys"]) // 10:]
+    assert max(tail) - min(tail) > 0.25 * (plot_bottom - plot_top), "later improvement spans a good part of the height"

@@ -34,7 +34,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
   };
   ui.trainWait.textContent = WAIT_FOR_TEACH;
   const lossChart = new LineChart($("#loss-chart"), {
-    series: [{ key: "loss", className: "line-loss" }], yMin: 0, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
+    series: [{ key: "loss", className: "line-loss" }], yMin: 0, tailFrom: 0.05, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
   });
   const accChart = new LineChart($("#acc-chart"), {
     series: [{ key: "train", className: "line-train" }, { key: "val", className: "line-val" }],
