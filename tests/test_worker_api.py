@@ -360,3 +360,10 @@ def test_the_fast_preset_is_the_page_recipe_and_its_checkpoints_reach_the_page(s
     assert [c["samples_seen"] for c in checkpoints] == [256, 576, 896]
     assert all(set(c) == set(worker_api.EVENTS["checkpoint"]) for c in checkpoints)
     assert checkpoints[0]["epoch"] == pytest.approx(0.256) and epochs[0]["samples_seen"] == 960
+
+
+def test_a_first_epoch_shorter_than_validate_every_promises_no_checkpoints(session, monkeypatch):
+    monkeypatch.setitem(worker_api.PAGE_OVERRIDES, "fast", {**worker_api.PAGE_OVERRIDES["fast"], "validate_every": 300})
+    _load_all_shards(session)
+    assert worker_api.start_run(_config(train_size=123))["started"]["validate_every"] is None  # 2 steps of 64: 128 samples
+    assert worker_api.start_run(_config(train_size=1_000))["started"]["validate_every"] == 300

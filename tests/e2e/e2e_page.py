@@ -13,6 +13,8 @@ RUN_TIMEOUT_MS = 240_000
 PREDICTION_TIMEOUT_MS = 15_000
 # The default recipe on 10,000 images for 2 epochs reaches ~94% test accuracy in CPython (1 epoch: ~91%).
 SHORT_RUN = dict(train_size=10000, epochs=2)
+# A phone held upright, as the phone tests open it.
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
 CHART_PICTURE = """sel => {
     const el = document.querySelector(sel);
     if (el instanceof HTMLCanvasElement) return el.toDataURL();

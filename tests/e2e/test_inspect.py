@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from e2e_page import open_ready
+from e2e_page import open_ready, train_to_end
 from mlp_core.metrics import confusion_matrix
 from mlp_core.modelio import load_model
 from worker_api import MAX_WEIGHT_TILES
@@ -64,3 +64,22 @@ def test_a_freshly_trained_model_is_the_one_shown(short_run):
     assert re.search(r"The active model, trained here \(", shown["message"]), shown["message"]
     hidden = int(page.input_value("#hidden").split(",")[0])
     assert shown["weights_label"].startswith(f"Weights of {min(hidden, MAX_WEIGHT_TILES)} first-layer neurons")
+
+
+def test_results_of_an_earlier_model_are_marked_once_another_answers(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    show_test_results(page)
+    assert page.get_attribute("#inside-card", "data-results") == "active"
+    assert page.is_visible("#inside-caption") and not page.is_visible("#inside-earlier")
+    height = page.eval_on_selector("#inside-card", "e => e.getBoundingClientRect().height")
+
+    train_to_end(page, train_size=1000, epochs=1)  # another model answers now
+    assert page.get_attribute("#inside-card", "data-results") == "earlier"
+    assert page.is_visible("#inside-earlier") and not page.is_visible("#inside-caption")
+    assert "earlier model" in page.inner_text("#inside-earlier")
+    assert page.eval_on_selector("#inside-card", "e => e.getBoundingClientRect().height") == height, "the card keeps its height"
+
+    show_test_results(page)
+    page.wait_for_selector('#inside-card[data-results="active"]', state="attached")
+    assert page.is_visible("#inside-caption") and not page.is_visible("#inside-earlier")

@@ -2,11 +2,9 @@
 
 import pytest
 
-from e2e_page import draw_with_touch, open_ready
+from e2e_page import PHONE, draw_with_touch, open_ready
 
 pytestmark = pytest.mark.browser
-
-PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
 
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):

@@ -5,8 +5,14 @@ import re
 import pytest
 
 from e2e_page import (
+    PHONE,
+    RUN_TIMEOUT_MS,
     SHORT_RUN,
     active_model,
+    fill_training_form,
+    in_view,
+    message,
+    wait_error_message,
     train_to_end,
     draw_with_mouse,
     frames_per_second,
@@ -96,3 +102,87 @@ def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
     assert check["cells"][3] == "–" and check["cells"][4].endswith("%"), "a checkpoint measures validation only"
     assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
     assert float(check["cells"][0]) == pytest.approx(check["samples"] / train_size, abs=0.005), "epochs seen, fractional"
+
+
+def test_train_waits_while_your_handwriting_is_learned(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    for drawn, really in ((1, 7), (4, 4)):
+        draw_with_mouse(page, drawn)
+        page.click(f'#teach button[data-digit="{really}"]')
+    page.wait_for_selector('#teach[data-count="2"]', state="attached")
+    # Every state the teach card passes through, with Train's state and its reason at that moment.
+    page.evaluate("""() => {
+        window.__seen = [];
+        const teach = document.querySelector('#teach'), train = document.querySelector('#train');
+        const note = () => window.__seen.push([teach.dataset.state, train.disabled, !document.querySelector('#train-wait').hidden]);
+        new MutationObserver(note).observe(teach, { attributes: true, attributeFilter: ['data-state'] });
+    }""")
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    seen = page.evaluate("window.__seen")
+    busy = [s for s in seen if s[0] in ("learning", "measuring")]
+    assert busy and all(disabled and said for _, disabled, said in busy), seen
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    assert page.is_enabled("#train") and page.is_hidden("#train-wait")
+    assert page.inner_text("#progress-text") == "Not started"
+
+
+def test_a_start_the_worker_refuses_leaves_the_progress_line_as_it_was(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    fill_training_form(page, hidden="2048,2048,2048,2048,2048,2048")  # the form allows it; too big to save, says the worker
+    page.click("#train")
+    assert "Could not start training" in wait_error_message(page)
+    wait_state(page, "idle", timeout_ms=30_000)
+    assert page.inner_text("#progress-text") == "Not started"
+    assert page.is_enabled("#train")
+
+
+def test_a_wrong_field_is_marked_by_itself_in_view_on_a_phone(pages):
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    page.fill("#hidden", "abc")
+    page.tap("#train")
+    page.wait_for_selector("#hidden[aria-invalid=true]", state="attached")
+    error = page.inner_text("#hidden-error")
+    assert error.startswith("Hidden layers: give 1 to"), error
+    assert "hidden-error" in page.get_attribute("#hidden", "aria-describedby").split()
+    assert page.evaluate("document.activeElement.id") == "hidden"
+    page.wait_for_function("() => { const r = document.querySelector('#hidden-error').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= innerHeight; }")  # focusing may scroll smoothly
+    assert in_view(page, "#hidden-error") and in_view(page, "#hidden")
+    assert state(page) == "idle"
+    page.fill("#hidden", "100,50")  # corrected: the mark and its text go
+    page.wait_for_selector("#hidden:not([aria-invalid])", state="attached")
+    assert page.is_hidden("#hidden-error")
+
+
+def test_a_run_shorter_than_a_checkpoint_promises_none(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    page.evaluate("""() => {
+        const bar = document.querySelector('#message');
+        window.__said = [];
+        new MutationObserver(() => window.__said.push(bar.textContent)).observe(bar, { childList: true, characterData: true, subtree: true });
+    }""")
+    train_to_end(page, train_size=123, epochs=1)
+    started = [text for text in page.evaluate("window.__said") if text.startswith("Training on 123 images")]
+    assert started and "held-out images after each epoch." in started[0] and "every" not in started[0], started
+    assert page.locator("#epoch-log tr[data-kind=checkpoint]").count() == 0
+
+
+def test_the_loss_chart_shows_the_run_past_its_first_fall(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    train_to_end(page, train_size=5000, epochs=2)
+    chart = page.eval_on_selector("#loss-chart", """svg => ({
+        top: Math.max(...[...svg.querySelectorAll('text.chart-tick[text-anchor=end]')].map((t) => Number(t.textContent))),
+        ys: svg.querySelector('polyline').getAttribute('points').split(' ').map((p) => Number(p.split(',')[1])),
+        clipped: svg.querySelector('polyline').getAttribute('clip-path') })""")
+    # The first batches' loss (about ln 10 = 2.3) is above the y axis, cut off at its top; the rest fills the chart.
+    assert chart["top"] < 2, chart["top"]
+    plot_top, plot_bottom = 10, 190 - 24  # web/js/charts.js PAD in the 320x190 viewBox
+    assert chart["ys"][0] < plot_top and chart["clipped"], chart
+    tail = chart["ys"][len(chart["ys"]) // 10:]
+    assert max(tail) - min(tail) > 0.25 * (plot_bottom - plot_top), "later improvement spans a good part of the height"

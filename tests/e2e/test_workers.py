@@ -92,7 +92,7 @@ def test_a_helper_that_fails_leaves_the_others_training(pages):
     assert "A helper worker stopped (py/bundle.zip: HTTP 404); training goes on with the others." in page.inner_text("#message")
     page.click("#pause")
     wait_workers(page, 2)
-    assert page.inner_text(CORES_TEXT) == "2 cores · a helper stopped"
+    assert page.inner_text(CORES_TEXT) == "2 cores (a helper stopped)"
     assert finish(page) > 0.95
 
 
@@ -127,5 +127,5 @@ def test_a_helper_that_dies_leaves_the_others_training(pages):
     said = page.inner_text("#message")
     assert "A helper worker stopped (the helper worker did not answer in" in said and "goes on with the others" in said, said
     wait_workers(page, 2)
-    assert page.inner_text(CORES_TEXT) == "2 cores · a helper stopped"
+    assert page.inner_text(CORES_TEXT) == "2 cores (a helper stopped)"
     assert finish(page) > 0.95

@@ -33,8 +33,11 @@ function decimate(points) {
 
 // A line chart in an <svg viewBox="0 0 W H">. series: [{key, className, label}].
 export class LineChart {
-  constructor(svg, { series, yMin = null, yMax = null, minSpan = 0, xLabel = "", yFormat = (v) => String(v), xFormat = (v) => String(v), markers = false }) {
+  constructor(svg, { series, yMin = null, yMax = null, minSpan = 0, tailFrom = 0, xLabel = "", yFormat = (v) => String(v), xFormat = (v) => String(v), markers = false }) {
     this.minSpan = minSpan;   // the y range never shrinks below this (one point must not fill the chart)
+    // The top of the y range is the highest point past this fraction of the x drawn so far: a loss's first steep
+    // fall leaves the chart at the top instead of flattening the rest of the run near 0.
+    this.tailFrom = tailFrom;
     this.svg = svg;
     const box = svg.viewBox.baseVal;
     this.width = box.width;
@@ -64,9 +67,13 @@ export class LineChart {
     const svg = this.svg;
     svg.replaceChildren();
     // Loops, not Math.max(...points): a long run has tens of thousands of batches.
-    let xMax = this.xMaxHint, lo = Infinity, hi = -Infinity;
+    let xMax = this.xMaxHint, xLast = 0, lo = Infinity, hi = -Infinity;
     for (const points of Object.values(this.data)) {
-      for (const [x, y] of points) { xMax = Math.max(xMax, x); lo = Math.min(lo, y); hi = Math.max(hi, y); }
+      for (const [x, y] of points) { xMax = Math.max(xMax, x); xLast = Math.max(xLast, x); lo = Math.min(lo, y); }
+    }
+    const tail = this.tailFrom * xLast;
+    for (const points of Object.values(this.data)) {
+      for (const [x, y] of points) if (x >= tail) hi = Math.max(hi, y);
     }
     const empty = lo === Infinity;
     let yMin = this.fixedY[0] ?? (empty ? 0 : lo);
@@ -79,6 +86,9 @@ export class LineChart {
     const sx = (x) => PAD.left + (x / xMax) * plotW;
     const sy = (y) => PAD.top + (1 - (y - yMin) / (yMax - yMin)) * plotH;
 
+    // Lines stay inside the plot: what lies above its top is cut off there.
+    const clipId = `${svg.id}-plot`;
+    el("rect", { x: PAD.left, y: PAD.top, width: plotW, height: plotH }, el("clipPath", { id: clipId }, el("defs", {}, svg)));
     const grid = el("g", { class: "chart-grid" }, svg);
     for (const t of niceTicks(yMin, yMax, 4)) {
       el("line", { x1: PAD.left, x2: this.width - PAD.right, y1: sy(t), y2: sy(t) }, grid);
@@ -93,7 +103,7 @@ export class LineChart {
     for (const s of this.series) {
       const points = decimate(this.data[s.key]);
       if (points.length === 0) continue;
-      el("polyline", { class: `chart-line ${s.className}`, points: points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" "), "vector-effect": "non-scaling-stroke" }, svg);
+      el("polyline", { class: `chart-line ${s.className}`, "clip-path": `url(#${clipId})`, points: points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" "), "vector-effect": "non-scaling-stroke" }, svg);
       if (this.markers) {
         for (const [x, y] of points) el("circle", { class: `chart-dot ${s.className}`, cx: sx(x), cy: sy(y), r: 2.5 }, svg);
       }

@@ -15,7 +15,7 @@ import { mountFiles } from "./views/files.js";
 import { mountOffline } from "./views/offline.js";
 import { mountModels } from "./views/models.js";
 import { keepFocus } from "./views/focus.js";
-import { mountTeach } from "./views/teach.js";
+import { busy as teachBusy, mountTeach } from "./views/teach.js";
 import { mountToast } from "./views/toast.js";
 
 const store = createStore();
@@ -77,7 +77,7 @@ const teach = mountTeach({ ...page, clearPad: draw.clear });
 function onEvent(message) {
   if (message.event === "stage") return loading.onStage(message);
   // Fine-tuning's events, and a failure while it runs, belong to the teach view.
-  const tuning = ["learning", "measuring"].includes(store.state.teach.state);
+  const tuning = teachBusy(store.state.teach.state);
   if (message.event.startsWith("tune_") || (message.event === "error" && tuning)) return teach.onEvent(message);
   return train.onEvent(message);
 }

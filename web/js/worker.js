@@ -245,11 +245,17 @@ async function ensureData(request, shouldStop = () => false, report = true) {
 
 // ---- training ---------------------------------------------------------------------------------
 
-// A run's flags; `ended` resolves when endRun clears it, so reset can wait without spinning.
-function newRun() {
+// Why a start is refused while a run goes, by the kind of run: the page shows it as it is.
+const RUN_GOING = {
+  train: "A training run is already going: stop it first.",
+  finetune: "Learning your handwriting is running: wait for it or stop it first.",
+};
+
+// A run's flags; `kind` is "train" or "finetune"; `ended` resolves when endRun clears it, so reset can wait without spinning.
+function newRun(kind) {
   let markEnded;
   const ended = new Promise((resolve) => { markEnded = resolve; });
-  return { paused: false, stopping: false, wake: null, ended, markEnded, helperLinks: [] };
+  return { kind, paused: false, stopping: false, wake: null, ended, markEnded, helperLinks: [] };
 }
 
 function endRun() {
@@ -271,10 +277,10 @@ function runFailed(error) {
 }
 
 async function startTraining(id, config) {
-  if (run) return fail(id, new Error("A training run is already going: stop it first."));
+  if (run) return fail(id, new Error(RUN_GOING[run.kind]));
   // A bad form (unknown recipe, a network too big to save...) is refused before anything downloads.
   call("check_config", { config });
-  run = newRun();
+  run = newRun("train");
   reply(id, "train", { state: "training" });
   try {
     await ensureData({ purpose: "train", ...config }, () => run.stopping);
@@ -368,8 +374,8 @@ async function reset(id) {
 
 // Fine-tune the active model on your digits; shares `run` with training, so Stop ends it and Train waits.
 async function startFinetune(id, { images, labels }) {
-  if (run) return fail(id, new Error("Training is running: stop it first."));
-  run = newRun();
+  if (run) return fail(id, new Error(RUN_GOING[run.kind]));
+  run = newRun("finetune");
   reply(id, "finetune", { state: "learning" });
   const phases = {};  // wall seconds of each part, for the benchmark's breakdown
   let since = performance.now();

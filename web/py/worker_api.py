@@ -437,8 +437,12 @@ def start_run(config):
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW,
                       upright=recipe.deskew, train_pixel_counts=_pixel_counts(*train), evaluation=_inference)
     _session.trainer = trainer
+    # Checkpoints fall only at multiples of validate_every inside the first epoch (Trainer._checkpoint_due): none
+    # when that epoch is no longer, and then the page must not promise them.
+    first_epoch = trainer.steps_per_epoch * trainer.batch_size
+    every = recipe.validate_every if val_x is not None and recipe.validate_every and recipe.validate_every < first_epoch else None
     started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
-                      validate_every=None if val_x is None else recipe.validate_every,
+                      validate_every=every,
                       epochs=recipe.epochs, steps_per_epoch=trainer.steps_per_epoch,
                       total_samples=trainer.total_steps * trainer.batch_size)
     share = {"sizes": list(trainer.network.sizes), "dtype": str(trainer.dtype),

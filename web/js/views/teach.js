@@ -30,8 +30,8 @@ const ordinal = (n) => `${n}${n % 10 === 1 && n !== 11 ? "st" : n % 10 === 2 && 
 // A kept digit's identity: its label and its pixels (an upload of digits already kept adds none of them twice).
 const identity = (d) => `${d.label}:${d.image.join(",")}`;
 
-// Learning, or measuring what was learned: the card's buttons wait.
-const busy = (state) => state === "learning" || state === "measuring";
+// Learning, or measuring what was learned: the card's buttons wait, and so does Train (the worker runs one thing at a time).
+export const busy = (state) => state === "learning" || state === "measuring";
 
 export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrowser, clearPad }) {
   const $ = (selector) => document.querySelector(selector);

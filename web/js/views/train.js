@@ -4,12 +4,15 @@
 import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
 import { newId } from "../saved-model.js";
+import { busy as teachBusy } from "./teach.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
 // The run's charts and numbers are drawn at most a few times a second, though progress arrives 20
 // times a second: every frame the main thread draws is taken from the worker that trains when the
 // machine has two cores (measured in headless Chromium: main-thread busy 15% -> 6% of a core while training).
 const RENDER_INTERVAL_MS = 250;
+// Why Train waits while your handwriting is learned: said by the button, where the click was.
+const WAIT_FOR_TEACH = "Train waits while “Learn my handwriting” runs.";
 // What the rate and time-left show when nothing runs (stopped, finished, failed, reset): the placeholder.
 const NOT_RUNNING = { throughput: undefined, eta: undefined };
 
@@ -25,12 +28,13 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     batch: $("#batch"), epochs: $("#epochs"), trainSize: $("#train-size"), trainSizes: $("#train-size-choices"),
     cores: $("#cores"), coresHelp: $("#cores-help"), coresUsed: $("#cores-used"),
     presetFast: $("#preset-fast"), presetTutorial: $("#preset-tutorial"),
-    train: $("#train"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
+    train: $("#train"), trainWait: $("#train-wait"), pause: $("#pause"), stop: $("#stop"), reset: $("#reset"),
     progress: $("#progress"), progressText: $("#progress-text"), throughput: $("#throughput"), eta: $("#eta"),
     testAcc: $("#test-acc"), epochLog: $("#epoch-log tbody"),
   };
+  ui.trainWait.textContent = WAIT_FOR_TEACH;
   const lossChart = new LineChart($("#loss-chart"), {
-    series: [{ key: "loss", className: "line-loss" }], yMin: 0, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
+    series: [{ key: "loss", className: "line-loss" }], yMin: 0, tailFrom: 0.05, xLabel: "epoch", yFormat: (v) => String(+v.toFixed(2)), xFormat: (v) => String(+v.toFixed(1)),
   });
   const accChart = new LineChart($("#acc-chart"), {
     series: [{ key: "train", className: "line-train" }, { key: "val", className: "line-val" }],
@@ -77,6 +81,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     ui.epochs.value = String(preset.epochs);
     ui.trainSize.value = String(preset.train_size);
     ui.trainSize.max = String(preset.max_train_size);
+    for (const field of checks.keys()) if (field.getAttribute("aria-invalid") === "true") markField(field, "");  // the preset's values are right
     ui.presetFast.setAttribute("aria-pressed", String(name === "fast"));
     ui.presetTutorial.setAttribute("aria-pressed", String(name === "tutorial"));
   }
@@ -87,59 +92,120 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     say(text);
   }
 
-  // Read and check the form; returns a config or throws an Error with a readable message.
-  // The worker checks again (and refuses networks too big to save); this gives the quick, specific message.
+  // What is wrong with each checked field's value, or "": the one source of the form's messages.
+  // The worker checks again (and refuses networks too big to save); these give the quick, specific message.
+  const checks = new Map([
+    [ui.hidden, () => {
+      const { limits } = store.state.form;
+      const hidden = hiddenSizes();
+      return hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)
+        ? `Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.` : "";
+    }],
+    [ui.lr, () => {
+      const lr = Number(ui.lr.value);
+      return !(lr > 0) || !Number.isFinite(lr) ? "Learning rate: a positive number, e.g. 0.002." : "";
+    }],
+    [ui.batch, () => {
+      const { batch: most } = store.state.form.limits;
+      const batch = Number(ui.batch.value);
+      return !Number.isInteger(batch) || batch < 1 || batch > most ? `Batch size: a whole number from 1 to ${most}.` : "";
+    }],
+    [ui.epochs, () => {
+      const { epochs: most } = store.state.form.limits;
+      const epochs = Number(ui.epochs.value);
+      return !Number.isInteger(epochs) || epochs < 1 || epochs > most ? `Epochs: a whole number from 1 to ${most}.` : "";
+    }],
+    [ui.trainSize, () => {
+      const { form: { limits, presets }, recipe } = store.state;
+      const { max_train_size: maxTrain, validation_size: heldOut } = presets[recipe];
+      const minTrain = limits.min_train_size;
+      const trainSize = Number(ui.trainSize.value);
+      return !Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain
+        ? `Training images: a whole number from ${count(minTrain)} to ${count(maxTrain)} (${count(heldOut)} more are kept apart for validation).` : "";
+    }],
+  ]);
+
+  const hiddenSizes = () => ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
+
+  // A field's error is written right under it and tied to it (aria-invalid, aria-describedby), where the eye and focus are.
+  function errorOf(field) {
+    let error = document.getElementById(`${field.id}-error`);
+    if (!error) {
+      error = document.createElement("small");
+      error.id = `${field.id}-error`;
+      error.className = "field-error";
+      field.parentElement.append(error);
+    }
+    return error;
+  }
+
+  function markField(field, text) {
+    const error = errorOf(field);
+    error.textContent = text;
+    error.hidden = !text;
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== error.id);
+    if (text) described.push(error.id);
+    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    else field.removeAttribute("aria-describedby");
+    if (text) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  }
+
+  // Read and check the form; returns a config, or marks the first wrong field, focuses it and returns null.
   function readForm() {
-    const { form: { limits, presets }, recipe } = store.state;
-    const hidden = ui.hidden.value.split(/[\s,]+/).filter(Boolean).map(Number);
-    if (hidden.length === 0 || hidden.length > limits.layers || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > limits.units)) {
-      throw new Error(`Hidden layers: give 1 to ${limits.layers} whole numbers between 1 and ${limits.units}, e.g. 100,200.`);
+    for (const [field, check] of checks) {
+      const problem = check();
+      markField(field, problem);
+      if (problem) {
+        field.focus();
+        say(problem, "error");
+        return null;
+      }
     }
-    const lr = Number(ui.lr.value);
-    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error("Learning rate: a positive number, e.g. 0.002.");
-    const batch = Number(ui.batch.value);
-    if (!Number.isInteger(batch) || batch < 1 || batch > limits.batch) throw new Error(`Batch size: a whole number from 1 to ${limits.batch}.`);
-    const epochs = Number(ui.epochs.value);
-    if (!Number.isInteger(epochs) || epochs < 1 || epochs > limits.epochs) throw new Error(`Epochs: a whole number from 1 to ${limits.epochs}.`);
-    const trainSize = Number(ui.trainSize.value);
-    const { max_train_size: maxTrain, validation_size: heldOut } = presets[recipe];
-    const minTrain = limits.min_train_size;
-    if (!Number.isInteger(trainSize) || trainSize < minTrain || trainSize > maxTrain) {
-      throw new Error(`Training images: a whole number from ${count(minTrain)} to ${count(maxTrain)} (${count(heldOut)} more are kept apart for validation).`);
-    }
-    return { recipe, hidden, optimizer: ui.optimizer.value, lr, batch, epochs, train_size: trainSize, cores: Number(ui.cores.value) };
+    return { recipe: store.state.recipe, hidden: hiddenSizes(), optimizer: ui.optimizer.value, lr: Number(ui.lr.value), batch: Number(ui.batch.value),
+      epochs: Number(ui.epochs.value), train_size: Number(ui.trainSize.value), cores: Number(ui.cores.value) };
+  }
+
+  // A marked field is checked again as it is typed in: its error goes once the value is right.
+  for (const [field, check] of checks) {
+    field.addEventListener("input", () => { if (field.getAttribute("aria-invalid") === "true") markField(field, check()); });
   }
 
   // ---- a run -----------------------------------------------------------------------------------
 
-  function clearRun() {
+  // The last run's charts and epoch log go (its numbers in the store are the caller's to clear).
+  function clearDrawing() {
     lossChart.clear();
     accChart.clear();
     ui.epochLog.replaceChildren();
     trace = null;
     pending = null;
+  }
+
+  function clearRun() {
+    clearDrawing();
     store.update({ shown: null, testAcc: null });
   }
 
   async function startTraining() {
-    if (store.state.phase !== "idle" || store.state.busy) return;
-    let config;
-    try {
-      config = readForm();
-    } catch (error) {
-      return say(error.message, "error");
-    }
-    clearRun();
-    trace = { smoother: new Smoother(0.9), steps: 0, samples: [] };
-    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" } });
+    if (store.state.phase !== "idle" || store.state.busy || teachBusy(store.state.teach.state)) return;
+    const config = readForm();
+    if (!config) return;
+    // A start the worker refuses leaves the last run's line, charts and test accuracy as they were.
+    const before = { shown: store.state.shown, testAcc: store.state.testAcc };
+    store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" }, testAcc: null });
     client.watchTraining(true);
     say("Downloading the training images you chose…");
     try {
       await client.request("train", { config });
     } catch (error) {
-      endRun();
+      endRun(before);
       if (store.state.worker !== "dead") say(`Could not start training: ${error.message}`, "error");
+      return;
     }
+    // Accepted: the run's events come after this reply, onto empty charts.
+    clearDrawing();
+    trace = { smoother: new Smoother(0.9), steps: 0, samples: [], trying: null, timed: false };
   }
 
   function endRun(changes = {}) {
@@ -148,23 +214,24 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     store.update({ run: null, ...(store.state.worker === "ok" ? { phase: "idle" } : {}), ...changes });
   }
 
-  // Once a run has ended its line says how many cores it used, not a trial or a helper start the end cut short.
+  // Once a run has ended its line says how many cores it used, not a first timing or a helper start the end cut short.
   function settled(text) {
-    return text && / · (trying \d+|\d+ more starting…)$/.test(text) ? text.split(" · ")[0] : text;
+    return text && / \((checking whether \d+ are faster|\d+ more starting)\)$/.test(text) ? text.split(" (")[0] : text;
   }
 
-  // How many cores (workers) train now, and why not as many as asked for: a trial timing another count,
-  // fewer measured faster, helpers still starting, or stopped. `workers` and `trying` are the progress event's.
-  function coresText(workers, trying) {
+  // How many cores (workers) train now, and why not as many as asked for: more measured slower, helpers still
+  // starting, or stopped. It follows the decision (`workers`), not each trial timing the other count every few
+  // seconds (mlp_core/fast/split.py SplitChooser), so it changes only when the decision does.
+  function coresText(workers) {
     const cores = (n) => (n === 1 ? "1 core" : `${n} cores`);
     const { run, helpers } = store.state;
     const asked = run && run.plan ? run.plan.cores : 1;
     if (asked <= 1) return cores(workers);
     let why = "";
-    if (trying) why = ` · trying ${trying}`;
-    else if (workers < Math.min(asked, helpers.ready + 1)) why = ` · ${workers + 1} measured slower`;  // the last trial's other count
-    else if (helpers.starting) why = ` · ${helpers.starting} more starting…`;
-    else if (helpers.failed) why = helpers.failed === 1 ? " · a helper stopped" : ` · ${helpers.failed} helpers stopped`;
+    if (workers < Math.min(asked, helpers.ready + 1)) {  // fewer than could: a trial kept them, or the first one still times more
+      why = trace.timed ? ` (${workers + 1} were slower here)` : ` (checking whether ${workers + 1} are faster)`;
+    } else if (helpers.starting) why = ` (${helpers.starting} more starting)`;
+    else if (helpers.failed) why = helpers.failed === 1 ? " (a helper stopped)" : ` (${helpers.failed} helpers stopped)`;
     return cores(workers) + why;
   }
 
@@ -202,7 +269,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     }
     const total = run.plan.total_samples;
     const workers = p.workers || 1;
-    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(workers, p.trying), cores: String(workers),
+    if (trace.trying && !p.trying) trace.timed = true;  // a trial ended: the count in use is a measured decision
+    trace.trying = p.trying;
+    const numbers = { value: Math.min(1, p.samples_seen / total), coresText: coresText(workers), cores: String(workers),
       trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
@@ -370,7 +439,9 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     const running = s === "training" || s === "paused" || s === "stopping";
     ui.settings.disabled = running || !state.form;
     ui.presetFast.disabled = ui.presetTutorial.disabled = running || !state.form;
-    ui.train.disabled = !ready || running || state.busy;
+    const teaching = teachBusy(state.teach.state);
+    ui.train.disabled = !ready || running || state.busy || teaching;
+    ui.trainWait.hidden = !teaching;
     ui.pause.disabled = !(s === "training" || s === "paused") || state.busy;
     setText(ui.pause, s === "paused" ? "Resume" : "Pause");
     ui.pause.setAttribute("aria-pressed", String(s === "paused"));
