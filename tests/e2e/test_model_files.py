@@ -174,6 +174,18 @@ def test_a_files_teach_report_is_shown_only_when_sound(model_page, tmp_path):
     assert draw_with_mouse(page, 7).digit is not None, "the page still answers drawings"
 
 
+
+def test_an_upload_is_kept_at_once_so_a_reload_during_its_measure_brings_it_back(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    data = download_model(page, tmp_path).read_bytes()
+    upload(page, "mine.npz", data)
+    page.wait_for_function("() => document.querySelector('#saved-models').dataset.count === '1'", timeout=60_000)
+    assert "Measuring" in message(page)[1], message(page)  # kept before its MNIST measure ends
+    page.reload()
+    wait_ready(page)
+    assert "uploaded mine.npz" in active_model(page), active_model(page)
+
 def test_reload_keeps_the_last_trained_model(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)

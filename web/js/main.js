@@ -47,10 +47,9 @@ function setModel(model, label, bytes = undefined) {
 }
 
 // Keep the model that answers now in IndexedDB, under its run's id (a new one for an upload), for the next
-// visit and the "Your models" list; resolves with the record's id, or undefined once a failure is said
-// (the model still answers).
-function saveInBrowser(bytes, label, failed = "Could not save the model in this browser") {
-  const id = store.state.run ? store.state.run.id : saved.newId();
+// visit and the "Your models" list, or under `id` when given (a record kept again); resolves with the record's id,
+// or undefined once a failure is said (the model still answers).
+function saveInBrowser(bytes, label, failed = "Could not save the model in this browser", id = store.state.run ? store.state.run.id : saved.newId()) {
   return saved.saveModel(id, bytes, label, store.state.model).then(() => { models.refresh(); return id; })
     .catch((error) => { say(`${failed}: ${error.message}`, "error"); });
 }

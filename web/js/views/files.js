@@ -37,16 +37,21 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
       } catch (error) {
         throw new Error(`${file.name} was not loaded: ${error.message}. The previous model still answers.`);
       }
+      // Kept in IndexedDB like a trained model, as this page wrote it (a claim stays a claim): at once, so a reload
+      // during the measure brings it back, and again under the same key once measured.
+      const keep = async (key) => {
+        const kept = (await client.request("export_model")).bytes;
+        setModel(store.state.model, label, kept);
+        return saveInBrowser(kept, label, `Loaded ${file.name}, but could not save it in this browser`, key);
+      };
+      const key = await keep();
       try {
         setModel((await client.request("measure")).model, label);
         say(`Loaded ${file.name}: it now answers the drawing pad (${describeModel(store.state.model, label)}).`);
       } catch (error) {
         say(`Loaded ${file.name}, but its accuracy could not be measured (${error.message}): the header shows the file's claim.`, "error");
       }
-      // Kept in IndexedDB like a trained model, with the metadata as measured here (a claim stays a claim).
-      const kept = (await client.request("export_model")).bytes;
-      setModel(store.state.model, label, kept);
-      await saveInBrowser(kept, label, `Loaded ${file.name}, but could not save it in this browser`);
+      if (key !== undefined) await keep(key);
     });
   });
 
