@@ -120,6 +120,8 @@ def finetune(args):
     tuned = run.model
     tuned.metadata["test_accuracy"] = tuned.accuracy(mnist["test_x"], mnist["test_y"])
     keep_report(tuned, {"taught": len(teach), "held_out": len(held), "seconds": round(seconds, 3),
+                        "taught_read_before": model.accuracy(images[teach], labels[teach]),
+                        "taught_read_after": tuned.accuracy(images[teach], labels[teach]),
                         "own_before": model.accuracy(images[held], labels[held]) if len(held) else None,
                         "own_after": tuned.accuracy(images[held], labels[held]) if len(held) else None,
                         "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
@@ -130,6 +132,7 @@ def finetune(args):
         print(json.dumps({**result, "model": str(args.out)}))
         return 0
     print(f"fine-tuned on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
+    print(f"your {len(teach)} digits it learned from, read as labelled: {result['taught_read_before']:.3f} -> {result['taught_read_after']:.3f}")
     print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}")
     if len(held):
         print(f"your {len(held)} held-out digits: {result['own_before']:.3f} -> {result['own_after']:.3f}")

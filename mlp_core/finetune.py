@@ -57,8 +57,11 @@ REPLAY_IMAGES = 10_000  # MNIST replays from the first training images (the page
 CALIBRATION_TAIL = RECIPES["shipped"].validation_size
 CALIBRATION_IMAGES = 2_000
 STALE_METADATA = ("test_accuracy", "temperature", "min_energy", "calibration_images", "test_ece_before", "test_ece_after")
-# What a tuning measured, before and after: your held-out digits (own_*: None when none were held out) and MNIST test.
-REPORT_FIELDS = ("taught", "held_out", "own_before", "own_after", "mnist_before", "mnist_after", "seconds")
+# What a tuning measured, before and after: the digits it learned from (taught_read_*: the share read as labelled; None
+# in reports kept before they were measured), your held-out digits (own_*: None when none were held out) and MNIST test.
+REPORT_FIELDS = ("taught", "held_out", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
+                 "mnist_after", "seconds")
+OPTIONAL_FIELDS = ("taught_read_before", "taught_read_after", "own_before", "own_after")
 
 
 def hold_out(labels, every=HOLD_OUT_EVERY):
@@ -287,13 +290,13 @@ def keep_report(model, figures):
 
 def kept_report(model):
     """The report keep_report kept in ``model``'s metadata, or None. A model file's metadata is anyone's: the figures
-    count only when each is a finite number (the kept-out digits' may be None: none were held out)."""
+    count only when each is a finite number (OPTIONAL_FIELDS may be None)."""
     finetuned = model.metadata.get("finetuned")
     report = finetuned.get("report") if isinstance(finetuned, dict) else None
     if not isinstance(report, dict):
         return None
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    sound = all(number(report.get(k)) or (k.startswith("own_") and report.get(k) is None) for k in REPORT_FIELDS)
+    sound = all(number(report.get(k)) or (k in OPTIONAL_FIELDS and report.get(k) is None) for k in REPORT_FIELDS)
     return {k: report.get(k) for k in REPORT_FIELDS} if sound else None
 
 

@@ -183,11 +183,14 @@ def test_a_kept_report_counts_only_when_its_figures_are_numbers():
     """keep_report writes the figures into the tuned model; kept_report reads them back from any model file, and a
     file's metadata is anyone's."""
     from types import SimpleNamespace
-    figures = {"taught": 8, "held_out": 0, "own_before": None, "own_after": None, "mnist_before": 0.99,
-               "mnist_after": 0.985, "seconds": 2.5, "steps": 80}
+    figures = {"taught": 8, "held_out": 0, "taught_read_before": 0.25, "taught_read_after": 1.0, "own_before": None,
+               "own_after": None, "mnist_before": 0.99, "mnist_after": 0.985, "seconds": 2.5, "steps": 80}
     model = keep_report(SimpleNamespace(metadata={"finetuned": {"digits": 8}}), figures)
     assert kept_report(model) == {k: figures[k] for k in REPORT_FIELDS}  # no more than its fields
-    for odd in ({"seconds": "soon"}, {"taught": True}, {"mnist_after": float("nan")}, {"own_before": "1 of 2"}):
+    older = {k: v for k, v in figures.items() if not k.startswith("taught_read")}  # kept before they were measured
+    assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": older}})) == {k: older.get(k) for k in REPORT_FIELDS}
+    for odd in ({"seconds": "soon"}, {"taught": True}, {"mnist_after": float("nan")}, {"own_before": "1 of 2"},
+                {"taught_read_after": "8 of 8"}):
         assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": {**figures, **odd}}})) is None, odd
     for metadata in ({}, {"finetuned": "yes"}, {"finetuned": {"report": [1, 2]}}):
         assert kept_report(SimpleNamespace(metadata=metadata)) is None, metadata

@@ -301,6 +301,10 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     done = worker_api.finish_finetune(False)
     assert done["taught"] == 10 and done["held_out"] == 2  # each label's every 5th digit is held out
     assert done["own_after"] == 1.0 and "mnist_after" not in done  # measured next, while the tuned model answers
+    # The 10 it learned from, read as labelled, before and after: what Model.accuracy counts.
+    teach, x = finetune.hold_out(labels)[0], images.reshape(-1, INPUT_SIZE)
+    assert done["taught_read_before"] == before.accuracy(x[teach], labels[teach])
+    assert done["taught_read_after"] == worker_api._session.model.accuracy(x[teach], labels[teach])
     assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
     assert done["model"]["metadata"]["finetuned"]["digits"] == 10 and "test_accuracy" not in done["model"]["metadata"]
     # Calibrated anew on held-out training images (mlp_core.finetune.recalibrate), not the base model's fit.
@@ -327,7 +331,7 @@ def test_a_stopped_finetune_keeps_the_model(session):
     worker_api.start_finetune(*_own_digits())
     worker_api.finetune_chunk(0.01)
     done = worker_api.finish_finetune(True)
-    assert done["stopped"] and done["own_after"] is None and worker_api._session.model is before
+    assert done["stopped"] and done["own_after"] is None and done["taught_read_after"] is None and worker_api._session.model is before
     assert worker_api._session.tuning is None
 
 

@@ -166,6 +166,11 @@ def test_a_files_teach_report_is_shown_only_when_sound(model_page, tmp_path):
     assert page.inner_text("#teach-report") == ("Learned from 8 of your 10 digits in 2.5 s. On the 2 digits kept out to check it "
                                                 "(every 5th of each digit), it read 1 of 2 right before and 2 of 2 after. "
                                                 "MNIST test: 99.00% before, 98.50% after.")
+    measured = {**report, "taught_read_before": 0.25, "taught_read_after": 0.875}  # a report kept since they are measured
+    kind, text = upload_and_wait_for_message(page, "tuned2.npz", npz_bytes(with_header(arrays, finetuned={"report": measured})))
+    assert kind != "error", text
+    assert page.inner_text("#teach-report").startswith("Learned from 8 of your 10 digits in 2.5 s: it reads 7 of 8 as you "
+                                                       "labelled them (2 of 8 before). On the 2 digits kept out")
     bad = {**report, "seconds": "soon", "taught": "<b>8</b>"}
     kind, text = upload_and_wait_for_message(page, "odd.npz", npz_bytes(with_header(arrays, finetuned={"report": bad})))
     assert kind != "error", text

@@ -72,6 +72,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     report = page.inner_text("#teach-report")
     assert "MNIST test: " in report and " before, " in report and report.endswith("after."), report
+    assert re.search(r"in \d+\.\d s: it reads [0-3] of 3 as you labelled them \([0-3] of 3 before\)\.", report), report
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     tuned = active_model(page)
     assert tuned != shipped and "tuned" in tuned

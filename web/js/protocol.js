@@ -43,12 +43,13 @@ export const EVENTS = {
   done: ["stopped", "test_acc", "test_images", "model", "model_bytes"],
   diverged: ["reason", "model", "model_bytes"],
   error: ["message", "kind"],
-  // Fine-tuning on your digits (finetune): accuracies are on your held-out digits (own) and the MNIST test set.
+  // Fine-tuning on your digits (finetune): accuracies are on the digits it learns from (taught_read), your held-out
+  // digits (own) and the MNIST test set.
   tune_progress: ["step", "steps", "loss"],
   // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged); tune_measured follows with its
   // MNIST test accuracy and the model to keep. `phases`: wall seconds of each part of the click's work, for the
   // benchmark's breakdown: {data, start, steps, calibrate} in tune_done, {mnist, export} in tune_measured.
-  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before", "phases", "model"],
+  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before", "phases", "model"],
   tune_measured: ["mnist_after", "phases", "model", "model_bytes"],
 };
 

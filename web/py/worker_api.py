@@ -79,7 +79,7 @@ EVENTS = {
     "diverged": ["reason", "model", "model_bytes"],
     "error": ["message", "kind"],
     "tune_progress": ["step", "steps", "loss"],
-    "tune_done": ["stopped", "taught", "held_out", "steps", "seconds", "own_before", "own_after", "mnist_before",
+    "tune_done": ["stopped", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
                   "phases", "model"],
     "tune_measured": ["mnist_after", "phases", "model", "model_bytes"],
 }
@@ -536,7 +536,8 @@ def start_finetune(images, labels):
     mnist_before = model.metadata.get("test_accuracy")
     if not isinstance(mnist_before, float):
         mnist_before = run.accuracy(*_images("test", 0, _count("test")))
-    _session.tuning = {"run": run, "held": (x[held], y[held]), "taught": len(teach), "own_before": run.accuracy(x[held], y[held]),
+    _session.tuning = {"run": run, "teach": (x[teach], y[teach]), "held": (x[held], y[held]), "taught": len(teach),
+                       "taught_read_before": run.accuracy(x[teach], y[teach]), "own_before": run.accuracy(x[held], y[held]),
                        "mnist_before": mnist_before}
     return {"steps": run.steps}
 
@@ -559,7 +560,8 @@ def finish_finetune(stopped):
     seconds = round(run.trainer.train_seconds, 3)
     if stopped or run.trainer.diverged:
         return _fields(EVENTS["tune_done"], stopped=True, taught=tuning["taught"], held_out=len(tuning["held"][1]),
-                       steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"], own_after=None,
+                       steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
+                       taught_read_after=None, own_before=tuning["own_before"], own_after=None,
                        mnist_before=tuning["mnist_before"], model=_model_info())
     started = time.perf_counter()
     run.calibrate(*_images(*_calibration_range()))
@@ -568,7 +570,8 @@ def finish_finetune(stopped):
     _session.model = tuned
     _session.source = {"kind": "tuned", "digits": run.digits}
     done = _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
-                   steps=run.trainer.step, seconds=seconds, own_before=tuning["own_before"],
+                   steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
+                   taught_read_after=run.accuracy(*tuning["teach"]), own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
                    phases={"calibrate": calibrate_seconds}, model=_model_info())
     _session.measuring = _TestMeasure(run, *_images("test", 0, _count("test")), report=done)

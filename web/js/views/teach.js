@@ -199,7 +199,10 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
       + `${onDigits(r.own_before, r.held_out)} right before and ${onDigits(r.own_after, r.held_out)} after.`
       : `To see how it reads digits it did not learn from, give one digit ${store.state.form.limits.hold_out_every} examples: the ${nth} is kept out to check it on.`;
     const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)} after.` : "measuring after…";
-    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s. ${own} `
+    // A digit learned from can still be misread (one example against thousands of MNIST's): said, not hidden.
+    const read = typeof r.taught_read_after === "number"
+      ? `: it reads ${onDigits(r.taught_read_after, r.taught)} as you labelled them (${onDigits(r.taught_read_before, r.taught)} before)` : "";
+    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s${read}. ${own} `
       + `MNIST test: ${percent(r.mnist_before)} before, ${after}`;
   }
 
