@@ -1,8 +1,9 @@
-// A message said while the message bar is scrolled out of sight (an upload's failure at the foot of the page, a
-// form's refusal on a phone) is shown again at the bottom of the window: errors until the next message or a tap,
-// the rest for a few seconds. The bar's live region has announced it already, so screen readers skip this copy.
+// An error said while the message bar is scrolled out of sight (an upload's failure at the foot of the page, a
+// form's refusal on a phone) is shown again at the bottom of the window, until the next message, a tap or 15 s. Not
+// the other messages: a run's own card shows its progress, and a copy of each would only flicker. The bar's live
+// region has announced it already, so screen readers skip this copy.
 
-const SHOWN_MS = { info: 6000, error: 15000 };
+const SHOWN_MS = 15000;
 
 export function mountToast(store) {
   const bar = document.querySelector("#message");
@@ -18,12 +19,11 @@ export function mountToast(store) {
     const { text, kind } = state.message;
     // After the card that said it has shown it by its own buttons too (the teach card does), if it has.
     queueMicrotask(() => {
-      if (barInSight || saidInSight(text)) return hide();
+      if (kind !== "error" || barInSight || saidInSight(text)) return hide();
       toast.textContent = text;
-      toast.dataset.kind = kind;
       toast.hidden = false;
       clearTimeout(timer);
-      timer = setTimeout(hide, SHOWN_MS[kind] ?? SHOWN_MS.info);
+      timer = setTimeout(hide, SHOWN_MS);
     });
   });
 }
