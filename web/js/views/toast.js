@@ -8,8 +8,6 @@ const SHOWN_MS = 15000;
 export function mountToast(store) {
   const bar = document.querySelector("#message");
   const toast = document.querySelector("#toast");
-  let barInSight = true;
-  new IntersectionObserver(([entry]) => { barInSight = entry.isIntersecting; }).observe(bar);
   let timer = null;
   const hide = () => { toast.hidden = true; clearTimeout(timer); };
   toast.addEventListener("click", hide);
@@ -19,7 +17,7 @@ export function mountToast(store) {
     const { text, kind } = state.message;
     // After the card that said it has shown it by its own buttons too (the teach card does), if it has.
     queueMicrotask(() => {
-      if (kind !== "error" || barInSight || saidInSight(text)) return hide();
+      if (kind !== "error" || inSight(bar) || saidInSight(text)) return hide();
       toast.textContent = text;
       toast.hidden = false;
       clearTimeout(timer);
@@ -28,10 +26,13 @@ export function mountToast(store) {
   });
 }
 
+// Measured when the message comes, where the page is scrolled then.
+function inSight(element) {
+  const box = element.getBoundingClientRect();
+  return box.bottom > 0 && box.top < window.innerHeight;
+}
+
 // Whether a card's own status line, in the window now, already shows this text.
 function saidInSight(text) {
-  return [...document.querySelectorAll("[data-echoes-message]")].some((line) => {
-    const box = line.getBoundingClientRect();
-    return line.textContent === text && box.bottom > 0 && box.top < window.innerHeight;
-  });
+  return [...document.querySelectorAll("[data-echoes-message]")].some((line) => line.textContent === text && inSight(line));
 }
