@@ -14,6 +14,7 @@ MAX_DIGITS = 1000  # far more than anyone corrects by hand; bounds the file and 
 NPY_HEADER_ALLOWANCE = 4096
 MAX_FILE_BYTES = MAX_DIGITS * (INPUT_SIZE + 1) + 4 * NPY_HEADER_ALLOWANCE  # refused unread above this
 NAMES = ("images", "labels")
+FILES = sorted(name + ".npy" for name in NAMES)  # the archive's members, as a digits file holds them
 
 
 class DigitsFileError(ValueError):
@@ -63,10 +64,10 @@ def _parse(data, source):
         raise DigitsFileError(f"{source} is not an .npz digits file (not a zip archive)")
     with zipfile.ZipFile(io.BytesIO(data)) as archive_zip:
         sizes = {info.filename: info.file_size for info in archive_zip.infolist()}
-    from .modelio import HEADER_NAME  # here: modelio imports this module's NAMES to say the converse
+    from .modelio import HEADER_NAME  # here: modelio imports this module's FILES to say the converse
     if HEADER_NAME + ".npy" in sizes:  # the other upload button's file
         raise DigitsFileError(f"{source} is a model file, not digits: load it with Upload model, under Keep your model")
-    if sorted(sizes) != sorted(name + ".npy" for name in NAMES):
+    if sorted(sizes) != FILES:
         raise DigitsFileError(f"{source} must hold exactly the arrays images and labels, found {sorted(sizes)}")
     # The claimed unpacked sizes bound what np.load may inflate: a zip bomb is refused before it is read.
     if sizes["images.npy"] > MAX_DIGITS * INPUT_SIZE + NPY_HEADER_ALLOWANCE or sizes["labels.npy"] > MAX_DIGITS * 8 + NPY_HEADER_ALLOWANCE:

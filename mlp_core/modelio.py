@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .digitsio import NAMES as DIGITS_NAMES
+from .digitsio import FILES as DIGITS_FILES
 from .mnist import IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES
 from .model import Model
 from .nn import Dense, ReLU, Sequential
@@ -104,7 +104,7 @@ def _parse(data, source):
         unpacked_sizes = {info.filename: info.file_size for info in archive_zip.infolist()}
     if sum(unpacked_sizes.values()) > MAX_UNPACKED_BYTES:
         raise ModelFileError(f"{source} unpacks to more than {MAX_UNPACKED_BYTES / 1e6:.0f} MB")
-    if sorted(unpacked_sizes) == sorted(name + ".npy" for name in DIGITS_NAMES):
+    if sorted(unpacked_sizes) == DIGITS_FILES:
         raise ModelFileError(f"{source} is a file of your digits, not a model: load it with Upload digits, under the drawing pad")
     if unpacked_sizes.get(HEADER_NAME + ".npy", MAX_HEADER_BYTES + 1) > MAX_HEADER_BYTES:
         raise ModelFileError(f"{source} has no {HEADER_NAME} header of at most {MAX_HEADER_BYTES} bytes")
