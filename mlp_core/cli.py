@@ -8,6 +8,7 @@ import numpy as np
 
 from .data import MNIST_DIR_ENV, load_mnist, split_validation
 from .fast import FusedAdamW
+from .finetune import DEFAULT_STRENGTH, STRENGTHS
 from .metrics import confusion_matrix
 from .modelio import ModelFileError, load_model, save_model
 from .recipes import DEFAULT_RECIPE, RECIPES
@@ -101,7 +102,7 @@ def evaluate(args):
 
 def finetune(args):
     from .digitsio import digits_from_bytes
-    from .finetune import REPLAY_IMAGES, STEPS, Finetune, calibration_images, hold_out, keep_report
+    from .finetune import REPLAY_IMAGES, Finetune, calibration_images, hold_out, keep_report
 
     model = load_model(args.model)
     with open(args.digits, "rb") as file:
@@ -109,7 +110,7 @@ def finetune(args):
     mnist = load_mnist(args.mnist)
     teach, held = hold_out(labels) if args.hold_out else (np.arange(len(labels)), np.array([], dtype=np.intp))
     run = Finetune(model, images[teach], labels[teach], mnist["train_x"][:REPLAY_IMAGES], mnist["train_y"][:REPLAY_IMAGES],
-                   np.random.default_rng(args.seed), steps=args.steps or STEPS)
+                   np.random.default_rng(args.seed), strength=args.strength, steps=args.steps)
     started = time.perf_counter()
     while not run.done:
         run.run()
@@ -126,12 +127,12 @@ def finetune(args):
                         "own_after": tuned.accuracy(images[held], labels[held]) if len(held) else None,
                         "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
                         "mnist_after": tuned.metadata["test_accuracy"]})
-    result = {"digits": len(labels), "steps": run.steps, **tuned.metadata["finetuned"]["report"]}
+    result = {"digits": len(labels), "steps": run.steps, "strength": run.strength, **tuned.metadata["finetuned"]["report"]}
     save_model(tuned, args.out)
     if args.json:
         print(json.dumps({**result, "model": str(args.out)}))
         return 0
-    print(f"fine-tuned on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
+    print(f"fine-tuned ({run.strength}) on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
     print(f"your {len(teach)} digits it learned from, read as labelled: {result['taught_read_before']:.3f} -> {result['taught_read_after']:.3f}")
     print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}")
     if len(held):
@@ -160,7 +161,10 @@ def build_parser():
     tune_cmd.add_argument("model", help="a .npz model file")
     tune_cmd.add_argument("digits", help="a .npz digits file (uint8 arrays images (N, 784) and labels (N,), as the page downloads it)")
     tune_cmd.add_argument("--out", required=True, help="save the tuned model to this .npz file")
-    tune_cmd.add_argument("--steps", type=int, help="minibatch steps (default: mlp_core.finetune.STEPS)")
+    tune_cmd.add_argument("--strength", choices=list(STRENGTHS), default=DEFAULT_STRENGTH,
+                          help="how firmly to follow your digits: firm reads your other shapes better, at more of MNIST's cost "
+                               "(mlp_core.finetune.STRENGTHS)")
+    tune_cmd.add_argument("--steps", type=int, help="minibatch steps (default: the strength's)")
     tune_cmd.add_argument("--seed", type=int, default=0)
     tune_cmd.add_argument("--hold-out", action="store_true", help="keep every 5th digit of each label out of training and report on it")
     tune_cmd.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)

@@ -81,10 +81,11 @@ def test_finetune_json(mnist, mnist_dir, tmp_path):
     digits.write_bytes(digits_to_bytes(mnist["test_x"][:20], mnist["test_y"][:20]))
     out = tmp_path / "tuned.npz"
     result = run_cli("finetune", str(model), str(digits), "--out", str(out), "--steps", "20", "--hold-out", "--json",
-                     "--mnist", str(mnist_dir))
+                     "--strength", "firm", "--mnist", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["digits"] == 20 and report["taught"] + report["held_out"] == 20 and report["steps"] == 20
+    assert report["strength"] == "firm" and load_model(out).metadata["finetuned"]["own_share"] == finetune.STRENGTHS["firm"]["own_share"]
     assert load_model(out).metadata["test_accuracy"] == report["mnist_after"]
     # The figures travel with the model file (mlp_core.finetune.keep_report), as the page keeps them.
     kept = load_model(out).metadata["finetuned"]["report"]

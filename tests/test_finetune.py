@@ -5,7 +5,8 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS, Finetune, TopLayers, calibration_rows,
+from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, DEFAULT_STRENGTH, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS,
+                                STRENGTHS, Finetune, TopLayers, calibration_rows,
                                 copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, own_count)
 from mlp_core.modelio import ModelFileError, model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
@@ -54,6 +55,17 @@ def test_learns_a_new_style_and_keeps_mnist(world):
         "steps": 150, "own_share": 0.5, "kept_layers": 2, "bend": BEND}
 
 
+@pytest.mark.parametrize("strength", list(STRENGTHS))
+def test_a_strength_sets_the_runs_settings_and_a_given_setting_wins(world, strength):
+    args = (world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"], np.random.default_rng(0))
+    run = Finetune(*args, strength=strength)
+    kept = run.model.metadata["finetuned"]
+    assert run.steps == STRENGTHS[strength]["steps"] and kept["strength"] == strength
+    assert {k: kept[k] for k in ("steps", "own_share", "distil")} == STRENGTHS[strength]
+    assert Finetune(*args, strength=strength, steps=7).model.metadata["finetuned"]["steps"] == 7
+    assert Finetune(*args).model.metadata["finetuned"]["strength"] == DEFAULT_STRENGTH == "gentle"
+
+
 def test_same_seed_same_model(world):
     args = (world["model"], world["own_x"], world["own_y"], world["mnist_x"], world["mnist_y"])
     a = finetune(*args, np.random.default_rng(5), steps=20)
@@ -82,6 +94,7 @@ def test_chunked_run_reports_progress(world):
     (dict(rng=np.random.RandomState(0)), "Generator"),
     (dict(mnist_x=np.zeros((0, 784), np.uint8), mnist_y=np.zeros(0, np.uint8)), "replay"),
     (dict(steps=0), "steps"),
+    (dict(strength="hard"), "strength must be one of gentle, firm"),
     (dict(distil=-1.0), "distil"),
     (dict(distil=float("nan")), "distil"),
     (dict(kept=1), "kept"),
@@ -185,10 +198,12 @@ def test_a_kept_report_counts_only_when_its_figures_are_numbers():
     from types import SimpleNamespace
     figures = {"taught": 8, "held_out": 0, "taught_read_before": 0.25, "taught_read_after": 1.0, "own_before": None,
                "own_after": None, "mnist_before": 0.99, "mnist_after": 0.985, "seconds": 2.5, "steps": 80}
-    model = keep_report(SimpleNamespace(metadata={"finetuned": {"digits": 8}}), figures)
-    assert kept_report(model) == {k: figures[k] for k in REPORT_FIELDS}  # no more than its fields
+    model = keep_report(SimpleNamespace(metadata={"finetuned": {"digits": 8, "strength": "firm"}}), figures)
+    assert kept_report(model) == {**{k: figures[k] for k in REPORT_FIELDS}, "strength": "firm"}  # no more than its fields
     older = {k: v for k, v in figures.items() if not k.startswith("taught_read")}  # kept before they were measured
-    assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": older}})) == {k: older.get(k) for k in REPORT_FIELDS}
+    assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": older}})) == {**{k: older.get(k) for k in REPORT_FIELDS}, "strength": None}
+    for odd in ("harder", ["firm"], 1):  # a strength that is no STRENGTHS name is not shown; the figures still are
+        assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": figures, "strength": odd}}))["strength"] is None
     for odd in ({"seconds": "soon"}, {"taught": True}, {"mnist_after": float("nan")}, {"own_before": "1 of 2"},
                 {"taught_read_after": "8 of 8"}):
         assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": {**figures, **odd}}})) is None, odd

@@ -295,11 +295,12 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     before = worker_api._session.model = worker_api._session.pretrained = Model(
         Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))
     images, labels = _own_digits()
-    assert worker_api.start_finetune(images, labels)["steps"] > 0
+    assert worker_api.start_finetune(images, labels, "firm")["steps"] > 0
     while not (chunk := worker_api.finetune_chunk(1.0))["done"]:
         assert chunk["progress"]["step"] <= chunk["progress"]["steps"]
     done = worker_api.finish_finetune(False)
     assert done["taught"] == 10 and done["held_out"] == 2  # each label's every 5th digit is held out
+    assert done["strength"] == "firm" and done["model"]["metadata"]["finetuned"]["own_share"] == 0.2  # the given share wins
     assert done["own_after"] == 1.0 and "mnist_after" not in done  # measured next, while the tuned model answers
     # The 10 it learned from, read as labelled, before and after: what Model.accuracy counts.
     teach, x = finetune.hold_out(labels)[0], images.reshape(-1, INPUT_SIZE)
@@ -322,7 +323,8 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     # The report travels with the tuned model (a reload shows it again): tune_done's figures and MNIST after.
     figures = {**done, "mnist_after": measured["mnist_after"]}
     assert tuned.metadata["finetuned"]["report"] == {k: figures[k] for k in finetune.REPORT_FIELDS}
-    assert worker_api.model_info()["model"]["report"] == tuned.metadata["finetuned"]["report"]  # what the page shows
+    shown = worker_api.model_info()["model"]["report"]  # what the page shows, and how firmly it learned
+    assert shown == {**tuned.metadata["finetuned"]["report"], "strength": "firm"}
 
 
 def test_a_stopped_finetune_keeps_the_model(session):
@@ -332,7 +334,11 @@ def test_a_stopped_finetune_keeps_the_model(session):
     worker_api.finetune_chunk(0.01)
     done = worker_api.finish_finetune(True)
     assert done["stopped"] and done["own_after"] is None and done["taught_read_after"] is None and worker_api._session.model is before
-    assert worker_api._session.tuning is None
+    assert worker_api._session.tuning is None and done["strength"] == "gentle"
+    images, labels = _own_digits()
+    refused = worker_api.call("start_finetune", {"images": images, "labels": labels, "strength": "harder"})["failure"]
+    assert refused == {"message": "strength must be one of gentle, firm, got 'harder'", "kind": "ValueError"}
+    assert worker_api._session.tuning is None and worker_api._session.model is before
 
 
 def test_digits_files_round_trip_and_hostile_ones_are_refused(session):

@@ -164,6 +164,30 @@ def test_digits_wait_while_learning(pages):
     wait_count(page, 3)
 
 
+def test_learning_firmly_is_said_and_kept_with_the_model(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    correct(page, 1, 7)
+    correct(page, 4, 4)
+    assert not page.is_checked("#teach-firm"), "gentle unless asked"
+    page.check("#teach-firm")
+    assert status(page)[1].startswith("Firmly: it follows your digits even where they look like another MNIST digit"), status(page)
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="learning"]', state="attached")
+    assert page.is_disabled("#teach-firm"), "how firmly is chosen before the click, not during the run"
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    report = page.inner_text("#teach-report")
+    # The worker says how firmly it learned (tune_done's strength, from mlp_core.finetune), not the checkbox.
+    assert report.startswith("Learned firmly from 2 of your 2 digits"), report
+    assert page.get_attribute("#teach-report", "data-strength") == "firm" and page.is_enabled("#teach-firm")
+    page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
+    page.reload()  # the kept model's report says it again
+    wait_ready(page)
+    page.wait_for_function("(report) => document.querySelector('#teach-report').textContent === report", arg=report)
+    assert page.get_attribute("#teach-report", "data-strength") == "firm"
+
+
 def npz(**arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)

@@ -21,7 +21,7 @@ export const COMMANDS = {
   offline_sizes: { ask: ["config"], reply: ["train_sizes"] },
   ping: { ask: [], reply: ["state"] },
   // Your digits: `images` Uint8Array(N*784) (0..255, as the network saw them), `labels` Uint8Array(N).
-  finetune: { ask: ["images", "labels"], reply: ["state"] },
+  finetune: { ask: ["images", "labels", "strength"], reply: ["state"] },
   // The fine-tuning's data (replay, calibration and test shards) loaded ahead of the click; `ready` false while training.
   prepare_finetune: { ask: [], reply: ["ready"] },
   export_digits: { ask: ["images", "labels"], reply: ["bytes"] },
@@ -49,7 +49,7 @@ export const EVENTS = {
   // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged); tune_measured follows with its
   // MNIST test accuracy and the model to keep. `phases`: wall seconds of each part of the click's work, for the
   // benchmark's breakdown: {data, start, steps, calibrate} in tune_done, {mnist, export} in tune_measured.
-  tune_done: ["stopped", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before", "phases", "model"],
+  tune_done: ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before", "phases", "model"],
   tune_measured: ["mnist_after", "phases", "model", "model_bytes"],
 };
 

@@ -373,7 +373,7 @@ async function reset(id) {
 // ---- your digits: fine-tuning ----------------------------------------------------------------
 
 // Fine-tune the active model on your digits; shares `run` with training, so Stop ends it and Train waits.
-async function startFinetune(id, { images, labels }) {
+async function startFinetune(id, { images, labels, strength }) {
   if (run) return fail(id, new Error(RUN_GOING[run.kind]));
   run = newRun("finetune");
   reply(id, "finetune", { state: "learning" });
@@ -384,7 +384,7 @@ async function startFinetune(id, { images, labels }) {
     await ensureData({ purpose: "finetune" }, () => run.stopping);
     lap("data");
     if (run.stopping) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
-    const { steps } = call("start_finetune", { images, labels });
+    const { steps } = call("start_finetune", { images, labels, strength });
     lap("start");
     emit("tune_progress", { step: 0, steps, loss: null });
     for (;;) {

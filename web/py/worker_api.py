@@ -17,7 +17,7 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report, kept_report
+from mlp_core.finetune import DEFAULT_STRENGTH, HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report, kept_report
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -61,7 +61,7 @@ COMMANDS = {
     "measure": {"ask": [], "reply": ["model"]},
     "offline_sizes": {"ask": ["config"], "reply": ["train_sizes"]},
     "ping": {"ask": [], "reply": ["state"]},
-    "finetune": {"ask": ["images", "labels"], "reply": ["state"]},
+    "finetune": {"ask": ["images", "labels", "strength"], "reply": ["state"]},
     "prepare_finetune": {"ask": [], "reply": ["ready"]},
     "export_digits": {"ask": ["images", "labels"], "reply": ["bytes"]},
     "import_digits": {"ask": ["bytes", "name"], "reply": ["images", "labels"]},
@@ -79,7 +79,7 @@ EVENTS = {
     "diverged": ["reason", "model", "model_bytes"],
     "error": ["message", "kind"],
     "tune_progress": ["step", "steps", "loss"],
-    "tune_done": ["stopped", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
+    "tune_done": ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
                   "phases", "model"],
     "tune_measured": ["mnist_after", "phases", "model", "model_bytes"],
 }
@@ -520,8 +520,9 @@ def _digits(images, labels):
     return images.reshape(len(labels), INPUT_SIZE), labels
 
 
-def start_finetune(images, labels):
-    """Start fine-tuning the active model on your digits (each label's every 5th held out to measure on).
+def start_finetune(images, labels, strength=DEFAULT_STRENGTH):
+    """Start fine-tuning the active model on your digits (each label's every 5th held out to measure on), as firmly as
+    ``strength`` (mlp_core.finetune.STRENGTHS) says.
     MNIST test before is the model's measured test_accuracy when it has one (every model the page trained, tuned
     or measured, and the shipped one: the build measured it), so a click does not pay for it twice."""
     if _session.trainer is not None or _session.tuning is not None:
@@ -531,7 +532,7 @@ def start_finetune(images, labels):
     model = _session.model
     replay_x, replay_y = _images("train", 0, min(REPLAY_IMAGES, _count("train")))
     # The page's fast pieces (bench/reports/core.md), no helper worker: a run of a few seconds.
-    run = Finetune(model, x[teach], y[teach], replay_x, replay_y, np.random.default_rng(0),
+    run = Finetune(model, x[teach], y[teach], replay_x, replay_y, np.random.default_rng(0), strength=strength,
                    gradients=lambda m: FastGradients(m, PYODIDE), adamw=FusedAdamW)
     mnist_before = model.metadata.get("test_accuracy")
     if not isinstance(mnist_before, float):
@@ -559,7 +560,7 @@ def finish_finetune(stopped):
     run = tuning["run"]
     seconds = round(run.trainer.train_seconds, 3)
     if stopped or run.trainer.diverged:
-        return _fields(EVENTS["tune_done"], stopped=True, taught=tuning["taught"], held_out=len(tuning["held"][1]),
+        return _fields(EVENTS["tune_done"], stopped=True, strength=run.strength, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                        steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
                        taught_read_after=None, own_before=tuning["own_before"], own_after=None,
                        mnist_before=tuning["mnist_before"], model=_model_info())
@@ -569,7 +570,7 @@ def finish_finetune(stopped):
     tuned = run.model
     _session.model = tuned
     _session.source = {"kind": "tuned", "digits": run.digits}
-    done = _fields(EVENTS["tune_done"], stopped=False, taught=tuning["taught"], held_out=len(tuning["held"][1]),
+    done = _fields(EVENTS["tune_done"], stopped=False, strength=run.strength, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                    steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
                    taught_read_after=run.accuracy(*tuning["teach"]), own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],

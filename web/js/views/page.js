@@ -48,5 +48,6 @@ export function mountPage(store) {
       setData(ui.teachReport, name.replace(/_(\w)/, (_, c) => c.toUpperCase()), typeof report[name] === "number" ? String(report[name]) : "");
     }
     setData(ui.teachReport, "phases", report.phases ? JSON.stringify(report.phases) : "");  // seconds per part of the work
+    setData(ui.teachReport, "strength", report.strength ?? "");  // how firmly it learned (mlp_core.finetune.STRENGTHS)
   });
 }

@@ -37,7 +37,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   const $ = (selector) => document.querySelector(selector);
   const ui = { teach: $("#teach"), digits: $("#teach-digits"), gallery: $("#teach-gallery"), learn: $("#teach-learn"),
     stop: $("#teach-stop"), progress: $("#teach-progress"), report: $("#teach-report"), download: $("#teach-download"),
-    upload: $("#teach-upload"), title: $("#teach-count"), status: $("#teach-status"), pad: $("#pad") };
+    upload: $("#teach-upload"), title: $("#teach-count"), status: $("#teach-status"), pad: $("#pad"), firm: $("#teach-firm") };
   // Said in the page's message bar and again here, by the buttons: scrolled down to them, the bar is out of sight.
   function say(text, kind = "info") {
     sayOnPage(text, kind);
@@ -87,14 +87,19 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     if (busy(teach().state) || !teach().digits.length) return;
     setTeach({ state: "learning", step: 0, steps: 0, report: null });
     try {
-      await client.request("finetune", pack(teach().digits));
-      say(`Learning your ${teach().digits.length} digits…`);
+      // mlp_core.finetune.STRENGTHS: "firm" reads your other shapes better at more of MNIST's cost
+      await client.request("finetune", { ...pack(teach().digits), strength: ui.firm.checked ? "firm" : "gentle" });
+      say(`Learning your ${teach().digits.length} digits${ui.firm.checked ? " firmly" : ""}…`);
     } catch (error) {
       setTeach({ state: "error" });
       if (store.state.worker === "ok") say(`Could not learn your digits: ${error.message}`, "error");
     }
   });
   ui.stop.addEventListener("click", () => client.request("stop").catch(() => {}));
+  // What the choice means, said by the buttons when it is made (the row has no room for it).
+  ui.firm.addEventListener("change", () => say(ui.firm.checked
+    ? "Firmly: it follows your digits even where they look like another MNIST digit (a flagged 1 like a 7). It reads your other drawings of them better, takes longer and costs more MNIST accuracy."
+    : "Gently: it learns your digits and keeps MNIST accuracy within a few tenths of a point."));
 
   ui.download.addEventListener("click", async () => {
     try {
@@ -202,7 +207,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     // A digit learned from can still be misread (one example against thousands of MNIST's): said, not hidden.
     const read = typeof r.taught_read_after === "number"
       ? `: it reads ${onDigits(r.taught_read_after, r.taught)} as you labelled them (${onDigits(r.taught_read_before, r.taught)} before)` : "";
-    return `Learned from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s${read}. ${own} `
+    return `Learned ${r.strength === "firm" ? "firmly " : ""}from ${r.taught} of your ${digitsWord(r.taught + r.held_out)} in ${r.seconds.toFixed(1)} s${read}. ${own} `
       + `MNIST test: ${percent(r.mnist_before)} before, ${after}`;
   }
 
@@ -222,6 +227,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     for (const button of ui.digits.querySelectorAll("button")) button.disabled = !state.prediction || working;
     for (const button of ui.gallery.querySelectorAll("button[data-remove]")) button.disabled = working;
     ui.learn.disabled = !ready || working || state.phase !== "idle" || !t.digits.length;
+    ui.firm.disabled = working;
     ui.stop.disabled = t.state !== "learning";  // the MNIST test measure after it takes a moment and changes nothing
     ui.download.disabled = !ready || !t.digits.length;
     ui.upload.disabled = !ready || working;
