@@ -1,10 +1,24 @@
-"""A phone: the layout fits the screen and a finger can draw on the pad."""
+"""A phone: the layout fits the screen, a finger can draw on the pad and correct its answer without scrolling."""
 
 import pytest
 
 from e2e_page import PHONE, draw_with_touch, open_ready
 
 pytestmark = pytest.mark.browser
+
+PHONES = {"390x844": PHONE,
+          "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+# Each box's [left, top, right, bottom] in the window, and whether a finger's tap 21.75 px above and below its middle
+# still lands on it (a 44 px tall target).
+ANSWER_AND_CORRECTIONS = """() => {
+    const selectors = ['#prediction', '#confidence', '#teach-title',
+                       ...[...Array(10).keys()].map((d) => `#teach button[data-digit="${d}"]`)];
+    return selectors.map((s) => {
+        const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+        const tall = el.matches('button') ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest('button') === el) : null;
+        return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
+    });
+}"""
 
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):
@@ -47,3 +61,22 @@ def test_a_finger_reaches_undo_and_clear_across_44_px(pages):
     box = page.locator("#clear").bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] + 5)
     page.wait_for_function("document.querySelector('#pad').dataset.empty === 'true'")
+
+
+@pytest.mark.parametrize("size", sorted(PHONES))
+def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, size):
+    """Draw with a finger on a page just opened, scrolling nothing: the digit read, how sure, the question under it
+    and all ten buttons that correct it are inside the window, each button ready for a finger's 44 px tall tap."""
+    page, _ = pages.open(**PHONES[size])
+    open_ready(page, pages.site)
+    draw_with_touch(page, page.context.new_cdp_session(page), 4)
+    assert page.evaluate("scrollY") == 0, "drawing scrolled the page"
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    shown = page.evaluate(ANSWER_AND_CORRECTIONS)
+    outside = [(e["s"], e["box"]) for e in shown if not (0 <= e["box"][0] and 0 <= e["box"][1]
+                                                           and e["box"][2] <= width and e["box"][3] <= height)]
+    assert outside == [], f"out of the {size} window after drawing: {outside}"
+    buttons = [e for e in shown if e["tall"] is not None]
+    assert len(buttons) == 10 and not any(e["disabled"] for e in buttons), buttons
+    short = [(e["s"], e["box"]) for e in buttons if not e["tall"]]
+    assert short == [], f"tap targets under 44 px tall at {size}: {short}"
