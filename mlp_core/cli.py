@@ -102,7 +102,7 @@ def evaluate(args):
 
 def finetune(args):
     from .digitsio import digits_from_bytes
-    from .finetune import REPLAY_IMAGES, Finetune, calibration_images, hold_out, keep_report
+    from .finetune import REPLAY_IMAGES, Finetune, calibration_images, hold_out, keep_report, newly_misread
 
     model = load_model(args.model)
     with open(args.digits, "rb") as file:
@@ -126,7 +126,8 @@ def finetune(args):
                         "own_before": model.accuracy(images[held], labels[held]) if len(held) else None,
                         "own_after": tuned.accuracy(images[held], labels[held]) if len(held) else None,
                         "mnist_before": model.accuracy(mnist["test_x"], mnist["test_y"]),
-                        "mnist_after": tuned.metadata["test_accuracy"]})
+                        "mnist_after": tuned.metadata["test_accuracy"],
+                        "mnist_lost": newly_misread(mnist["test_y"], *(m.predict(mnist["test_x"] / np.float32(255)) for m in (model, tuned)))})
     result = {"digits": len(labels), "steps": run.steps, "strength": run.strength, **tuned.metadata["finetuned"]["report"]}
     save_model(tuned, args.out)
     if args.json:
@@ -134,7 +135,8 @@ def finetune(args):
         return 0
     print(f"fine-tuned ({run.strength}) on {len(teach)} of your {len(labels)} digits in {run.steps} steps ({seconds:.1f} s), saved to {args.out}")
     print(f"your {len(teach)} digits it learned from, read as labelled: {result['taught_read_before']:.3f} -> {result['taught_read_after']:.3f}")
-    print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}")
+    print(f"MNIST test: {result['mnist_before']:.4f} -> {result['mnist_after']:.4f}"
+          + "".join(f"; {n} of its {digit}s now read as {read}" for digit, read, n in result["mnist_lost"]))
     if len(held):
         print(f"your {len(held)} held-out digits: {result['own_before']:.3f} -> {result['own_after']:.3f}")
     return 0

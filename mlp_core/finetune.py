@@ -11,6 +11,7 @@ import copy
 import json
 import math
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -67,9 +68,20 @@ CALIBRATION_IMAGES = 2_000
 STALE_METADATA = ("test_accuracy", "temperature", "min_energy", "calibration_images", "test_ece_before", "test_ece_after")
 # What a tuning measured, before and after: the digits it learned from (taught_read_*: the share read as labelled; None
 # in reports kept before they were measured), your held-out digits (own_*: None when none were held out) and MNIST test.
+# mnist_lost: what the MNIST drop is made of (newly_misread; None in reports kept before it was measured).
 REPORT_FIELDS = ("taught", "held_out", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
-                 "mnist_after", "seconds")
-OPTIONAL_FIELDS = ("taught_read_before", "taught_read_after", "own_before", "own_after")
+                 "mnist_after", "mnist_lost", "seconds")
+OPTIONAL_FIELDS = ("taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_lost")
+LOST_SHOWN = 2  # newly_misread's commonest ways, the report's "(22 of its 7s now read as 1, ...)"
+
+
+def newly_misread(labels, before, after, top=LOST_SHOWN):
+    """The commonest ways images read right ``before`` are read wrong ``after`` (predicted digits):
+    [[true digit, now read as, images], ...], most first, at most ``top`` of them."""
+    labels, before, after = (np.asarray(a) for a in (labels, before, after))
+    turned = (before == labels) & (after != labels)
+    ways = Counter(zip(labels[turned].tolist(), after[turned].tolist()))
+    return [[digit, read, count] for (digit, read), count in ways.most_common(top)]
 
 
 def hold_out(labels, every=HOLD_OUT_EVERY):
@@ -303,14 +315,17 @@ def keep_report(model, figures):
 
 def kept_report(model):
     """The report keep_report kept in ``model``'s metadata, or None. A model file's metadata is anyone's: the figures
-    count only when each is a finite number (OPTIONAL_FIELDS may be None). With them, how firmly it learned: a STRENGTHS
-    name, or None."""
+    count only when each is a finite number and mnist_lost a short list of newly_misread's [digit, read as, count]
+    (OPTIONAL_FIELDS may be None). With them, how firmly it learned: a STRENGTHS name, or None."""
     finetuned = model.metadata.get("finetuned")
     report = finetuned.get("report") if isinstance(finetuned, dict) else None
     if not isinstance(report, dict):
         return None
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    sound = all(number(report.get(k)) or (k in OPTIONAL_FIELDS and report.get(k) is None) for k in REPORT_FIELDS)
+    digit = lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < NUM_CLASSES
+    way = lambda w: isinstance(w, list) and len(w) == 3 and digit(w[0]) and digit(w[1]) and w[0] != w[1] and number(w[2]) and w[2] >= 1
+    valid = lambda k, v: (isinstance(v, list) and len(v) <= LOST_SHOWN and all(map(way, v))) if k == "mnist_lost" else number(v)
+    sound = all(valid(k, report.get(k)) or (k in OPTIONAL_FIELDS and report.get(k) is None) for k in REPORT_FIELDS)
     strength = finetuned.get("strength")  # None for a model tuned before there were two
     return {**{k: report.get(k) for k in REPORT_FIELDS}, "strength": strength if isinstance(strength, str) and strength in STRENGTHS else None} if sound else None
 

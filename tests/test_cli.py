@@ -90,6 +90,7 @@ def test_finetune_json(mnist, mnist_dir, tmp_path):
     # The figures travel with the model file (mlp_core.finetune.keep_report), as the page keeps them.
     kept = load_model(out).metadata["finetuned"]["report"]
     assert kept == {k: report[k] for k in finetune.REPORT_FIELDS}
+    assert isinstance(report["mnist_lost"], list) and all(len(way) == 3 and way[0] != way[1] for way in report["mnist_lost"])
     assert load_model(out).metadata["temperature"] > 0  # refitted for the tuned network (mlp_core.finetune.recalibrate)
 
 

@@ -7,7 +7,7 @@ from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
 from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, DEFAULT_STRENGTH, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS,
                                 STRENGTHS, Finetune, TopLayers, calibration_rows,
-                                copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, own_count)
+                                copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, newly_misread, own_count)
 from mlp_core.modelio import ModelFileError, model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
 from mlp_core.trainer import PlainGradients, Trainer
@@ -192,20 +192,31 @@ def test_hold_out_keeps_every_fifth_of_each_label():
     assert sorted(np.concatenate([teach, held])) == list(range(len(labels)))
 
 
+def test_newly_misread_says_what_a_drop_is_made_of():
+    labels = np.array([7, 7, 7, 7, 8, 8, 1, 1])
+    before = np.array([7, 7, 7, 1, 8, 8, 1, 7])  # one 7 and one 1 wrong already: not lost by the tuning
+    after = np.array([1, 1, 7, 1, 6, 8, 7, 7])
+    assert newly_misread(labels, before, after) == [[7, 1, 2], [8, 6, 1]]
+    assert newly_misread(labels, before, after, top=5) == [[7, 1, 2], [8, 6, 1], [1, 7, 1]]
+    assert newly_misread(labels, before, before) == []
+
+
 def test_a_kept_report_counts_only_when_its_figures_are_numbers():
     """keep_report writes the figures into the tuned model; kept_report reads them back from any model file, and a
     file's metadata is anyone's."""
     from types import SimpleNamespace
     figures = {"taught": 8, "held_out": 0, "taught_read_before": 0.25, "taught_read_after": 1.0, "own_before": None,
-               "own_after": None, "mnist_before": 0.99, "mnist_after": 0.985, "seconds": 2.5, "steps": 80}
+               "own_after": None, "mnist_before": 0.99, "mnist_after": 0.985, "mnist_lost": [[7, 1, 22], [8, 6, 3]], "seconds": 2.5,
+               "steps": 80}
     model = keep_report(SimpleNamespace(metadata={"finetuned": {"digits": 8, "strength": "firm"}}), figures)
     assert kept_report(model) == {**{k: figures[k] for k in REPORT_FIELDS}, "strength": "firm"}  # no more than its fields
-    older = {k: v for k, v in figures.items() if not k.startswith("taught_read")}  # kept before they were measured
+    older = {k: v for k, v in figures.items() if not k.startswith(("taught_read", "mnist_lost"))}  # kept before they were measured
     assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": older}})) == {**{k: older.get(k) for k in REPORT_FIELDS}, "strength": None}
     for odd in ("harder", ["firm"], 1):  # a strength that is no STRENGTHS name is not shown; the figures still are
         assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": figures, "strength": odd}}))["strength"] is None
     for odd in ({"seconds": "soon"}, {"taught": True}, {"mnist_after": float("nan")}, {"own_before": "1 of 2"},
-                {"taught_read_after": "8 of 8"}):
+                {"taught_read_after": "8 of 8"}, {"mnist_lost": [[7, 7, 3]]}, {"mnist_lost": [[7, 10, 3]]}, {"mnist_lost": [[7, 1]]},
+                {"mnist_lost": [[7, 1, 0]]}, {"mnist_lost": "22 sevens"}, {"mnist_lost": [[7, 1, 2]] * 3}, {"mnist_lost": [[True, 1, 2]]}):
         assert kept_report(SimpleNamespace(metadata={"finetuned": {"report": {**figures, **odd}}})) is None, odd
     for metadata in ({}, {"finetuned": "yes"}, {"finetuned": {"report": [1, 2]}}):
         assert kept_report(SimpleNamespace(metadata=metadata)) is None, metadata

@@ -318,10 +318,13 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
         calls += 1
     tuned = worker_api._session.model
     assert calls == 3 and worker_api._session.measuring is None  # 300 test images in chunks of 128
-    assert measured["mnist_after"] == tuned.metadata["test_accuracy"] == tuned.accuracy(*worker_api._images("test", 0, TEST_COUNT))
+    test_x, test_y = worker_api._images("test", 0, TEST_COUNT)
+    assert measured["mnist_after"] == tuned.metadata["test_accuracy"] == tuned.accuracy(test_x, test_y)
+    # What the drop is made of: the original model read the same images, right before and wrong after.
+    assert measured["mnist_lost"] == finetune.newly_misread(test_y, *(m.predict(test_x / np.float32(255)) for m in (before, tuned)))
     assert worker_api.model_info()["model"]["metadata"]["test_accuracy"] == measured["mnist_after"]
     # The report travels with the tuned model (a reload shows it again): tune_done's figures and MNIST after.
-    figures = {**done, "mnist_after": measured["mnist_after"]}
+    figures = {**done, "mnist_after": measured["mnist_after"], "mnist_lost": measured["mnist_lost"]}
     assert tuned.metadata["finetuned"]["report"] == {k: figures[k] for k in finetune.REPORT_FIELDS}
     shown = worker_api.model_info()["model"]["report"]  # what the page shows, and how firmly it learned
     assert shown == {**tuned.metadata["finetuned"]["report"], "strength": "firm"}

@@ -47,10 +47,11 @@ export const EVENTS = {
   // digits (own) and the MNIST test set.
   tune_progress: ["step", "steps", "loss"],
   // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged); tune_measured follows with its
-  // MNIST test accuracy and the model to keep. `phases`: wall seconds of each part of the click's work, for the
+  // MNIST test accuracy, what its drop is made of (mnist_lost: [[digit, now read as, images], ...], most first) and the
+  // model to keep. `phases`: wall seconds of each part of the click's work, for the
   // benchmark's breakdown: {data, start, steps, calibrate} in tune_done, {mnist, export} in tune_measured.
   tune_done: ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before", "phases", "model"],
-  tune_measured: ["mnist_after", "phases", "model", "model_bytes"],
+  tune_measured: ["mnist_after", "mnist_lost", "phases", "model", "model_bytes"],
 };
 
 // A failed command or call: a readable message and the kind of failure (the Python exception's name).

@@ -413,7 +413,7 @@ async function finishFinetune(stopped, phases) {
     const started = performance.now();
     const { bytes, model } = call("export_model");
     endRun();
-    emit("tune_measured", { mnist_after: measured.mnist_after, phases: { ...measured.phases, export: (performance.now() - started) / 1000 },
+    emit("tune_measured", { mnist_after: measured.mnist_after, mnist_lost: measured.mnist_lost, phases: { ...measured.phases, export: (performance.now() - started) / 1000 },
       model, model_bytes: bytes.buffer }, [bytes.buffer]);
   } catch (error) {
     runFailed(error);

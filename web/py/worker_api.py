@@ -17,7 +17,8 @@ from mlp_core.digitsio import MAX_DIGITS, digits_from_bytes, digits_to_bytes
 from mlp_core.digitsio import MAX_FILE_BYTES as MAX_DIGITS_FILE_BYTES
 from mlp_core.fast import PYODIDE, FastGradients, FusedAdamW, SplitGradients
 from mlp_core.fast.split import parameter_count
-from mlp_core.finetune import DEFAULT_STRENGTH, HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report, kept_report
+from mlp_core.finetune import (DEFAULT_STRENGTH, HOLD_OUT_EVERY, REPLAY_IMAGES, Finetune, calibration_rows, hold_out, keep_report,
+                               kept_report, newly_misread)
 from mlp_core.metrics import confusion_matrix
 from mlp_core.mnist import INPUT_SIZE, NUM_CLASSES
 from mlp_core.modelio import MAX_MODEL_BYTES, MAX_UNPACKED_BYTES, NPY_HEADER_ALLOWANCE, model_from_bytes, model_to_bytes
@@ -81,7 +82,7 @@ EVENTS = {
     "tune_progress": ["step", "steps", "loss"],
     "tune_done": ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
                   "phases", "model"],
-    "tune_measured": ["mnist_after", "phases", "model", "model_bytes"],
+    "tune_measured": ["mnist_after", "mnist_lost", "phases", "model", "model_bytes"],
 }
 FAILURE = ["message", "kind"]
 
@@ -537,7 +538,7 @@ def start_finetune(images, labels, strength=DEFAULT_STRENGTH):
     mnist_before = model.metadata.get("test_accuracy")
     if not isinstance(mnist_before, float):
         mnist_before = run.accuracy(*_images("test", 0, _count("test")))
-    _session.tuning = {"run": run, "teach": (x[teach], y[teach]), "held": (x[held], y[held]), "taught": len(teach),
+    _session.tuning = {"run": run, "original": model, "teach": (x[teach], y[teach]), "held": (x[held], y[held]), "taught": len(teach),
                        "taught_read_before": run.accuracy(x[teach], y[teach]), "own_before": run.accuracy(x[held], y[held]),
                        "mnist_before": mnist_before}
     return {"steps": run.steps}
@@ -575,19 +576,21 @@ def finish_finetune(stopped):
                    taught_read_after=run.accuracy(*tuning["teach"]), own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
                    phases={"calibrate": calibrate_seconds}, model=_model_info())
-    _session.measuring = _TestMeasure(run, *_images("test", 0, _count("test")), report=done)
+    _session.measuring = _TestMeasure(run, tuning["original"], *_images("test", 0, _count("test")), report=done)
     return done
 
 
 class _TestMeasure:
     """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between,
     through _inference's products (Finetune.logits with that strategy): it counts what Model.accuracy counts
-    (tests/test_worker_api.py). Once measured, the model keeps `report` (tune_done's figures) with it."""
+    (tests/test_worker_api.py). The original model reads the same images, so the report can say what the drop is
+    made of (newly_misread). Once measured, the model keeps `report` (tune_done's figures) with it."""
 
-    def __init__(self, run, images, labels, report):
+    def __init__(self, run, original, images, labels, report):
         self.run, self.images, self.labels, self.report = run, images, labels, report
-        self.strategy = _inference(run.model)
-        self.measured = self.right = 0
+        self.strategy, self.original = _inference(run.model), _inference(original)
+        self.before, self.after = np.zeros(len(labels), np.uint8), np.zeros(len(labels), np.uint8)
+        self.measured = 0
         self.seconds = 0.0
 
     def measure(self, seconds):
@@ -595,13 +598,13 @@ class _TestMeasure:
         started = time.perf_counter()
         while self.measured < len(self.images):
             stop = min(self.measured + EVAL_CHUNK, len(self.images))
-            logits = self.run.logits(self.images[self.measured:stop], self.strategy)
-            self.right += int(np.count_nonzero(logits.argmax(axis=1) == self.labels[self.measured:stop]))
+            for strategy, read in ((self.strategy, self.after), (self.original, self.before)):
+                read[self.measured:stop] = self.run.logits(self.images[self.measured:stop], strategy).argmax(axis=1)
             self.measured = stop
             if time.perf_counter() - started >= seconds:
                 break
         self.seconds += time.perf_counter() - started
-        return self.right / len(self.images) if self.measured == len(self.images) else None
+        return float(np.mean(self.after == self.labels)) if self.measured == len(self.images) else None
 
 
 def measure_tuned_chunk(seconds):
@@ -611,10 +614,11 @@ def measure_tuned_chunk(seconds):
     accuracy = measuring.measure(float(seconds))
     if accuracy is None:
         return {"done": False, "mnist_after": None}
+    lost = newly_misread(measuring.labels, measuring.before, measuring.after)
     measuring.run.model.metadata["test_accuracy"] = accuracy
-    keep_report(measuring.run.model, {**measuring.report, "mnist_after": accuracy})
+    keep_report(measuring.run.model, {**measuring.report, "mnist_after": accuracy, "mnist_lost": lost})
     _session.measuring = None
-    return {"done": True, "mnist_after": accuracy, "phases": {"mnist": measuring.seconds}}
+    return {"done": True, "mnist_after": accuracy, "mnist_lost": lost, "phases": {"mnist": measuring.seconds}}
 
 
 def export_digits(images, labels):

@@ -48,6 +48,7 @@ export function mountPage(store) {
       setData(ui.teachReport, name.replace(/_(\w)/, (_, c) => c.toUpperCase()), typeof report[name] === "number" ? String(report[name]) : "");
     }
     setData(ui.teachReport, "phases", report.phases ? JSON.stringify(report.phases) : "");  // seconds per part of the work
+    setData(ui.teachReport, "mnistLost", report.mnist_lost ? JSON.stringify(report.mnist_lost) : "");  // [[digit, now read as, images]]
     setData(ui.teachReport, "strength", report.strength ?? "");  // how firmly it learned (mlp_core.finetune.STRENGTHS)
   });
 }

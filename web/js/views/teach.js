@@ -164,7 +164,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
 
   function onMeasured(message) {
     const done = teach().report || {};  // tune_done's fields
-    const report = { ...done, mnist_after: message.mnist_after, phases: { ...done.phases, ...message.phases } };
+    const report = { ...done, mnist_after: message.mnist_after, mnist_lost: message.mnist_lost, phases: { ...done.phases, ...message.phases } };
     const label = tunedLabel(report);
     setModel(message.model, label, message.model_bytes);  // first: while measuring, the new model's kept report waits
     setTeach({ state: "done", report });
@@ -203,7 +203,10 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     const own = r.held_out ? `On the ${digitsWord(r.held_out)} kept out to check it (every ${nth} of each digit), it read `
       + `${onDigits(r.own_before, r.held_out)} right before and ${onDigits(r.own_after, r.held_out)} after.`
       : `To see how it reads digits it did not learn from, give one digit ${store.state.form.limits.hold_out_every} examples: the ${nth} is kept out to check it on.`;
-    const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)} after.` : "measuring after…";
+    // What the drop is made of, when it is more than a stray image: the price of digits that look like another one.
+    const lost = (r.mnist_lost || []).filter(([, , n]) => n >= 2)
+      .map(([digit, read, n], i) => (i ? `${n} of its ${digit}s as ${read}` : `${n} of its ${digit}s now read as ${read}`));
+    const after = typeof r.mnist_after === "number" ? `${percent(r.mnist_after)} after${lost.length ? ` (${lost.join(", ")})` : ""}.` : "measuring after…";
     // A digit learned from can still be misread (one example against thousands of MNIST's): said, not hidden.
     const read = typeof r.taught_read_after === "number"
       ? `: it reads ${onDigits(r.taught_read_after, r.taught)} as you labelled them (${onDigits(r.taught_read_before, r.taught)} before)` : "";
