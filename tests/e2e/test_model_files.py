@@ -171,6 +171,12 @@ def test_a_files_teach_report_is_shown_only_when_sound(model_page, tmp_path):
     assert kind != "error", text
     assert page.inner_text("#teach-report").startswith("Learned from 8 of your 10 digits in 2.5 s: it reads 7 of 8 as you "
                                                        "labelled them (2 of 8 before). On the 2 digits kept out")
+    # Learned firmly, with what MNIST's drop is made of: ways of a single image are not worth a clause.
+    firm = {**measured, "mnist_lost": [[7, 1, 22], [8, 6, 3]]}
+    kind, text = upload_and_wait_for_message(page, "firm.npz", npz_bytes(with_header(arrays, finetuned={"report": firm, "strength": "firm"})))
+    assert kind != "error", text
+    shown = page.inner_text("#teach-report")
+    assert shown.startswith("Learned firmly from 8") and shown.endswith("98.50% after (22 of its 7s now read as 1, 3 of its 8s as 6)."), shown
     bad = {**report, "seconds": "soon", "taught": "<b>8</b>"}
     kind, text = upload_and_wait_for_message(page, "odd.npz", npz_bytes(with_header(arrays, finetuned={"report": bad})))
     assert kind != "error", text
