@@ -165,6 +165,20 @@ def train_to_end(page, preset: str = "fast", **fields) -> float:
     return float(value)
 
 
+def download_model(page, folder):
+    """The active model as #download-model saves it, in `folder`; returns its path."""
+    with page.expect_download() as download_info:
+        page.click("#download-model")
+    download = download_info.value
+    path = folder / (download.suggested_filename or "model.npz")
+    download.save_as(path)
+    return path
+
+
+def upload(page, name: str, data: bytes) -> None:
+    page.set_input_files("#upload-model", {"name": name, "mimeType": "application/octet-stream", "buffer": data})
+
+
 def message(page) -> tuple[str | None, str]:
     return page.get_attribute("#message", "data-kind"), page.inner_text("#message").strip()
 

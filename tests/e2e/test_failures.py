@@ -74,6 +74,8 @@ def test_diverging_run_is_reported_and_last_good_weights_kept(pages):
     text = wait_error_message(page, timeout_ms=120_000)
     assert "diverg" in text.lower(), f"the message should say the run diverged: {text}"
     assert wait_state(page, "idle", timeout_ms=30_000) == "idle"
+    page.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent"
+                           ".endsWith(', last good weights before it diverged')")  # kept, and named for what it is
 
     clear_pad(page)
     prediction = draw_with_mouse(page, 1)

@@ -10,29 +10,18 @@ import pytest
 from e2e_page import (
     active_model,
     clear_pad,
+    download_model,
     draw_with_mouse,
     in_view,
     message,
     open_ready,
     start_training,
     train_to_end,
+    upload,
     wait_ready,
 )
 
 pytestmark = pytest.mark.browser
-
-
-def download_model(page, folder):
-    with page.expect_download() as download_info:
-        page.click("#download-model")
-    download = download_info.value
-    path = folder / (download.suggested_filename or "model.npz")
-    download.save_as(path)
-    return path
-
-
-def upload(page, name: str, data: bytes) -> None:
-    page.set_input_files("#upload-model", {"name": name, "mimeType": "application/octet-stream", "buffer": data})
 
 
 def probs_of(page, digit):
@@ -194,7 +183,7 @@ def test_an_upload_is_kept_at_once_so_a_reload_during_its_measure_brings_it_back
     assert "Measuring" in message(page)[1], message(page)  # kept before its MNIST measure ends
     page.reload()
     wait_ready(page)
-    assert "uploaded mine.npz" in active_model(page), active_model(page)
+    assert active_model(page).startswith("Uploaded: mine.npz ("), active_model(page)  # named as "Your models" lists it
 
 def test_reload_keeps_the_last_trained_model(pages):
     page, _ = pages.open()
@@ -221,7 +210,7 @@ def test_reload_during_training_restores_the_model_of_the_last_completed_epoch(p
     page.reload()
     wait_ready(page)
     restored = page.inner_text("#message")
-    epoch = re.search(r"after epoch (\d+) of a run", restored)
+    epoch = re.search(r"Restored “Trained here: [\d-]+, (\d+) of 20 epochs”", restored)
     assert epoch and 1 <= int(epoch.group(1)) < 20, f"expected the model of a completed epoch, the page said {restored!r}"
     assert active_model(page) != shipped
     assert page.get_attribute("body", "data-state") == "idle"  # the interrupted run is not resumed behind the user's back
@@ -256,7 +245,8 @@ def test_two_tabs_keep_each_others_models_and_a_reset_deletes_nothing(pages):
     assert in_use(first) == [], in_use(first)  # after Reset the pretrained model answers
     second.reload()
     wait_ready(second)
-    assert active_model(second) == second_model.replace("trained here", "your saved model, a finished run"), active_model(second)
+    # Restored, it is named as "Your models" lists it (its shape said once).
+    assert active_model(second) == second_model.replace("trained here (784-48-10, ", "Trained here: 784-48-10, 1 epoch ("), active_model(second)
     [row] = in_use(second)
     assert "784-48-10" in row and "In use" in row, row
     first.click("#saved-models li:has-text('784-32-10') [data-action=use]")

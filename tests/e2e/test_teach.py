@@ -79,6 +79,8 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert tuned != shipped and "tuned" in tuned
     # Said once the tuned model is in IndexedDB.
     page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
+    # "Your models" names it from how it was made: every digit given counts, those kept out to check it too.
+    page.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent === 'Tuned on your 3 digits'")
 
     with page.expect_download() as download_info:
         page.click("#teach-download")
@@ -93,7 +95,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     wait_ready(page)
     wait_count(page, 3)
     assert labels(page) == [7, 6, 3]
-    assert "tuned on your 3 digits" in active_model(page)  # now "your saved model, tuned on..."
+    assert active_model(page).startswith("Tuned on your 3 digits ("), active_model(page)  # named as "Your models" lists it
     assert page.inner_text("#teach-report") == report, "the tuned model's report is shown again after a reload"
     with page.expect_download() as model_download:
         page.click("#download-model")

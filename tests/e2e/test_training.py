@@ -68,6 +68,9 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     assert page.inner_text("#progress-text") == "Stopped"
     assert page.get_attribute("#test-acc", "data-value"), "a stopped run is measured on the test set"
     assert active_model(page).startswith("trained here, stopped early"), active_model(page)
+    # "Your models" says how far it went.
+    page.wait_for_function("() => /^Trained here: [\\d-]+, stopped at [\\d.]+ of \\d+ epochs$/"
+                           ".test(document.querySelector('#saved-models .saved-name')?.textContent)")
 
 
 def test_page_stays_responsive_and_predicts_while_training(pages):

@@ -47,10 +47,10 @@ function setModel(model, label, bytes = undefined) {
 }
 
 // Keep the model that answers now in IndexedDB, under its run's id (a new one for an upload), for the next
-// visit and the "Your models" list, or under `id` when given (a record kept again); resolves with the record's id,
-// or undefined once a failure is said (the model still answers).
-function saveInBrowser(bytes, label, failed = "Could not save the model in this browser", id = store.state.run ? store.state.run.id : saved.newId()) {
-  return saved.saveModel(id, bytes, label, store.state.model).then(() => { models.refresh(); return id; })
+// visit and the "Your models" list (named from its info: model-name.js), or under `id` when given (a record kept
+// again); resolves with the record's id, or undefined once a failure is said (the model still answers).
+function saveInBrowser(bytes, failed = "Could not save the model in this browser", id = store.state.run ? store.state.run.id : saved.newId()) {
+  return saved.saveModel(id, bytes, store.state.model).then(() => { models.refresh(); return id; })
     .catch((error) => { say(`${failed}: ${error.message}`, "error"); });
 }
 
@@ -135,13 +135,14 @@ async function restoreSavedModel() {
     return say(`${before}Saved models are not available in this browser (${error.message}).`, "info");
   }
   if (!model) return before && say(`${before}The pretrained model answers.`);
+  const name = models.nameOf(model);  // as "Your models" lists it
   try {
     const reply = await client.request("import_model", { bytes: model.bytes.slice(0), source: { kind: "restored" } });
-    setModel(reply.model, `your saved model, ${model.label}`, model.bytes);
-    say(`${before}Restored your model from this browser (${model.label}, saved ${new Date(model.savedAt).toLocaleString()}).`);
+    setModel(reply.model, name, model.bytes);
+    say(`${before}Restored “${name}” from this browser (saved ${new Date(model.savedAt).toLocaleString()}).`);
   } catch (error) {
     // Kept, not deleted: it stays in "Your models" until deleted there.
-    say(`${before}Your saved model (${model.label}) could not be loaded, so the pretrained model answers: ${error.message}. `
+    say(`${before}Your saved model “${name}” could not be loaded, so the pretrained model answers: ${error.message}. `
       + "It stays in “Your models” below until you delete it.", "error");
   }
 }

@@ -1,9 +1,11 @@
 // The models kept in this browser (IndexedDB, through the idb library), one record per run or upload, so
-// that tabs never overwrite or delete each other's work: {id, bytes (.npz), label, savedAt (ISO time),
-// sizes, accuracy: {value, kind: test|validation|claimed} or null}. Which one a reload restores is the
-// tab's last choice (see choose); tabs hear of each other's changes on a BroadcastChannel.
+// that tabs never overwrite or delete each other's work: {id, bytes (.npz), label (its name from how it was made:
+// model-name.js), name (yours, once renamed; absent before), savedAt (ISO time), sizes, accuracy: {value, kind:
+// test|validation|claimed} or null}. Which one a reload restores is the tab's last choice (see choose); tabs hear
+// of each other's changes on a BroadcastChannel.
 
 import { openDB } from "./vendor/idb.js";
+import { modelName } from "./model-name.js";
 
 const DB_NAME = "mnist-mlp";
 const STORE = "runs";
@@ -36,10 +38,31 @@ function accuracyOf(info) {
   return null;
 }
 
-export async function saveModel(id, bytes, label, info) {
-  const record = { id, bytes, label, savedAt: new Date().toISOString(), sizes: info ? info.sizes : null, accuracy: accuracyOf(info) };
-  await (await db()).put(STORE, record);
+// Kept under `id`, named from `info` (the model's info); a name you gave the record stays (a run saves each epoch).
+export async function saveModel(id, bytes, info) {
+  const record = { id, bytes, label: modelName(info), savedAt: new Date().toISOString(), sizes: info.sizes, accuracy: accuracyOf(info) };
+  const transaction = (await db()).transaction(STORE, "readwrite");
+  const old = await transaction.store.get(id);
+  await transaction.store.put(old && old.name ? { ...record, name: old.name } : record);
+  await transaction.done;
   choose(id);
+  changed();
+}
+
+// Your name for a record, or null for the one it was given from how it was made.
+export async function renameModel(id, name) {
+  const transaction = (await db()).transaction(STORE, "readwrite");
+  const record = await transaction.store.get(id);
+  if (!record) throw new Error("it is no longer in this browser (deleted in another tab?)");
+  const { name: _yours, ...unnamed } = record;  // without `name`, the list shows the name from how it was made
+  await transaction.store.put(name ? { ...unnamed, name } : unnamed);
+  await transaction.done;
+  changed();
+}
+
+// A deleted record put back exactly as it was (Undo): same id, name, date and bytes.
+export async function restoreModel(record) {
+  await (await db()).put(STORE, record);
   changed();
 }
 

@@ -42,7 +42,7 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
       const keep = async (key) => {
         const kept = (await client.request("export_model")).bytes;
         setModel(store.state.model, label, kept);
-        return saveInBrowser(kept, label, `Loaded ${file.name}, but could not save it in this browser`, key);
+        return saveInBrowser(kept, `Loaded ${file.name}, but could not save it in this browser`, key);
       };
       const key = await keep();
       try {

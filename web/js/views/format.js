@@ -27,7 +27,9 @@ export function describeModel(info, label) {
   const shape = info.sizes.join("-");
   const { test_accuracy: measured, claimed_test_accuracy: claimed } = info.metadata || {};
   // Measured here on MNIST test, or (an uploaded file, not measured yet) only what the file claims.
-  const acc = typeof measured === "number" ? `, ${(100 * measured).toFixed(1)}% test`
-    : typeof claimed === "number" ? `, file claims ${(100 * claimed).toFixed(1)}%, not measured yet` : "";
-  return `${label} (${shape}${acc})`;
+  const acc = typeof measured === "number" ? `${(100 * measured).toFixed(1)}% test`
+    : typeof claimed === "number" ? `file claims ${(100 * claimed).toFixed(1)}%, not measured yet` : "";
+  // A name that says its shape already ("Trained here: 784-100-10, 2 epochs") is not followed by it again.
+  const more = [label.includes(shape) ? "" : shape, acc].filter(Boolean).join(", ");
+  return more ? `${label} (${more})` : label;
 }

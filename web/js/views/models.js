@@ -1,15 +1,31 @@
-// "Your models": every model kept in this browser (one per run or upload), newest first, with its date,
-// architecture and accuracy; Use makes it answer the pad (and the one a reload restores), Delete removes it.
-// The one this tab uses (saved-model.js chosen) is marked "In use".
-// Another tab's saves and deletions show up here too.
+// "Your models": every model kept in this browser (one per run or upload), newest first, each under its name
+// (model-name.js: from how it was made, or yours) with its date, architecture and accuracy. Use makes it answer the
+// pad (and the one a reload restores); Rename edits its name in place (Enter keeps it, Escape cancels); Delete
+// removes it at once and offers Undo beside the list for a while, which puts back the very record and, if it was in
+// use, makes it answer again. The one this tab uses (saved-model.js chosen) is marked "In use"; deleting it hands
+// the pad to the pretrained model, what a reload would restore. Another tab's changes show up here too.
 
 import * as saved from "../saved-model.js";
+import { listedNames, ownName } from "../model-name.js";
 import { percent } from "./format.js";
+import { busy as teachBusy } from "./teach.js";
 
 const KIND = { test: "test", validation: "validation", claimed: "file's claim" };
+const UNDO_MS = 10_000;  // how long Undo stays offered once neither the pointer nor the focus is on it
+const NAME_MAX = 60;     // characters in a name you give: enough to say what it is, short enough to fit a row
 
 export function mountModels({ store, client, say, guarded, setModel }) {
-  const list = document.querySelector("#saved-models");
+  const $ = (selector) => document.querySelector(selector);
+  const list = $("#saved-models");
+  const ui = { undo: $("#saved-undo"), undoText: $("#saved-undo-text"), undoButton: $("#undo-delete") };
+  let names = new Map();  // id -> the name the list shows (listedNames)
+  let deleted = null;     // the last deletion Undo takes back: {record (bytes and all), name, inUse, label}
+  let editing = null;     // the id of the entry whose name is being edited
+  let undoTimer = null;
+
+  const nameOf = (record) => names.get(record.id) ?? ownName(record);
+  const focusLost = () => document.activeElement === null || document.activeElement === document.body;
+  const control = (id, action) => list.querySelector(`li[data-id="${CSS.escape(id)}"] [data-action="${action}"]`);
 
   async function refresh() {
     try {
@@ -25,36 +41,134 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     if (!record) return refresh();  // deleted in another tab meanwhile
     const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
     saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
-    setModel(reply.model, `your saved model, ${record.label}`, record.bytes);
-    say(`Your saved model (${record.label}) now answers the drawing pad.`);
+    setModel(reply.model, nameOf(record), record.bytes);
+    say(`“${nameOf(record)}” now answers the drawing pad.`);
   });
 
-  const remove = (id, label) => guarded(async () => {
-    await saved.deleteModel(id);
-    await refresh();
-    say(`Deleted ${label} from this browser.`);
-  });
+  // The record goes at once (other tabs see it go); Undo keeps it, bytes and all, in this page until the offer ends.
+  async function remove(id) {
+    await guarded(async () => {
+      const record = await saved.loadModel(id);
+      if (!record) return refresh();  // deleted in another tab meanwhile
+      const entry = { record, name: nameOf(record), inUse: saved.chosen() === id, label: store.state.modelLabel };
+      await saved.deleteModel(id);  // the chosen one: a reload now restores the pretrained model
+      offerUndo(entry);
+      await refresh();
+      if (!entry.inUse) return say(`Deleted “${entry.name}” from this browser.`);
+      // What answers is what a reload restores: a deleted model no longer answers as if it were kept.
+      store.update({ modelBytes: null });  // a restart from here on brings back the pretrained model
+      setModel((await client.request("reset")).model, "pretrained", null);
+      say(`Deleted “${entry.name}” from this browser: the pretrained model answers the drawing pad now.`);
+    });
+    if (deleted && focusLost()) ui.undoButton.focus();  // its Delete button is gone: the keyboard goes on to Undo
+  }
+
+  function offerUndo(entry) {
+    deleted = entry;
+    ui.undoText.textContent = `Deleted “${entry.name}”.`;
+    ui.undo.hidden = false;
+    holdUndo(false);
+  }
+
+  function endUndo() {
+    deleted = null;
+    ui.undo.hidden = true;
+    clearTimeout(undoTimer);
+  }
+
+  // The offer waits while the pointer or the focus is on it (read, reached, about to be pressed), then runs again.
+  function holdUndo(held) {
+    clearTimeout(undoTimer);
+    if (deleted && !held) undoTimer = setTimeout(endUndo, UNDO_MS);
+  }
+
+  async function undo() {
+    const entry = deleted;
+    if (!entry) return;
+    await guarded(async () => {
+      await saved.restoreModel(entry.record);
+      endUndo();
+      await refresh();
+      // In use again, unless another model was chosen since (its deletion left the pretrained one chosen).
+      if (!entry.inUse || saved.chosen() !== "pretrained") return say(`Restored “${entry.name}” in “Your models”.`);
+      try {
+        const reply = await client.request("import_model", { bytes: entry.record.bytes.slice(0), source: { kind: "restored" } });
+        saved.choose(entry.record.id);
+        setModel(reply.model, entry.label, entry.record.bytes);
+      } catch (error) {
+        throw new Error(`Restored “${entry.name}” in “Your models”, but it could not answer the pad: ${error.message}`);
+      }
+      say(`Restored “${entry.name}”: it answers the drawing pad again.`);
+    });
+    const again = control(entry.record.id, "delete");
+    if (again && focusLost()) again.focus();  // back where the keyboard was before Delete
+  }
+
+  // The name turns into a field in place; Enter or leaving it keeps the name, Escape keeps the old one. Meanwhile the
+  // list is not drawn anew (another tab's run saves every epoch): the field and what is typed in it stay.
+  function rename(row, record) {
+    const shown = row.querySelector(".saved-name");
+    if (!shown || editing) return;  // a name is being edited already
+    const field = Object.assign(document.createElement("input"), { type: "text", className: "saved-rename",
+      value: ownName(record), maxLength: NAME_MAX, autocomplete: "off" });
+    field.setAttribute("aria-label", `New name for ${nameOf(record)}`);
+    field.setAttribute("aria-describedby", "saved-rename-help");
+    editing = record.id;
+    shown.replaceWith(field);
+    field.focus();
+    field.select();
+    async function finish(keep, refocus) {
+      if (editing !== record.id) return;  // finished already: Enter, then the blur of the field leaving the page
+      editing = null;
+      field.replaceWith(shown);
+      const name = field.value.replace(/\s+/g, " ").trim();
+      const changed = keep && (name ? name !== ownName(record) : Boolean(record.name));
+      await (changed ? keepName(record, name) : refresh());  // refresh: what changed meanwhile is drawn now
+      if (refocus) control(record.id, "rename")?.focus();
+    }
+    field.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" && event.key !== "Escape") return;
+      event.preventDefault();
+      finish(event.key === "Enter", true);
+    });
+    field.addEventListener("blur", () => finish(true, false));
+  }
+
+  async function keepName(record, name) {
+    const before = nameOf(record);
+    try {
+      await saved.renameModel(record.id, name || null);  // empty: back to the name from how it was made
+    } catch (error) {
+      return say(`Could not rename “${before}”: ${error.message}`, "error");
+    } finally {
+      await refresh();
+    }
+    const after = nameOf(record);
+    if (saved.chosen() === record.id) setModel(store.state.model, after);  // the header names it as the list does
+    say(name ? `Renamed “${before}” to “${after}”.` : `“${before}” is named from how it was made again: “${after}”.`);
+  }
+
+  function button(text, action, label, onClick, quiet = false) {
+    const element = Object.assign(document.createElement("button"), { type: "button", className: `btn btn-small${quiet ? " btn-quiet" : ""}`, textContent: text });
+    element.dataset.action = action;
+    element.setAttribute("aria-label", label);
+    element.addEventListener("click", onClick);
+    return element;
+  }
 
   function item(record) {
     const row = document.createElement("li");
-    const name = document.createElement("span");
-    name.className = "saved-name";
-    name.textContent = record.label;
+    const name = Object.assign(document.createElement("span"), { className: "saved-name", textContent: nameOf(record) });
     const details = document.createElement("span");
     details.className = "saved-details";
     const accuracy = record.accuracy ? `${percent(record.accuracy.value)} ${KIND[record.accuracy.kind]}` : "accuracy not known";
     details.textContent = [new Date(record.savedAt).toLocaleString(), record.sizes ? record.sizes.join("-") : "size not recorded", accuracy].join(" · ");
-    const useButton = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-small", textContent: "Use" });
-    useButton.dataset.action = "use";
-    useButton.setAttribute("aria-label", `Use ${record.label}, saved ${details.textContent}`);
-    useButton.addEventListener("click", () => use(record.id));
-    const deleteButton = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-small btn-quiet", textContent: "Delete" });
-    deleteButton.dataset.action = "delete";
-    deleteButton.setAttribute("aria-label", `Delete ${record.label}`);
-    deleteButton.addEventListener("click", () => remove(record.id, record.label));
     const inUse = Object.assign(document.createElement("span"), { className: "saved-in-use", textContent: "In use" });
     row.dataset.id = record.id;
-    row.append(name, inUse, details, useButton, deleteButton);
+    row.append(name, inUse, details,
+      button("Use", "use", `Use ${nameOf(record)}, saved ${details.textContent}`, () => use(record.id)),
+      button("Rename", "rename", `Rename ${nameOf(record)}`, () => rename(row, record), true),
+      button("Delete", "delete", `Delete ${nameOf(record)}`, () => remove(record.id), true));
     return row;
   }
 
@@ -67,16 +181,29 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     }
   }
 
+  // Drawn anew, the list keeps the keyboard on the same control of the same entry.
+  function draw(records) {
+    const active = list.contains(document.activeElement) ? document.activeElement : null;
+    const at = active && [active.closest("li").dataset.id, active.dataset.action];
+    names = listedNames(records);
+    list.replaceChildren(...records.map(item));
+    list.dataset.count = String(records.length);
+    if (at) control(...at)?.focus();
+  }
+
+  ui.undoButton.addEventListener("click", undo);
+  for (const [event, held] of [["pointerenter", true], ["pointerleave", false], ["focusin", true], ["focusout", false]]) {
+    ui.undo.addEventListener(event, () => holdUndo(held));
+  }
+
   store.subscribe((state, previous) => {
-    if (!previous || previous.savedModels !== state.savedModels) {
-      const records = state.savedModels || [];
-      list.replaceChildren(...records.map(item));
-      list.dataset.count = String(records.length);
-    }
+    if ((!previous || previous.savedModels !== state.savedModels) && !editing) draw(state.savedModels || []);
     if (!previous || previous.savedModels !== state.savedModels || previous.model !== state.model) markInUse();
-    const locked = !state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle";
-    for (const button of list.querySelectorAll("button")) button.disabled = locked;
+    // Learning your digits uses the answering model too: nothing may swap or drop it meanwhile.
+    const locked = !state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle" || teachBusy(state.teach.state);
+    for (const element of list.querySelectorAll("button")) element.disabled = locked;
+    ui.undoButton.disabled = locked;
   });
   saved.onChange(refresh);
-  return { refresh };
+  return { refresh, nameOf };
 }

@@ -169,7 +169,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     setModel(message.model, label, message.model_bytes);  // first: while measuring, the new model's kept report waits
     setTeach({ state: "done", report });
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
-    saveInBrowser(message.model_bytes, label, "Learned your digits, but could not save the model in this browser")
+    saveInBrowser(message.model_bytes, "Learned your digits, but could not save the model in this browser")
       .then((key) => key !== undefined && say("Learned your handwriting: the tuned model answers the pad, and is kept in this browser."));
   }
 

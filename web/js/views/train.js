@@ -313,7 +313,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     logRow(String(epoch), samples, loss.toFixed(4), trainAcc, valAcc, seconds, "epoch");
     if (store.state.run) store.update({ run: { ...store.state.run, savedEpoch: epoch } });
     setModel(model, `training, live weights (epoch ${epoch} done)`, bytes);
-    saveInBrowser(bytes, `after epoch ${epoch} of a run`);
+    saveInBrowser(bytes);
   }
 
   function onDone({ stopped, test_acc: testAcc, test_images: testImages, model, model_bytes: bytes }) {
@@ -321,7 +321,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     const shown = store.state.shown || {};
     if (bytes) {
       setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
-      saveInBrowser(bytes, stopped ? "a stopped run" : "a finished run");
+      saveInBrowser(bytes);
       const end = stopped ? NOT_RUNNING : { ...NOT_RUNNING, value: 1 };
       say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
       endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
@@ -337,7 +337,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     const lr = store.state.run ? store.state.run.config.lr : Number(ui.lr.value);
     // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
     setModel(model, "last good weights of a diverged run", bytes);
-    saveInBrowser(bytes, "last good weights of a diverged run");
+    saveInBrowser(bytes);
     pending = null;
     say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
     endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped: training diverged" } });

@@ -1,0 +1,255 @@
+""""Your models": each entry named from how its model was made, renamed in place, deleted with an Undo; the model in
+use is never said to be kept once its record is gone."""
+
+import io
+
+import numpy as np
+import pytest
+
+from e2e_page import (RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, message, open_ready,
+                      start_training, train_to_end, upload, wait_ready, wait_state)
+
+pytestmark = pytest.mark.browser
+
+# One record of the page's IndexedDB store as plain JSON (its bytes as their sha256), or null.
+READ_RECORD = """async (id) => {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open('mnist-mlp'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const record = await new Promise((ok, fail) => { const r = db.transaction('runs').objectStore('runs').get(id); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    db.close();
+    if (!record) return null;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', record.bytes));
+    return { ...record, bytes: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
+}"""
+
+# Records as a page before named models kept them ("a finished run"), copies of the record `from` at the given times.
+PUT_OLD_RECORDS = """async ({ from, times }) => {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open('mnist-mlp'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    const store = () => db.transaction('runs', 'readwrite').objectStore('runs');
+    const record = await new Promise((ok) => { const r = store().get(from); r.onsuccess = () => ok(r.result); });
+    for (const [i, savedAt] of times.entries()) {
+        await new Promise((ok, fail) => { const r = store().put({ id: `old-${i}`, bytes: record.bytes, label: 'a finished run', savedAt,
+            sizes: record.sizes, accuracy: record.accuracy }); r.onsuccess = ok; r.onerror = () => fail(r.error); });
+    }
+    db.close();
+}"""
+
+
+def names(page) -> list[str]:
+    return page.eval_on_selector_all("#saved-models .saved-name", "els => els.map(e => e.textContent)")
+
+
+def ids(page) -> list[str]:
+    return page.eval_on_selector_all("#saved-models li", "rows => rows.map(r => r.dataset.id)")
+
+
+def wait_count(page, n: int) -> None:
+    page.wait_for_selector(f'#saved-models[data-count="{n}"]', state="attached", timeout=60_000)
+
+
+def in_use(page) -> list[str]:
+    return page.eval_on_selector_all("#saved-models li[aria-current=true]", "rows => rows.map(r => r.dataset.id)")
+
+
+def focused(page) -> str:
+    """The focused element: its id, or its entry's id and action (a list's control), or its tag."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        if (e && e.closest('#saved-models li')) return `${e.closest('li').dataset.id}:${e.dataset.action || e.tagName}`;
+        return e ? (e.id || e.tagName) : ''; }""")
+
+
+def upload_and_keep(page, name: str, data: bytes, count: int) -> None:
+    """Upload a model file and wait until the page has kept it (the `count`-th entry) and is done measuring it."""
+    upload(page, name, data)
+    wait_count(page, count)
+    page.wait_for_function("() => !document.querySelector('#message').textContent.includes('Measuring')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled")
+
+
+def softened(path) -> bytes:
+    """The model at `path` with its last layer's weights halved: it reads digits alike, with other probabilities."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["weights_2"] = arrays["weights_2"] * 0.5
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def probs_of(page, digit: int) -> np.ndarray:
+    clear_pad(page)
+    return np.array(draw_with_mouse(page, digit).probs)
+
+
+def test_entries_are_named_from_how_their_model_was_made_and_namesakes_differ(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    data = download_model(page, tmp_path).read_bytes()
+    for count, name in enumerate(["mine.npz", "mine.npz", "other.npz"], start=1):
+        upload_and_keep(page, name, data, count)
+    train_to_end(page, train_size=5000, epochs=1, hidden="32")
+    wait_count(page, 4)
+    shown = names(page)
+    assert shown[0] == "Trained here: 784-32-10, 1 epoch", shown  # newest first
+    assert shown[1] == "Uploaded: other.npz", shown
+    # Two uploads of one file: the name, then when each was saved (or #1, #2 within a minute).
+    assert all(name.startswith("Uploaded: mine.npz, ") for name in shown[2:]) and shown[2] != shown[3], shown
+    # Each control says which entry it acts on.
+    labels = page.eval_on_selector_all("#saved-models [data-action=delete]", "bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert labels == [f"Delete {name}" for name in shown], labels
+
+    # Records a page kept before names were made here ("a finished run") read apart too, by their dates.
+    page.evaluate(PUT_OLD_RECORDS, {"from": ids(page)[0], "times": ["2024-01-02T10:00:00.000Z", "2024-01-03T10:00:00.000Z"]})
+    page.reload()
+    wait_ready(page)
+    wait_count(page, 6)
+    old = names(page)[-2:]
+    assert all(name.startswith("A finished run, ") for name in old) and old[0] != old[1], old
+    assert "2024" in old[0], "the same time of day on two days: the date tells them apart"
+
+    # Used, an entry is named in the header as the list names it, and nothing there claims it is saved.
+    page.click("#saved-models li:has-text('Uploaded: other.npz') [data-action=use]")
+    page.wait_for_function("() => document.querySelector('#active-model').textContent.startsWith('Uploaded: other.npz (')")
+    assert "saved" not in active_model(page), active_model(page)
+
+
+def test_an_entry_is_renamed_in_place_with_the_keyboard_and_keeps_its_name(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    [entry] = ids(page)
+    rename = f"#saved-models li[data-id='{entry}'] [data-action=rename]"
+
+    page.focus(rename)
+    page.keyboard.press("Enter")
+    field = page.locator("#saved-models input.saved-rename")
+    assert focused(page) == f"{entry}:INPUT"
+    assert field.input_value() == "Uploaded: mine.npz"
+    assert field.evaluate("f => [f.selectionStart, f.selectionEnd]") == [0, len("Uploaded: mine.npz")], "typing replaces it"
+    assert field.get_attribute("aria-label") == "New name for Uploaded: mine.npz"
+    help_id = field.get_attribute("aria-describedby")  # how to keep, cancel or empty it, said to screen readers
+    assert "Escape" in page.eval_on_selector(f"#{help_id}", "e => e.textContent"), help_id
+    page.keyboard.type("  My   best 7s ")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent === 'My best 7s'")
+    assert focused(page) == f"{entry}:rename", "the keyboard stays on the entry's Rename"
+    assert active_model(page).startswith("My best 7s ("), "the model in use is named in the header as in the list"
+    assert "Renamed “Uploaded: mine.npz” to “My best 7s”" in message(page)[1], message(page)
+
+    # Escape keeps the name it had.
+    page.keyboard.press("Enter")
+    page.keyboard.type("oops")
+    page.keyboard.press("Escape")
+    assert names(page) == ["My best 7s"] and focused(page) == f"{entry}:rename"
+
+    page.reload()
+    wait_ready(page)
+    wait_count(page, 1)
+    assert names(page) == ["My best 7s"], "the name is kept in the browser"
+    assert active_model(page).startswith("My best 7s (")
+
+    # Left empty, the entry is named from how its model was made again.
+    page.focus(rename)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent === 'Uploaded: mine.npz'")
+    assert "named from how it was made again" in message(page)[1], message(page)
+
+
+def test_a_name_given_in_another_tab_stays_when_the_run_saves_again(pages):
+    first, _ = pages.open()
+    second = first.context.new_page()  # same browser storage, as two tabs are
+    for page in (first, second):
+        open_ready(page, pages.site)
+    start_training(first, train_size=5000, epochs=3, hidden="16")
+    wait_count(second, 1)  # the run's first epoch, kept
+    assert names(second) == ["Trained here: 784-16-10, 1 of 3 epochs"], names(second)
+    second.click("#saved-models [data-action=rename]")
+    second.keyboard.type("Night run")
+    second.keyboard.press("Enter")
+    second.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent === 'Night run'")
+    assert wait_state(first, "idle", "error") == "idle", message(first)
+    first.wait_for_function("() => document.querySelector('#saved-models .saved-name')?.textContent === 'Night run'")
+    [entry] = ids(first)
+    record = first.evaluate(READ_RECORD, entry)
+    assert record["name"] == "Night run" and record["label"] == "Trained here: 784-16-10, 3 epochs", record
+
+
+def test_deleting_the_model_in_use_can_be_undone_and_never_leaves_it_claimed(pages, tmp_path):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    shipped_probs = probs_of(page, 7)
+    path = download_model(page, tmp_path)
+    upload_and_keep(page, "other.npz", path.read_bytes(), 1)
+    upload_and_keep(page, "soft.npz", softened(path), 2)
+    soft, other = ids(page)
+    assert in_use(page) == [soft]
+    header = active_model(page)
+    kept = page.evaluate(READ_RECORD, soft)
+    soft_probs = probs_of(page, 7)
+    assert not np.allclose(soft_probs, shipped_probs, atol=1e-4)
+
+    # With the keyboard, as the model in use: it goes at once, the pretrained model answers, Undo is offered and focused.
+    page.focus(f"#saved-models li[data-id='{soft}'] [data-action=delete]")
+    page.keyboard.press("Enter")
+    wait_count(page, 1)
+    page.wait_for_function("(shipped) => document.querySelector('#active-model').textContent.trim() === shipped", arg=shipped)
+    assert "the pretrained model answers" in message(page)[1], message(page)
+    assert in_use(page) == [] and page.evaluate(READ_RECORD, soft) is None
+    assert page.is_visible("#saved-undo") and page.inner_text("#saved-undo-text") == "Deleted “Uploaded: soft.npz”."
+    page.wait_for_function("() => document.activeElement?.id === 'undo-delete'")
+    np.testing.assert_allclose(probs_of(page, 7), shipped_probs, atol=1e-6)
+
+    page.focus("#undo-delete")
+    page.keyboard.press("Enter")
+    wait_count(page, 2)
+    page.wait_for_function("(h) => document.querySelector('#active-model').textContent.trim() === h", arg=header)
+    assert page.is_hidden("#saved-undo")
+    assert page.evaluate(READ_RECORD, soft) == kept, "Undo puts back the very record"
+    assert in_use(page) == [soft] and names(page) == ["Uploaded: soft.npz", "Uploaded: other.npz"]
+    assert focused(page) == f"{soft}:delete", "the keyboard is back where it was"
+    np.testing.assert_allclose(probs_of(page, 7), soft_probs, atol=1e-6)
+
+    # Another entry than the one in use: only its record goes, and comes back.
+    page.click(f"#saved-models li[data-id='{other}'] [data-action=delete]")
+    wait_count(page, 1)
+    assert active_model(page) == header and in_use(page) == [soft]
+    page.click("#undo-delete")
+    wait_count(page, 2)
+    assert in_use(page) == [soft] and active_model(page) == header
+
+    # Not taken back: once focus and pointer leave it, the offer ends, and a reload restores the pretrained model.
+    page.click(f"#saved-models li[data-id='{soft}'] [data-action=delete]")
+    page.wait_for_function("(shipped) => document.querySelector('#active-model').textContent.trim() === shipped", arg=shipped)
+    page.mouse.move(0, 0)
+    page.focus("#pad")
+    page.wait_for_selector("#saved-undo", state="hidden", timeout=30_000)
+    page.reload()
+    wait_ready(page)
+    assert active_model(page) == shipped
+    assert ids(page) == [other] and in_use(page) == []
+
+
+def test_your_models_wait_while_your_digits_are_learned(pages, tmp_path):
+    """Learning your digits tunes the model in use: Use, Rename, Delete and Undo wait until it is done."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    upload_and_keep(page, "base.npz", download_model(page, tmp_path).read_bytes(), 1)
+    page.evaluate("""() => {
+        window.__locked = [];
+        const teach = document.querySelector('#teach');
+        new MutationObserver(() => {
+            if (!['learning', 'measuring'].includes(teach.dataset.state)) return;
+            window.__locked.push([...document.querySelectorAll('#saved-models button, #undo-delete')].every((b) => b.disabled));
+        }).observe(teach, { attributeFilter: ['data-state'] });
+    }""")
+    draw_with_mouse(page, 1)
+    page.click('#teach button[data-digit="7"]')
+    page.wait_for_selector('#teach[data-count="1"]', state="attached")
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    locked = page.evaluate("window.__locked")
+    assert locked and all(locked), locked
+    page.wait_for_function("() => [...document.querySelectorAll('#saved-models button')].every((b) => !b.disabled)")

@@ -1,0 +1,51 @@
+// The names "Your models" lists, made in one place. A kept model is named from how it was made (modelName, stored
+// in its record as `label` when it is saved) unless you renamed it (the record's `name`); entries whose names are
+// alike also show when they were saved, so that no two entries read the same.
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// "Trained here: 784-100-200-10, 2 epochs", "Tuned on your 15 digits", "Uploaded: mine.npz": from the model's info
+// (worker_api's model info: training, source, metadata, report, sizes) as it is when the model is saved.
+export function modelName(info) {
+  const { source = {}, metadata = {}, report } = info;
+  const shape = info.sizes.join("-");
+  const { epochs_completed: epochs, recipe = {}, samples_seen: seen, train_images: images } = metadata;
+  // A run's weights of the moment: while it trains, the source is still the model it started from.
+  if (info.training) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}`;
+  if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
+  // The report counts every digit you gave (those kept out to check it too); without one, the digits it learned from.
+  if (source.kind === "tuned") return `Tuned on your ${plural(report ? report.taught + report.held_out : source.digits, "digit")}`;
+  if (source.diverged) return `Trained here: ${shape}, last good weights before it diverged`;
+  if (source.stopped) return `Trained here: ${shape}, stopped at ${+(seen / images).toFixed(2)} of ${plural(recipe.epochs, "epoch")}`;
+  if (source.kind === "trained") return `Trained here: ${shape}, ${plural(epochs, "epoch")}`;
+  return `Kept model: ${shape}`;
+}
+
+// A record's own name: yours, else the one it was saved under (records kept before names were made here say
+// "a finished run" and the like).
+export function ownName(record) {
+  const name = record.name || record.label || "a kept model";
+  return name[0].toUpperCase() + name.slice(1);
+}
+
+// When an entry was saved, in words that grow until they tell its namesakes apart: the time of day, then the date too.
+const STAMPS = [{ timeStyle: "short" }, { dateStyle: "medium", timeStyle: "short" }]
+  .map((options) => new Intl.DateTimeFormat(undefined, options));
+
+// id -> the name the list shows, for records newest first: the own name, followed where others share it by the
+// shortest stamp that tells them apart, else by "#1", "#2"... in the order they were saved.
+export function listedNames(records) {
+  const alike = new Map();
+  for (const record of records) alike.set(ownName(record), [...(alike.get(ownName(record)) || []), record]);
+  const names = new Map();
+  for (const [name, group] of alike) {
+    if (group.length === 1) {
+      names.set(group[0].id, name);
+      continue;
+    }
+    const stamps = STAMPS.map((format) => group.map((record) => format.format(new Date(record.savedAt))))
+      .find((stamped) => new Set(stamped).size === stamped.length);
+    group.forEach((record, i) => names.set(record.id, `${name}, ${stamps ? stamps[i] : `#${group.length - i}`}`));
+  }
+  return names;
+}
