@@ -183,6 +183,7 @@ def test_learning_firmly_is_said_and_kept_with_the_model(pages):
     report = page.inner_text("#teach-report")
     # The worker says how firmly it learned (tune_done's strength, from mlp_core.finetune), not the checkbox.
     assert report.startswith("Learned firmly from 2 of your 2 digits"), report
+    assert "tuned firmly on your 2 digits" in active_model(page)
     # What MNIST's drop is made of: the ways the original model read right and the tuned one does not, 2 images or more.
     ways = [w for w in json.loads(page.get_attribute("#teach-report", "data-mnist-lost")) if w[2] >= 2]
     said = ", ".join(f"{n} of its {d}s now read as {r}" if i == 0 else f"{n} of its {d}s as {r}" for i, (d, r, n) in enumerate(ways))
@@ -193,6 +194,8 @@ def test_learning_firmly_is_said_and_kept_with_the_model(pages):
     wait_ready(page)
     page.wait_for_function("(report) => document.querySelector('#teach-report').textContent === report", arg=report)
     assert page.get_attribute("#teach-report", "data-strength") == "firm"
+    names = page.eval_on_selector_all("#saved-models .saved-name", "els => els.map(e => e.textContent)")
+    assert any(name.startswith("Tuned firmly on your 2 digits") for name in names), names
 
 
 def npz(**arrays) -> bytes:

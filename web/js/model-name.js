@@ -14,7 +14,7 @@ export function modelName(info) {
   if (info.training) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}`;
   if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
   // The report counts every digit you gave (those kept out to check it too); without one, the digits it learned from.
-  if (source.kind === "tuned") return `Tuned on your ${plural(report ? report.taught + report.held_out : source.digits, "digit")}`;
+  if (source.kind === "tuned") return `Tuned ${report?.strength === "firm" ? "firmly " : ""}on your ${plural(report ? report.taught + report.held_out : source.digits, "digit")}`;
   if (source.diverged) return `Trained here: ${shape}, last good weights before it diverged`;
   if (source.stopped) return `Trained here: ${shape}, stopped at ${+(seen / images).toFixed(2)} of ${plural(recipe.epochs, "epoch")}`;
   if (source.kind === "trained") return `Trained here: ${shape}, ${plural(epochs, "epoch")}`;

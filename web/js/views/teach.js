@@ -143,7 +143,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }
   });
 
-  const tunedLabel = (r) => `tuned on your ${r.taught + r.held_out} digits`;
+  const tunedLabel = (r) => `tuned ${r.strength === "firm" ? "firmly " : ""}on your ${r.taught + r.held_out} digits`;
 
   function onEvent(message) {
     if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
