@@ -98,7 +98,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   ui.stop.addEventListener("click", () => client.request("stop").catch(() => {}));
   // What the choice means, said by the buttons when it is made (the row has no room for it).
   ui.firm.addEventListener("change", () => say(ui.firm.checked
-    ? "Firmly: it follows your digits even where they look like another MNIST digit (a flagged 1 like a 7). It reads your other drawings of them better, takes longer and costs more MNIST accuracy."
+    ? "Firmly: it follows your digits even where they look like another MNIST digit (a flagged 1 like a 7). It may read your other drawings of them better; it takes longer and costs more MNIST accuracy."
     : "Gently: it learns your digits and keeps MNIST accuracy within a few tenths of a point."));
 
   ui.download.addEventListener("click", async () => {
