@@ -39,7 +39,7 @@ from bench.strokes.shapes import unsteady  # noqa: E402
 from bench.teach import CORRECTIONS, TARGET_HELD_OUT, TARGET_MNIST_DROP, WRITERS, drawings  # noqa: E402
 from mlp_core import load_model  # noqa: E402
 from mlp_core.data import load_mnist  # noqa: E402
-from mlp_core.finetune import DISTIL_TEMPERATURE, FINETUNE, REPLAY_IMAGES, finetune, hold_out  # noqa: E402
+from mlp_core.finetune import DISTIL_TEMPERATURE, FINETUNE, REPLAY_IMAGES, finetune, hold_out, newly_misread  # noqa: E402
 from mlp_core.recipes import RECIPES  # noqa: E402
 
 SEED = 20261201
@@ -131,8 +131,8 @@ def run_grid(model, writers, replay, validation, log):
                     held.append(float(np.mean(read == held_y)))
                     drops.append(val_before - tuned.accuracy(*validation))
                     read_after = tuned.predict(validation[0] / np.float32(255))
-                    turned = (read_before == validation[1]) & (read_after != validation[1])  # what the drop is made of
-                    lost.update(zip(validation[1][turned].tolist(), read_after[turned].tolist()))
+                    for digit, read, count in newly_misread(validation[1], read_before, read_after, top=None):  # the drop's parts
+                        lost[digit, read] += count
                     if seed == SEED:
                         answers.append(read)
             results.append({"writer": name, "held": float(np.mean(held)), "drop": float(np.mean(drops)), "answers": answers,
