@@ -313,21 +313,40 @@ def keep_report(model, figures):
     return model
 
 
+def _number(value):
+    """A finite int or float, not a bool (JSON's true is an int to Python)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _digit(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < NUM_CLASSES
+
+
+def _way(value):
+    """One of newly_misread's [true digit, now read as, images]."""
+    return (isinstance(value, list) and len(value) == 3 and _digit(value[0]) and _digit(value[1])
+            and value[0] != value[1] and _number(value[2]) and value[2] >= 1)
+
+
+def _sound(name, value):
+    """Is ``value`` what keep_report keeps under ``name``?"""
+    if value is None:
+        return name in OPTIONAL_FIELDS
+    if name == "mnist_lost":
+        return isinstance(value, list) and len(value) <= LOST_SHOWN and all(map(_way, value))
+    return _number(value)
+
+
 def kept_report(model):
     """The report keep_report kept in ``model``'s metadata, or None. A model file's metadata is anyone's: the figures
-    count only when each is a finite number and mnist_lost a short list of newly_misread's [digit, read as, count]
-    (OPTIONAL_FIELDS may be None). With them, how firmly it learned: a STRENGTHS name, or None."""
+    count only when each is sound (_sound). With them, how firmly it learned: a STRENGTHS name, or None."""
     finetuned = model.metadata.get("finetuned")
     report = finetuned.get("report") if isinstance(finetuned, dict) else None
-    if not isinstance(report, dict):
+    if not isinstance(report, dict) or not all(_sound(name, report.get(name)) for name in REPORT_FIELDS):
         return None
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    digit = lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < NUM_CLASSES
-    way = lambda w: isinstance(w, list) and len(w) == 3 and digit(w[0]) and digit(w[1]) and w[0] != w[1] and number(w[2]) and w[2] >= 1
-    valid = lambda k, v: (isinstance(v, list) and len(v) <= LOST_SHOWN and all(map(way, v))) if k == "mnist_lost" else number(v)
-    sound = all(valid(k, report.get(k)) or (k in OPTIONAL_FIELDS and report.get(k) is None) for k in REPORT_FIELDS)
     strength = finetuned.get("strength")  # None for a model tuned before there were two
-    return {**{k: report.get(k) for k in REPORT_FIELDS}, "strength": strength if isinstance(strength, str) and strength in STRENGTHS else None} if sound else None
+    known = isinstance(strength, str) and strength in STRENGTHS
+    return {**{name: report.get(name) for name in REPORT_FIELDS}, "strength": strength if known else None}
 
 
 def finetune(model, images, labels, mnist_x, mnist_y, rng, calibration=None, **options):

@@ -328,6 +328,18 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     assert tuned.metadata["finetuned"]["report"] == {k: figures[k] for k in finetune.REPORT_FIELDS}
     shown = worker_api.model_info()["model"]["report"]  # what the page shows, and how firmly it learned
     assert shown == {**tuned.metadata["finetuned"]["report"], "strength": "firm"}
+    # Tuned again from the tuned model: its MNIST test reads, taken just above, are not taken twice.
+    inferred = []
+    monkeypatch.setattr(worker_api, "_inference", lambda model, read=worker_api._inference: inferred.append(model) or read(model))
+    worker_api.start_finetune(images, labels)
+    while not worker_api.finetune_chunk(1.0)["done"]:
+        pass
+    worker_api.finish_finetune(False)
+    while not (again := worker_api.measure_tuned_chunk(0.0))["done"]:
+        pass
+    retuned = worker_api._session.model
+    assert inferred == [retuned]
+    assert again["mnist_lost"] == finetune.newly_misread(test_y, *(m.predict(test_x / np.float32(255)) for m in (tuned, retuned)))
 
 
 def test_a_stopped_finetune_keeps_the_model(session):

@@ -103,6 +103,7 @@ class _Session:
         self.trainer = None          # the run in progress
         self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.measuring = None        # the tuned model's MNIST test measure in progress (_TestMeasure)
+        self.test_reads = None       # (model, its MNIST test predictions): the last measured, a next tuning's "before"
         self.shards = {}             # file -> its manifest entry and images uint8 (N, 784), labels uint8 (N,)
         self.counts = None           # images per split, {"train": N, "test": M}, from the data manifest
 
@@ -584,12 +585,15 @@ class _TestMeasure:
     """The tuned model's MNIST test accuracy, measured a chunk of images at a time so the pad is answered in between,
     through _inference's products (Finetune.logits with that strategy): it counts what Model.accuracy counts
     (tests/test_worker_api.py). The original model reads the same images, so the report can say what the drop is
-    made of (newly_misread). Once measured, the model keeps `report` (tune_done's figures) with it."""
+    made of (newly_misread); a model tuned again from the tuned one has its reads already. Once measured, the model
+    keeps `report` (tune_done's figures) with it."""
 
     def __init__(self, run, original, images, labels, report):
         self.run, self.images, self.labels, self.report = run, images, labels, report
-        self.strategy, self.original = _inference(run.model), _inference(original)
-        self.before, self.after = np.zeros(len(labels), np.uint8), np.zeros(len(labels), np.uint8)
+        self.after = np.zeros(len(labels), np.uint8)
+        known = _session.test_reads is not None and _session.test_reads[0] is original
+        self.before = _session.test_reads[1] if known else np.zeros(len(labels), np.uint8)
+        self.reads = [(_inference(run.model), self.after)] + ([] if known else [(_inference(original), self.before)])
         self.measured = 0
         self.seconds = 0.0
 
@@ -598,7 +602,7 @@ class _TestMeasure:
         started = time.perf_counter()
         while self.measured < len(self.images):
             stop = min(self.measured + EVAL_CHUNK, len(self.images))
-            for strategy, read in ((self.strategy, self.after), (self.original, self.before)):
+            for strategy, read in self.reads:
                 read[self.measured:stop] = self.run.logits(self.images[self.measured:stop], strategy).argmax(axis=1)
             self.measured = stop
             if time.perf_counter() - started >= seconds:
@@ -617,7 +621,7 @@ def measure_tuned_chunk(seconds):
     lost = newly_misread(measuring.labels, measuring.before, measuring.after)
     measuring.run.model.metadata["test_accuracy"] = accuracy
     keep_report(measuring.run.model, {**measuring.report, "mnist_after": accuracy, "mnist_lost": lost})
-    _session.measuring = None
+    _session.measuring, _session.test_reads = None, (measuring.run.model, measuring.after)
     return {"done": True, "mnist_after": accuracy, "mnist_lost": lost, "phases": {"mnist": measuring.seconds}}
 
 
