@@ -408,7 +408,7 @@ def write_report(path: Path, r: dict) -> None:
     comparison = r["comparison"]
     if comparison:
         lines += ["", "## Page vs CPython path", "",
-                  f"The same {comparison['pairs']} drawings: the page (mouse events, pad.js's quadratic smoothing and canvas "
+                  f"The same {comparison['pairs']} drawings: the page (mouse events, pad.js's curve through the samples and canvas "
                   f"rasteriser, the worker's Pyodide numpy) and the CPython path (the polyline rendered by bench/pen.py) give the same "
                   f"digit on {comparison['agree']}. Mean absolute difference between the 28x28 image the page shows (#seen) and "
                   f"CPython's: median {comparison['image_gap_median']:.3f}, max {comparison['image_gap_max']:.3f} (pixel values 0..1).",
@@ -598,8 +598,8 @@ def comparison_note(comparison: dict) -> str:
     close = sum(max(d["page_conf"] or 0, d["cpython_conf"]) < 0.7 for d in rows)
     text = (f"Why they disagree: the ink the page sent to its worker was captured for {len(sent)} of the {len(rows)} "
             f"disagreements. On {len(rendering)} of them CPython's to_mnist + model read that ink exactly as the page did: "
-            "the difference lies in the pixels the two pens draw (pad.js smooths the pointer samples with quadratic curves "
-            "through their midpoints and the canvas rasterises them; bench/pen.py draws the authored polyline), not in "
+            "the difference lies in the pixels the two pens draw (pad.js draws a Catmull-Rom curve through the pointer "
+            "samples and the canvas rasterises it; bench/pen.py draws the authored polyline), not in "
             "the worker's preprocessing or model.")
     if pipeline:
         text += (f" On {len(pipeline)} CPython read the page's own ink differently from the worker: there the page's "

@@ -274,3 +274,15 @@ def test_mnist_counted_like_uci_keeps_or_sets_the_width():
     assert drawn.ink_widths(own[None])[0] <= 2  # 32 * 4 / 20 = 6.4 pixels: one or two blocks
     assert drawn.ink_widths(wide[None])[0] == 6  # 24 pixels: six blocks
     assert (own.sum(axis=1) > 0).all() and (wide.sum(axis=1) > 0).all()  # the height fills all eight rows
+
+
+def test_the_pads_path_goes_through_every_sample_and_the_old_one_cut_corners():
+    from bench.pad_path import midpoint_quadratics, samples
+    from bench.tune_handwriting import smooth
+
+    vee = samples([(0.3, 0.3), (0.5, 0.7), (0.7, 0.3)], spacing=20.0, phase=0.0)
+    assert len(vee) == 1 + math.ceil(2 * math.hypot(0.2, 0.4) * 280 / 20)  # its two ends and a sample every 20 px
+    corner = np.array([[84.0, 84.0], [140.0, 196.0], [196.0, 84.0]])  # the V's three samples on a 280 px pad
+    through = np.hypot(*(smooth(corner) - corner[1]).T).min()
+    cut = np.hypot(*(midpoint_quadratics(corner) - corner[1]).T).min()
+    assert through < 1e-9 and cut > 0.035 * 280, "the old path missed the point by more than the pen's half width"

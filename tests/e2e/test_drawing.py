@@ -2,7 +2,8 @@
 
 import pytest
 
-from e2e_page import clear_pad, draw_with_mouse, open_ready, predictions_shown, read_prediction
+from e2e_page import (clear_pad, draw_with_mouse, open_ready, pad_box, predictions_shown, read_prediction,
+                      wait_predictions_settled)
 from e2e_strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,26 @@ def test_undo_takes_back_the_last_stroke_and_the_reading_follows(pretrained_page
     page.keyboard.press("Control+z")
     page.wait_for_selector('#prediction[data-digit=""]', state="attached")
     assert page.is_disabled("#undo") and page.get_attribute("#pad", "data-empty") == "true"
+
+
+def test_a_corner_drawn_quickly_keeps_its_point(pretrained_page):
+    """A V in three pointer events (down at its left end, at its point, up at its right end): the line goes through the
+    point. Curves through the samples' midpoints cut such a corner by 15% of the pad, and the 1's flag with it."""
+    page = pretrained_page
+    clear_pad(page)
+    box = pad_box(page)
+    left, point, right = (0.3, 0.3), (0.5, 0.7), (0.7, 0.3)
+    page.mouse.move(box["x"] + left[0] * box["width"], box["y"] + left[1] * box["height"])
+    page.mouse.down()
+    for x, y in (point, right):
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+    shown = predictions_shown(page)
+    page.mouse.up()
+    wait_predictions_settled(page, shown)
+    ink = page.evaluate("""([x, y]) => { const pad = document.querySelector('#pad');
+        return pad.getContext('2d').getImageData(Math.round(x * pad.width), Math.round(y * pad.height), 1, 1).data[3]; }""",
+                        list(point))
+    assert ink > 200, f"the V's point has alpha {ink} of 255"
 
 
 def test_the_words_and_the_bars_say_the_same_number(pretrained_page):

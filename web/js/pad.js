@@ -88,7 +88,8 @@ export class Pad {
     this.redraw();
   }
 
-  // Draw every stroke as a quadratic curve through the midpoints of its samples (smooth, no kinks).
+  // Draw every stroke as a curve through each of its samples (Catmull-Rom, as cubic Beziers): a corner drawn quickly
+  // keeps its point, where curves through the samples' midpoints cut it (chosen on TUNE drawings, bench/reports/drawn.md).
   drawStrokes(ctx, size, fraction = STROKE_FRACTION) {
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
@@ -105,11 +106,10 @@ export class Pad {
       }
       ctx.beginPath();
       ctx.moveTo(p[0].x, p[0].y);
-      for (let i = 1; i < p.length - 1; i++) {
-        const mid = { x: (p[i].x + p[i + 1].x) / 2, y: (p[i].y + p[i + 1].y) / 2 };
-        ctx.quadraticCurveTo(p[i].x, p[i].y, mid.x, mid.y);
+      for (let i = 0; i < p.length - 1; i++) {
+        const [a, b, c, d] = [p[Math.max(i - 1, 0)], p[i], p[i + 1], p[Math.min(i + 2, p.length - 1)]];
+        ctx.bezierCurveTo(b.x + (c.x - a.x) / 6, b.y + (c.y - a.y) / 6, c.x - (d.x - b.x) / 6, c.y - (d.y - b.y) / 6, c.x, c.y);
       }
-      ctx.lineTo(p[p.length - 1].x, p[p.length - 1].y);
       ctx.stroke();
     }
   }
