@@ -7,7 +7,10 @@ from e2e_page import PHONE, draw_with_touch, open_ready
 pytestmark = pytest.mark.browser
 
 PHONES = {"390x844": PHONE,
-          "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+          "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True),
+          "375x667": dict(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+# The pad's least side on a phone: a finger still draws a digit comfortably on it.
+PAD_FLOOR = 200
 # Each box's [left, top, right, bottom] in the window, and whether a finger's tap 21.75 px above and below its middle
 # still lands on it (a 44 px tall target).
 ANSWER_AND_CORRECTIONS = """() => {
@@ -66,7 +69,8 @@ def test_a_finger_reaches_undo_and_clear_across_44_px(pages):
 @pytest.mark.parametrize("size", sorted(PHONES))
 def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, size):
     """Draw with a finger on a page just opened, scrolling nothing: the digit read, how sure, the question under it
-    and all ten buttons that correct it are inside the window, each button ready for a finger's 44 px tall tap."""
+    and all ten buttons that correct it are inside the window, each button ready for a finger's 44 px tall tap, and
+    the pad they share the screen with is no smaller than PAD_FLOOR."""
     page, _ = pages.open(**PHONES[size])
     open_ready(page, pages.site)
     draw_with_touch(page, page.context.new_cdp_session(page), 4)
@@ -80,3 +84,5 @@ def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, s
     assert len(buttons) == 10 and not any(e["disabled"] for e in buttons), buttons
     short = [(e["s"], e["box"]) for e in buttons if not e["tall"]]
     assert short == [], f"tap targets under 44 px tall at {size}: {short}"
+    pad = page.locator("#pad").bounding_box()
+    assert min(pad["width"], pad["height"]) >= PAD_FLOOR, f"the pad is {pad['width']}x{pad['height']} at {size}"
