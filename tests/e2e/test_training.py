@@ -59,7 +59,7 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)
     start_training(page, **LONG_RUN)
-    wait_progress_beyond(page, 0)
+    wait_progress_beyond(page, 0.05 / LONG_RUN["epochs"])  # a twentieth of its first epoch: far from any epoch's end
     page.click("#pause")  # a paused run stands still: what Stop does is seen on any machine
     wait_state(page, "paused", timeout_ms=30_000)
     page.click("#stop")
@@ -68,9 +68,13 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     assert page.inner_text("#progress-text") == "Stopped"
     assert page.get_attribute("#test-acc", "data-value"), "a stopped run is measured on the test set"
     assert active_model(page).startswith("trained here, stopped early"), active_model(page)
-    # "Your models" says how far it went.
+    # "Your models" says how far it went, as the progress bar does (it said "stopped at 0 of 100 epochs": the weights'
+    # epochs were counted at the last epoch end or validation, not where the run stopped).
     page.wait_for_function("() => /^Trained here: [\\d-]+, stopped at [\\d.]+ of \\d+ epochs$/"
                            ".test(document.querySelector('#saved-models .saved-name')?.textContent)")
+    name = page.inner_text("#saved-models .saved-name")
+    stopped_at = float(re.search(r"stopped at ([\d.]+) of", name).group(1))
+    assert stopped_at == pytest.approx(progress(page) * LONG_RUN["epochs"], abs=0.011), (name, progress(page))
 
 
 def test_page_stays_responsive_and_predicts_while_training(pages):
