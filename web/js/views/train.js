@@ -322,7 +322,8 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (bytes) {
       setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
       saveInBrowser(bytes);
-      const end = stopped ? NOT_RUNNING : { ...NOT_RUNNING, value: 1 };
+      // A stopped run's bar shows where its model stopped, not the last progress drawn (a chunk or a pause earlier).
+      const end = { ...NOT_RUNNING, value: stopped ? Math.min(1, model.metadata.samples_seen / store.state.run.plan.total_samples) : 1 };
       say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
       endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
     } else {
