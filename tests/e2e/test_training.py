@@ -111,6 +111,31 @@ def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
     assert float(check["cells"][0]) == pytest.approx(check["samples"] / train_size, abs=0.005), "epochs seen, fractional"
 
 
+# From now on, every text #progress-text shows, and whether it was cut there (checked in the frame it is drawn).
+RECORD_PROGRESS_TEXTS = """() => {
+    const text = document.querySelector('#progress-text');
+    window.__texts = [];
+    new MutationObserver(() => requestAnimationFrame(() =>
+        window.__texts.push([text.textContent, text.scrollWidth > text.clientWidth])))
+        .observe(text, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+@pytest.mark.parametrize("size", ["1280x800", "768x1024"])
+def test_every_step_of_a_run_is_read_whole(pages, size):
+    """Downloading, measuring validation inside the epoch and at its end: each line the run shows fits its place (on a
+    laptop and a tablet they were cut: "Epoch 1 of 2 done · measuring acc…", "Downloading data: 5.1 MB of 13…")."""
+    width, height = map(int, size.split("x"))
+    page, _ = pages.open(viewport={"width": width, "height": height})
+    open_ready(page, pages.site)
+    page.evaluate(RECORD_PROGRESS_TEXTS)
+    train_to_end(page, train_size=PAGE_OVERRIDES["fast"]["validate_every"] + 5000, epochs=1)
+    seen = page.evaluate("window.__texts")
+    assert any("measuring" in text for text, _ in seen), f"no measuring step was shown: {seen}"
+    cut = sorted({text for text, was_cut in seen if was_cut})
+    assert cut == [], f"cut at {size}: {cut}"
+
+
 def test_train_waits_while_your_handwriting_is_learned(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)

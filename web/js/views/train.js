@@ -275,7 +275,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
-      const text = p.checking ? `Epoch ${p.epoch} of ${p.epochs} · ${count(p.samples_seen)} samples · measuring validation accuracy…`
+      const text = p.checking ? `Epoch ${p.epoch} of ${p.epochs} · measuring validation accuracy…`  // the log's row gives the samples
         : `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…`;
       return show({ ...numbers, text });
     }
