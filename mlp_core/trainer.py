@@ -247,6 +247,7 @@ class Trainer:
             else:
                 self._eval_unit()
             worked = True
+        self._update_metadata()  # the model's metadata describes its weights of now, also when the run is stopped here
         return self._progress()
 
     # --- minibatch training -------------------------------------------------------------------

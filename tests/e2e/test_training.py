@@ -59,7 +59,7 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     page, _ = pages.open()
     open_ready(page, pages.site)
     start_training(page, **LONG_RUN)
-    wait_progress_beyond(page, 0)
+    wait_progress_beyond(page, 0.05 / LONG_RUN["epochs"])  # a twentieth of its first epoch: far from any epoch's end
     page.click("#pause")  # a paused run stands still: what Stop does is seen on any machine
     wait_state(page, "paused", timeout_ms=30_000)
     page.click("#stop")
@@ -68,9 +68,13 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     assert page.inner_text("#progress-text") == "Stopped"
     assert page.get_attribute("#test-acc", "data-value"), "a stopped run is measured on the test set"
     assert active_model(page).startswith("trained here, stopped early"), active_model(page)
-    # "Your models" says how far it went.
+    # "Your models" says how far it went, as the progress bar does (it said "stopped at 0 of 100 epochs": the weights'
+    # epochs were counted at the last epoch end or validation, not where the run stopped).
     page.wait_for_function("() => /^Trained here: [\\d-]+, stopped at [\\d.]+ of \\d+ epochs$/"
                            ".test(document.querySelector('#saved-models .saved-name')?.textContent)")
+    name = page.inner_text("#saved-models .saved-name")
+    stopped_at = float(re.search(r"stopped at ([\d.]+) of", name).group(1))
+    assert stopped_at == pytest.approx(progress(page) * LONG_RUN["epochs"], abs=0.011), (name, progress(page))
 
 
 def test_page_stays_responsive_and_predicts_while_training(pages):
@@ -105,6 +109,31 @@ def test_validation_inside_an_epoch_is_shown_by_samples_seen(pages):
     assert check["cells"][3] == "–" and check["cells"][4].endswith("%"), "a checkpoint measures validation only"
     assert all(r["cells"][1] == f"{r['samples']:,}" for r in rows), "each row says how many samples it had seen"
     assert float(check["cells"][0]) == pytest.approx(check["samples"] / train_size, abs=0.005), "epochs seen, fractional"
+
+
+# From now on, every text #progress-text shows, and whether it was cut there (checked in the frame it is drawn).
+RECORD_PROGRESS_TEXTS = """() => {
+    const text = document.querySelector('#progress-text');
+    window.__texts = [];
+    new MutationObserver(() => requestAnimationFrame(() =>
+        window.__texts.push([text.textContent, text.scrollWidth > text.clientWidth])))
+        .observe(text, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+@pytest.mark.parametrize("size", ["1280x800", "768x1024"])
+def test_every_step_of_a_run_is_read_whole(pages, size):
+    """Downloading, measuring validation inside the epoch and at its end: each line the run shows fits its place (on a
+    laptop and a tablet they were cut: "Epoch 1 of 2 done · measuring acc…", "Downloading data: 5.1 MB of 13…")."""
+    width, height = map(int, size.split("x"))
+    page, _ = pages.open(viewport={"width": width, "height": height})
+    open_ready(page, pages.site)
+    page.evaluate(RECORD_PROGRESS_TEXTS)
+    train_to_end(page, train_size=PAGE_OVERRIDES["fast"]["validate_every"] + 5000, epochs=1)
+    seen = page.evaluate("window.__texts")
+    assert any("measuring" in text for text, _ in seen), f"no measuring step was shown: {seen}"
+    cut = sorted({text for text, was_cut in seen if was_cut})
+    assert cut == [], f"cut at {size}: {cut}"
 
 
 def test_train_waits_while_your_handwriting_is_learned(pages):

@@ -275,7 +275,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       trying: p.trying ? String(p.trying) : "", sharedSteps: p.shared_steps };
     if (p.measuring) {
       trace.samples = [];  // the rate counts training time only, so the evaluation pause does not skew it
-      const text = p.checking ? `Epoch ${p.epoch} of ${p.epochs} · ${count(p.samples_seen)} samples · measuring validation accuracy…`
+      const text = p.checking ? `Epoch ${p.epoch} of ${p.epochs} · measuring validation accuracy…`  // the log's row gives the samples
         : `Epoch ${p.epoch} of ${p.epochs} done · measuring accuracy…`;
       return show({ ...numbers, text });
     }
@@ -322,7 +322,8 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     if (bytes) {
       setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
       saveInBrowser(bytes);
-      const end = stopped ? NOT_RUNNING : { ...NOT_RUNNING, value: 1 };
+      // A stopped run's bar shows where its model stopped, not the last progress drawn (a chunk or a pause earlier).
+      const end = { ...NOT_RUNNING, value: stopped ? Math.min(1, model.metadata.samples_seen / store.state.run.plan.total_samples) : 1 };
       say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
       endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
     } else {
