@@ -89,7 +89,7 @@ export class Pad {
   }
 
   // Draw every stroke as a curve through each of its samples (Catmull-Rom, as cubic Beziers): a corner drawn quickly
-  // keeps its point, where curves through the samples' midpoints cut it (chosen on TUNE drawings, bench/reports/drawn.md).
+  // keeps its point, where curves through the samples' midpoints cut it (chosen on TUNE drawings: bench/reports/pad_path.md).
   drawStrokes(ctx, size, fraction = STROKE_FRACTION) {
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
