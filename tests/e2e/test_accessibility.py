@@ -11,7 +11,7 @@ import pytest
 from buildlib.fetch import npm_files
 from buildlib.paths import cache_dir
 from buildlib.pins import AXE_CORE
-from e2e_page import fill_training_form, message, open_ready, wait_state
+from e2e_page import draw_with_mouse, fill_training_form, message, open_ready, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +99,41 @@ def test_text_and_focus_rings_have_enough_contrast(pages, axe_source):
     assert len(rings) > 10, rings
     weak = [ring for ring in rings if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < FOCUS_RING_MIN]
     assert weak == [], f"focus rings under {FOCUS_RING_MIN}:1 or invisible: {weak}"
+
+
+def keep_with_key(page, drawn: int, really: str, count: int) -> None:
+    """Draw with the mouse (the pad takes no keys to draw), then say what it really is with the digit's key."""
+    draw_with_mouse(page, drawn)
+    page.keyboard.press(really)
+    page.wait_for_selector(f'#teach[data-count="{count}"]', state="attached")
+
+
+def test_removing_one_of_your_digits_leaves_the_keyboard_on_the_next(pages):
+    page, _ = pages.open(viewport={"width": 1280, "height": 800})
+    open_ready(page, pages.site)
+    for count, (drawn, really) in enumerate([(3, "5"), (7, "1"), (2, "4")], start=1):
+        keep_with_key(page, drawn, really, count)
+    press(page, "#teach-gallery li:nth-child(2) button[data-remove]")  # the 1
+    page.wait_for_selector('#teach[data-count="2"]', state="attached")
+    label = lambda: page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert label() == "Remove this 4", "the removed button's place goes to the one after it, not to the top of the page"
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#teach[data-count="1"]', state="attached")
+    assert label() == "Remove this 5", "the last one removed: the one before it"
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#teach[data-count="0"]', state="attached")
+    assert focused(page) == "pad", "none left: the pad, where the next digit is drawn"
+
+
+def test_learn_and_stop_hand_the_keyboard_to_each_other(pages):
+    page, _ = pages.open(viewport={"width": 1280, "height": 800})
+    open_ready(page, pages.site)
+    keep_with_key(page, 3, "5", 1)
+    keep_with_key(page, 7, "1", 2)
+    page.wait_for_function("() => !document.querySelector('#teach-learn').disabled", timeout=120_000)
+    press(page, "#teach-learn")
+    page.wait_for_selector('#teach[data-state="learning"]', state="attached")
+    page.wait_for_function("() => document.activeElement.id === 'teach-stop'")  # Learn disables itself: on to Stop
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#teach-learn').disabled", timeout=120_000)
+    page.wait_for_function("() => document.activeElement.id === 'teach-learn'")  # Stop disables itself: back to Learn

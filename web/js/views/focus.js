@@ -1,9 +1,11 @@
 // Keyboard focus when a control disables itself (Train, Pause, Stop, Reset, Show test results, the file
 // buttons): the browser drops focus to <body>, and a keyboard user would start again from the top.
 // The focus goes to the control that naturally comes next once one is enabled (Train -> Pause,
-// Pause/Stop -> Train), else back to the same control when it is enabled again.
+// Pause/Stop -> Train, and the same between Learn my handwriting and its Stop), else back to the same control
+// when it is enabled again.
 
-const NEXT = { train: ["pause", "stop"], pause: ["train"], stop: ["train"] };
+const NEXT = { train: ["pause", "stop"], pause: ["train"], stop: ["train"],
+  "teach-learn": ["teach-stop"], "teach-stop": ["teach-learn"] };
 // ":disabled" also holds for the inputs of a disabled fieldset (the form while training), unlike .disabled.
 const disabled = (element) => element.matches(":disabled");
 

@@ -80,7 +80,11 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   ui.gallery.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-remove]");
     if (!button || busy(teach().state)) return;
+    const at = [...ui.gallery.querySelectorAll("button[data-remove]")].indexOf(button);
     keep(teach().digits.filter((d) => d.id !== Number(button.dataset.remove)));
+    // Its button is gone with it: the keyboard goes on to the next one's (or the one before, or the pad), not to the top.
+    const left = ui.gallery.querySelectorAll("button[data-remove]");
+    (left[Math.min(at, left.length - 1)] || ui.pad).focus();
   });
 
   ui.learn.addEventListener("click", async () => {
