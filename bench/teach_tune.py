@@ -117,8 +117,8 @@ def writer_folds(model, name, rng):
 
 def run_grid(model, writers, replay, validation, log):
     rows = []
-    val_before = model.accuracy(*validation)
     read_before = model.predict(validation[0] / np.float32(255))
+    val_before = float(np.mean(read_before == validation[1]))  # what Model.accuracy counts
     for setting in [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())] + EXTRA:
         results = []
         for name, (misread, folds) in writers.items():
@@ -129,10 +129,10 @@ def run_grid(model, writers, replay, validation, log):
                     tuned = finetune(model, teach_x[teach], teach_y[teach], *replay, np.random.default_rng(seed), **setting)
                     read = tuned.predict(held_x / np.float32(255))  # as Model.accuracy reads them
                     held.append(float(np.mean(read == held_y)))
-                    drops.append(val_before - tuned.accuracy(*validation))
                     read_after = tuned.predict(validation[0] / np.float32(255))
-                    for digit, read, count in newly_misread(validation[1], read_before, read_after, top=None):  # the drop's parts
-                        lost[digit, read] += count
+                    drops.append(val_before - float(np.mean(read_after == validation[1])))  # what Model.accuracy counts
+                    for digit, read_as, count in newly_misread(validation[1], read_before, read_after, top=None):
+                        lost[digit, read_as] += count  # what the drop is made of
                     if seed == SEED:
                         answers.append(read)
             results.append({"writer": name, "held": float(np.mean(held)), "drop": float(np.mean(drops)), "answers": answers,
