@@ -137,7 +137,7 @@ def run_grid(model, writers, replay, validation, log):
                         answers.append(read)
             results.append({"writer": name, "held": float(np.mean(held)), "drop": float(np.mean(drops)), "answers": answers,
                             "lost": {pair: count / len(drops) for pair, count in lost.items()}})
-        ruled = [r for r in results if r["writer"] not in CONFLICTING]
+        ruled = [r for r in results if r["writer"] not in CONFLICTING] or results  # --writers may name only those
         row = {**setting, "cost": cost(setting, model.sizes), "results": results,
                "min_held": min(r["held"] for r in ruled), "max_drop": max(r["drop"] for r in ruled)}
         log(f"{setting}: min held {row['min_held']:.3f}, max validation drop {100 * row['max_drop']:.2f} points")
