@@ -2,8 +2,8 @@
 
 import pytest
 
-from e2e_page import (clear_pad, draw_with_mouse, open_ready, pad_box, predictions_shown, read_prediction,
-                      wait_predictions_settled)
+from e2e_page import (clear_pad, draw_with_mouse, mouse_stroke_until_pen_up, open_ready, pad_box, predictions_shown,
+                      read_prediction, wait_predictions_settled)
 from e2e_strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -102,3 +102,21 @@ def test_drawing_takes_the_keyboard_focus_from_a_form_field(pretrained_page):
     assert page.evaluate("document.activeElement.id") != "optimizer"
     page.keyboard.press("Escape")
     page.wait_for_selector('#pad[data-empty="true"]', state="attached")
+
+
+def test_after_drawing_with_the_mouse_the_keyboard_is_on_the_pad(pretrained_page):
+    """A stroke drawn with the mouse leaves the keyboard's focus on the pad (it fell to <body>, so Tab started again
+    from the top of the page), and giving it the focus scrolls nothing, here with the pad's top above the window.
+    Tab then goes on from the pad to the first button correcting its answer."""
+    page = pretrained_page
+    clear_pad(page)  # the keyboard's focus is on Clear, which the stroke takes it from
+    page.evaluate("() => { const pad = document.querySelector('#pad'); scrollBy(0, pad.getBoundingClientRect().top + pad.offsetHeight / 4); }")
+    scrolled = page.evaluate("scrollY")
+    mouse_stroke_until_pen_up(page, page.locator("#pad").bounding_box(), [(0.3, 0.5), (0.5, 0.7), (0.7, 0.6)])
+    shown = predictions_shown(page)
+    page.mouse.up()
+    wait_predictions_settled(page, shown)
+    assert page.evaluate("document.activeElement.id") == "pad", "the keyboard is not on the pad after drawing"
+    assert page.evaluate("scrollY") == scrolled, "giving the pad the focus scrolled the page"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.digit") == "0", "Tab did not go on from the pad"

@@ -217,6 +217,34 @@ def test_the_lab_reads_well_on_a_phone(pages):
     assert button["x"] + button["width"] <= 390 and button["width"] >= 24
 
 
+# Each grid of pictures the lab's cells draw (lab.html), by cell: the data's 16 digits as built, and in place of the
+# 40 first-layer units and the 24 answers (which need a training run) as many of the data's digits.
+PICTURES = {"data": None, "weights": "show_images(train_images[:40])",
+            "answers": "show_images(test_images[:24], [str(label) for label in test_labels[:24]])"}
+# Pictures, rows and pictures in the first row, as laid out.
+ROWS = """grid => { const tops = [...grid.children].map((figure) => figure.offsetTop);
+    return [tops.length, new Set(tops).size, tops.filter((top) => top === tops[0]).length]; }"""
+
+
+def test_every_row_of_pictures_is_full(pages):
+    """At 1366 px the 40 first-layer units were 13 to a row, the last alone on its own (and the 16 digits and 24
+    answers left short rows too): at common window sizes each grid's rows are all full."""
+    page, _ = pages.open(viewport={"width": 1366, "height": 768})
+    open_lab(page, pages.site)
+    for name, code in PICTURES.items():
+        if code:
+            set_code(page, name, code)
+        run_cell(page, name)
+    uneven = []
+    for width, height in ((1366, 768), (1280, 800), (768, 1024), (375, 667)):
+        page.set_viewport_size({"width": width, "height": height})
+        for name in PICTURES:
+            pictures, rows, columns = cell(page, name).locator(".lab-grid").evaluate(ROWS)
+            if rows * columns != pictures:
+                uneven.append(f"{width}x{height} {name}: {pictures} pictures {columns} to a row")
+    assert uneven == [], uneven
+
+
 @pytest.mark.parametrize("service_workers", ["allow", "block"])
 def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, service_workers):
     """Pictures come from printed lines, not from the worker touching the page, so the lab needs no shared

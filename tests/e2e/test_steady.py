@@ -81,6 +81,7 @@ def test_nothing_moves_while_the_page_loads(pages, size):
 
 
 FIRST_SCREEN = {**VIEWPORTS, "1024x768": dict(viewport={"width": 1024, "height": 768}),
+                "900x800": dict(viewport={"width": 900, "height": 800}),
                 "1366x768": dict(viewport={"width": 1366, "height": 768}), "1440x900": dict(viewport={"width": 1440, "height": 900}),
                 "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True),
                 "375x667": dict(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True)}
@@ -90,13 +91,14 @@ def in_sight(page, selector, what):
     assert in_view(page, selector), f"{selector} is out of sight {what}: {page.locator(selector).bounding_box()}"
 
 
-@pytest.mark.parametrize("size", ["1440x900", "1366x768", "1280x800", "1024x768", "390x844", "360x740", "375x667"])
+@pytest.mark.parametrize("size", ["1440x900", "1366x768", "1280x800", "1024x768", "900x800", "390x844", "360x740", "375x667"])
 def test_the_answer_is_on_the_first_screen(pages, size):
     """Draw on a page just opened, scrolling nothing: the digit read, how sure, and the whole name of the model that
     answers are all in sight (on a laptop the answer sits beside the pad; on a phone right under it, the pad giving
     up some of its side on a shorter phone). The buttons that correct the answer are in sight too (each one, and a
     finger's tap on it, at 390x844, 360x740 and 375x667: test_phone.py). At 1366-1536 px the name was cut
-    ("Answering: pretraine…") beside the one-line tagline, and at 1366x768 the header has no row to spare for it."""
+    ("Answering: pretraine…") beside the one-line tagline, and at 1366x768 the header has no row to spare for it.
+    At 900x800 (two columns, the answer under the pad in half the width) the buttons were below the first screen."""
     page, _ = pages.open(**FIRST_SCREEN[size])
     open_ready(page, pages.site)
     draw_with_mouse(page, 4)

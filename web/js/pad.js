@@ -69,6 +69,8 @@ export class Pad {
   up(event) {
     if (!this.current || event.pointerId !== this.current.id) return;
     this.current = null;
+    // down() kept the focus from moving: the keyboard goes on from the pad (Tab, Backspace), the page scrolled as it was.
+    this.canvas.focus({ preventScroll: true });
     this.onChange();
   }
 
