@@ -162,6 +162,30 @@ def test_an_error_shows_its_traceback_in_the_cell_and_later_cells_still_run(lab)
     assert "loss 0.4170" in run_cell(page, "loss")
 
 
+def line_of(page, name: str, text: str) -> tuple[int, str]:
+    """The number and the text (stripped) of the first line of the cell's code that holds `text`."""
+    return next((i, line.strip()) for i, line in enumerate(code_of(page, name).split("\n"), 1) if text in line)
+
+
+def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
+    """Every cell ran as "<exec>": a shape error in section 5 said `File "<exec>", line 39, in infer` for a line of
+    section 2 (section 5's line 39 is another infer's `return x`), and showed no code."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    network = code_of(page, "network")
+    set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))  # one input too many
+    shown = run_cell(page, "network")
+    for section, name, text, function in (("5", "network", "net.infer(X_train[:1])", "<module>"),
+                                          ("5", "network", "x = layer.infer(x)", "infer"),
+                                          ("2", "dense", "return x @ self.weights + self.biases", "infer")):
+        number, line = line_of(page, name, text)
+        frame = f'  File "section {section}", line {number}, in {function}\n    {line}\n'
+        assert frame in shown, f"no {frame!r} in:\n{shown}"
+    assert "(size 785 is different from 784)" in shown
+    set_code(page, "network", network)
+    assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
+
+
 def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
     page, _ = lab
     set_code(page, "sgd", code_of(page, "sgd").replace("epochs = 4", "epochs = 1000"))
@@ -191,7 +215,7 @@ def test_a_cell_run_before_the_cells_above_shows_its_own_frames_and_which_sectio
     open_lab(page, pages.site)
     shown = run_cell(page, "network")  # its Sequential subclasses Module, defined in section 2 (dense)
     assert shown.startswith("Traceback (most recent call last):\n")
-    assert re.search(r'File "<exec>", line \d+, in <module>', shown)  # the cell's own frame, as Python wrote it
+    assert re.search(r'File "section 5", line \d+, in <module>\n    class Sequential\(Module\):', shown)  # the cell's own frame
     assert "/lib/" not in shown and "pyodide" not in shown  # none of Pyodide's own frames
     assert "NameError: name 'Module' is not defined" in shown
     advice = cell(page, "network").locator(".lab-advice")

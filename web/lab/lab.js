@@ -81,13 +81,13 @@ function untag(out) {
 }
 
 // An exception reaches the output as Pyodide's whole traceback, which starts in Pyodide's own frames: keep only
-// the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), and say
-// which section above defines a name the cell could not find.
+// the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), name the
+// section of each, and say which section above defines a name the cell could not find.
 function explain(script) {
   for (const error of output(script)?.querySelectorAll("span:not([data-explained])") ?? []) {
     error.dataset.explained = "";  // set first: the edits below wake this observer again
     if (!error.textContent.includes("Traceback (most recent call last)")) continue;  // other stderr lines
-    error.textContent = userFrames(error.textContent);
+    error.textContent = nameSections(userFrames(error.textContent));
     const missing = error.textContent.match(/NameError: name '(\w+)' is not defined/)?.[1];
     const section = missing && definingSection(script, missing);
     if (!section) continue;
@@ -98,6 +98,25 @@ function explain(script) {
     advice.append("Run the cells above first (or Run all): ", name, ` is defined in section ${section}.`);
     error.after(advice);
   }
+}
+
+// Each run of a cell has its own file name ("cell run 12", the setup cell's _run_cell), under which Python shows
+// a frame's line: the frame is in the cell whose code has that line at that number. (A cell edited since keeps
+// the run's name.)
+function nameSections(traceback) {
+  const lines = traceback.split("\n");
+  return lines.map((line, i) => {
+    const [, file, number] = line.match(/^ {2}File "(cell run \d+)", line (\d+)/) ?? [];
+    const text = lines[i + 1]?.startsWith("    ") && lines[i + 1].trim();
+    if (!file || !text) return line;
+    const cell = codeCells().find((other) => (other.code ?? other.textContent).split("\n")[number - 1]?.trim() === text);
+    const section = cell && sectionOf(cell);
+    return section ? line.replace(file, `section ${section}`) : line;
+  }).join("\n");
+}
+
+function sectionOf(cell) {
+  return cell.closest("section")?.querySelector("h2")?.textContent.match(/^\d+/)?.[0];
 }
 
 function userFrames(traceback) {
@@ -118,7 +137,7 @@ function definingSection(script, name) {
   const defines = new RegExp(`^((async\\s+)?def|class)\\s+${name}\\b|^([\\w \\t,]*,\\s*)?${name}\\s*(,[\\w \\t,]*)?(:[^=\\n]*)?=(?!=)`, "m");
   const above = codeCells().slice(0, codeCells().indexOf(script)).reverse();
   const cell = above.find((other) => defines.test(other.code ?? other.textContent));
-  return cell?.closest("section")?.querySelector("h2")?.textContent.match(/^\d+/)?.[0];
+  return cell && sectionOf(cell);
 }
 
 // Shift+Enter or Ctrl/Cmd+Enter runs the cell the keys are pressed in, as its ▶ button does. The editor's own
