@@ -186,6 +186,36 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
 
 
+def test_an_error_message_wraps_inside_its_cell(lab):
+    """numpy's shape error is one 150-character line: it ran past the cell's right edge, its sizes seen only by
+    scrolling the output sideways (on a phone, all but "ValueError: matmul: Input operand 1 has a")."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    network = code_of(page, "network")
+    set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))
+    run_cell(page, "network")
+    past_the_edge = """out => {
+        const walker = document.createTreeWalker(out, NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walker.nextNode()) && !node.data.includes("ValueError: matmul")) {}
+        const range = document.createRange();
+        range.setStart(node, node.data.indexOf("ValueError: matmul"));
+        range.setEnd(node, node.data.indexOf("784)") + 4);
+        const right = out.getBoundingClientRect().right;
+        return Math.max(0, ...[...range.getClientRects()].map((rect) => rect.right - right));
+    }"""
+    viewport = page.viewport_size
+    try:
+        for width, height in ((1280, 800), (375, 667)):
+            page.set_viewport_size({"width": width, "height": height})
+            past = cell(page, "network").locator(".py-editor-output").evaluate(past_the_edge)
+            assert past == 0, f"at {width}x{height} the error message runs {past:.0f} px past the cell's edge"
+    finally:
+        page.set_viewport_size(viewport)
+        set_code(page, "network", network)
+        run_cell(page, "network")
+
+
 def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
     page, _ = lab
     set_code(page, "sgd", code_of(page, "sgd").replace("epochs = 4", "epochs = 1000"))

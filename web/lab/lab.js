@@ -75,19 +75,27 @@ function decorate(script) {
 // PyScript inserts stderr as HTML, so a traceback's `File "<string>", line 5, in <module>` loses its
 // <string> and <module> to the parser as elements; put them back as the text they were.
 function untag(out) {
-  for (const element of out?.querySelectorAll("span *") ?? []) {
+  for (const element of out?.querySelectorAll("span *:not(.lab-message)") ?? []) {
     element.replaceWith(`<${element.localName}>`, ...element.childNodes);
   }
 }
 
 // An exception reaches the output as Pyodide's whole traceback, which starts in Pyodide's own frames: keep only
 // the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), name the
-// section of each, and say which section above defines a name the cell could not find.
+// section of each, put the message on lines of its own that wrap, and say which section above defines a name the
+// cell could not find.
 function explain(script) {
   for (const error of output(script)?.querySelectorAll("span:not([data-explained])") ?? []) {
     error.dataset.explained = "";  // set first: the edits below wake this observer again
     if (!error.textContent.includes("Traceback (most recent call last)")) continue;  // other stderr lines
-    error.textContent = nameSections(userFrames(error.textContent));
+    const lines = nameSections(userFrames(error.textContent)).trimEnd().split("\n");
+    // The frames keep their lines (a ^^^ marks a place in the line above); the message after them wraps.
+    const end = lines.findLastIndex((line) => line.startsWith(" ")) + 1;
+    const message = document.createElement("span");
+    message.className = "lab-message";
+    message.textContent = lines.slice(end).join("\n");
+    error.textContent = lines.slice(0, end).join("\n");  // the message is a block: it starts a line
+    error.append(message);
     const missing = error.textContent.match(/NameError: name '(\w+)' is not defined/)?.[1];
     const section = missing && definingSection(script, missing);
     if (!section) continue;
