@@ -115,6 +115,38 @@ def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_b
     assert float(loss_line.search(run_cell(page, "gradcheck")).group(1)) == relu_loss
 
 
+def with_return(code: str, function: str, line: str) -> str:
+    """`code` with the first `return` line after `def function(` replaced by `line`, at its indentation."""
+    lines = code.split("\n")
+    start = next(i for i, text in enumerate(lines) if text.lstrip().startswith(f"def {function}("))
+    at = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("return "))
+    lines[at] = lines[at][: len(lines[at]) - len(lines[at].lstrip())] + line
+    return "\n".join(lines)
+
+
+def test_the_leaky_relu_the_text_suggests_passes_the_gradient_check(lab):
+    """Section 3 invited "a leaky ReLU (np.where(x > 0, x, 0.01 * x), with the matching backward)" and never said
+    what that backward is: a learner who changed forward only got "gradient check FAILED" and no way on. The text
+    gives both lines; done as it says, the check passes, and forward alone fails it, as the text warns."""
+    page, _ = lab
+    told = cell(page, "relu").locator("xpath=ancestor::section").locator("p code").all_inner_texts()
+    forward = next((text for text in told if text.startswith("return") and "grad" not in text), None)
+    backward = next((text for text in told if text.startswith("return") and "grad" in text), None)
+    assert forward and backward, f"section 3's text gives no infer and backward lines to type: {told}"
+    relu = code_of(page, "relu")
+    try:
+        set_code(page, "relu", with_return(with_return(relu, "infer", forward), "backward", backward))
+        assert run_cell(page, "relu").strip() == "[-0.02  -0.005  0.     1.5  ]"
+        assert "gradient check passed" in run_cell(page, "gradcheck")  # its network is built with this ReLU
+
+        set_code(page, "relu", with_return(relu, "infer", forward))  # forward only
+        run_cell(page, "relu")
+        assert "gradient check FAILED" in run_cell(page, "gradcheck")
+    finally:
+        set_code(page, "relu", relu)
+        run_cell(page, "relu")
+
+
 def test_shift_or_ctrl_enter_runs_the_cell_once_and_enter_alone_adds_a_line(lab):
     page, _ = lab
     dialogs = []
