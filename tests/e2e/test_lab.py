@@ -218,6 +218,20 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
 
 
+def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
+    """PyScript puts an error into the page as HTML: once tracebacks showed lines, `a<b` opened a tag that took the
+    rest of the traceback, message included, as its attributes."""
+    page, watch = lab
+    watch.allow_console_error("ZeroDivisionError|PythonError")
+    loss = code_of(page, "loss")
+    set_code(page, "loss", "def compare(a, b):\n    return a<b and 1 / 0\n\n\ncompare(0, 1)\n")
+    shown = run_cell(page, "loss")
+    assert '  File "section 4", line 2, in compare\n    return a<b and 1 / 0\n' in shown, shown
+    assert shown.rstrip().endswith("ZeroDivisionError: division by zero"), shown
+    set_code(page, "loss", loss)
+    assert "loss 0.4170" in run_cell(page, "loss")
+
+
 def test_an_error_message_wraps_inside_its_cell(lab):
     """numpy's shape error is one 150-character line: it ran past the cell's right edge, its sizes seen only by
     scrolling the output sideways (on a phone, all but "ValueError: matmul: Input operand 1 has a")."""

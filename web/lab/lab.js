@@ -72,8 +72,9 @@ function decorate(script) {
   }).observe(output(script), { childList: true, subtree: true, characterData: true });
 }
 
-// PyScript inserts stderr as HTML, so a traceback's `File "<string>", line 5, in <module>` loses its
-// <string> and <module> to the parser as elements; put them back as the text they were.
+// PyScript inserts stderr as HTML. A traceback comes escaped (the setup cell's sys.excepthook), but other lines
+// written to stderr do not, and a `<string>` or `<module>` in them is lost to the parser as an element; put them
+// back as the text they were.
 function untag(out) {
   for (const element of out?.querySelectorAll("span *:not(.lab-message)") ?? []) {
     element.replaceWith(`<${element.localName}>`, ...element.childNodes);
