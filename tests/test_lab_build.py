@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 
 import numpy as np
 import pytest
@@ -155,3 +156,19 @@ def test_the_server_repeats_the_labs_own_csp_and_the_main_pages_stays_strict():
     assert f'content="{policies["/lab.html"]}"' in (dist / LAB_PAGE).read_text()
     assert "'unsafe-eval'" in policies["/lab.html"] and "worker-src 'self' blob:" in policies["/lab.html"]
     assert "'unsafe-eval'" not in policies["/index.html"] and "blob:" not in policies["/index.html"]
+
+
+def test_every_name_the_cells_take_from_the_hidden_setup_cell_is_named_in_the_text():
+    """The setup cell is not shown: a learner met `fetch_bytes`, `decode_shard`, `show_images`, `json` and `gzip` in
+    the cells with nothing on the page saying where they came from. Each such name is in the text's <code>."""
+    page = render((WEB_DIR / LAB_PAGE).read_text(), LAB_SOURCE.read_text())
+    cells = re.findall(r'<script type="py-editor"([^>]*)>(.*?)</script>', page, re.DOTALL)
+    setup = ast.parse(next(code for attributes, code in cells if " setup" in attributes))
+    given = {alias.asname or alias.name.split(".")[0] for node in setup.body if isinstance(node, (ast.Import, ast.ImportFrom))
+             for alias in node.names}
+    given |= set(definitions(ast.unparse(setup)))
+    used = {node.id for attributes, code in cells if " setup" not in attributes
+            for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+    text = re.sub(r"<script\b.*?</script>|<!--.*?-->", "", page, flags=re.DOTALL)
+    named = set(re.findall(r"\w+", " ".join(re.findall(r"<code>(.*?)</code>", text, re.DOTALL))))
+    assert sorted(given & used - named) == [], "names the cells use from the hidden setup cell, unexplained"

@@ -115,6 +115,38 @@ def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_b
     assert float(loss_line.search(run_cell(page, "gradcheck")).group(1)) == relu_loss
 
 
+def with_return(code: str, function: str, line: str) -> str:
+    """`code` with the first `return` line after `def function(` replaced by `line`, at its indentation."""
+    lines = code.split("\n")
+    start = next(i for i, text in enumerate(lines) if text.lstrip().startswith(f"def {function}("))
+    at = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("return "))
+    lines[at] = lines[at][: len(lines[at]) - len(lines[at].lstrip())] + line
+    return "\n".join(lines)
+
+
+def test_the_leaky_relu_the_text_suggests_passes_the_gradient_check(lab):
+    """Section 3 invited "a leaky ReLU (np.where(x > 0, x, 0.01 * x), with the matching backward)" and never said
+    what that backward is: a learner who changed forward only got "gradient check FAILED" and no way on. The text
+    gives both lines; done as it says, the check passes, and forward alone fails it, as the text warns."""
+    page, _ = lab
+    told = cell(page, "relu").locator("xpath=ancestor::section").locator("p code").all_inner_texts()
+    forward = next((text for text in told if text.startswith("return") and "grad" not in text), None)
+    backward = next((text for text in told if text.startswith("return") and "grad" in text), None)
+    assert forward and backward, f"section 3's text gives no infer and backward lines to type: {told}"
+    relu = code_of(page, "relu")
+    try:
+        set_code(page, "relu", with_return(with_return(relu, "infer", forward), "backward", backward))
+        assert run_cell(page, "relu").strip() == "[-0.02  -0.005  0.     1.5  ]"
+        assert "gradient check passed" in run_cell(page, "gradcheck")  # its network is built with this ReLU
+
+        set_code(page, "relu", with_return(relu, "infer", forward))  # forward only
+        run_cell(page, "relu")
+        assert "gradient check FAILED" in run_cell(page, "gradcheck")
+    finally:
+        set_code(page, "relu", relu)
+        run_cell(page, "relu")
+
+
 def test_shift_or_ctrl_enter_runs_the_cell_once_and_enter_alone_adds_a_line(lab):
     page, _ = lab
     dialogs = []
@@ -162,6 +194,74 @@ def test_an_error_shows_its_traceback_in_the_cell_and_later_cells_still_run(lab)
     assert "loss 0.4170" in run_cell(page, "loss")
 
 
+def line_of(page, name: str, text: str) -> tuple[int, str]:
+    """The number and the text (stripped) of the first line of the cell's code that holds `text`."""
+    return next((i, line.strip()) for i, line in enumerate(code_of(page, name).split("\n"), 1) if text in line)
+
+
+def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
+    """Every cell ran as "<exec>": a shape error in section 5 said `File "<exec>", line 39, in infer` for a line of
+    section 2 (section 5's line 39 is another infer's `return x`), and showed no code."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    network = code_of(page, "network")
+    set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))  # one input too many
+    shown = run_cell(page, "network")
+    for section, name, text, function in (("5", "network", "net.infer(X_train[:1])", "<module>"),
+                                          ("5", "network", "x = layer.infer(x)", "infer"),
+                                          ("2", "dense", "return x @ self.weights + self.biases", "infer")):
+        number, line = line_of(page, name, text)
+        frame = f'  File "section {section}", line {number}, in {function}\n    {line}\n'
+        assert frame in shown, f"no {frame!r} in:\n{shown}"
+    assert "(size 785 is different from 784)" in shown
+    set_code(page, "network", network)
+    assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
+
+
+def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
+    """PyScript puts an error into the page as HTML: once tracebacks showed lines, `a<b` opened a tag that took the
+    rest of the traceback, message included, as its attributes."""
+    page, watch = lab
+    watch.allow_console_error("ZeroDivisionError|PythonError")
+    loss = code_of(page, "loss")
+    set_code(page, "loss", "def compare(a, b):\n    return a<b and 1 / 0\n\n\ncompare(0, 1)\n")
+    shown = run_cell(page, "loss")
+    assert '  File "section 4", line 2, in compare\n    return a<b and 1 / 0\n' in shown, shown
+    assert shown.rstrip().endswith("ZeroDivisionError: division by zero"), shown
+    set_code(page, "loss", loss)
+    assert "loss 0.4170" in run_cell(page, "loss")
+
+
+def test_an_error_message_wraps_inside_its_cell(lab):
+    """numpy's shape error is one 150-character line: it ran past the cell's right edge, its sizes seen only by
+    scrolling the output sideways (on a phone, all but "ValueError: matmul: Input operand 1 has a")."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    network = code_of(page, "network")
+    set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))
+    run_cell(page, "network")
+    past_the_edge = """out => {
+        const walker = document.createTreeWalker(out, NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walker.nextNode()) && !node.data.includes("ValueError: matmul")) {}
+        const range = document.createRange();
+        range.setStart(node, node.data.indexOf("ValueError: matmul"));
+        range.setEnd(node, node.data.indexOf("784)") + 4);
+        const right = out.getBoundingClientRect().right;
+        return Math.max(0, ...[...range.getClientRects()].map((rect) => rect.right - right));
+    }"""
+    viewport = page.viewport_size
+    try:
+        for width, height in ((1280, 800), (375, 667)):
+            page.set_viewport_size({"width": width, "height": height})
+            past = cell(page, "network").locator(".py-editor-output").evaluate(past_the_edge)
+            assert past == 0, f"at {width}x{height} the error message runs {past:.0f} px past the cell's edge"
+    finally:
+        page.set_viewport_size(viewport)
+        set_code(page, "network", network)
+        run_cell(page, "network")
+
+
 def test_a_long_cell_can_be_stopped_and_python_starts_again(lab):
     page, _ = lab
     set_code(page, "sgd", code_of(page, "sgd").replace("epochs = 4", "epochs = 1000"))
@@ -191,7 +291,7 @@ def test_a_cell_run_before_the_cells_above_shows_its_own_frames_and_which_sectio
     open_lab(page, pages.site)
     shown = run_cell(page, "network")  # its Sequential subclasses Module, defined in section 2 (dense)
     assert shown.startswith("Traceback (most recent call last):\n")
-    assert re.search(r'File "<exec>", line \d+, in <module>', shown)  # the cell's own frame, as Python wrote it
+    assert re.search(r'File "section 5", line \d+, in <module>\n    class Sequential\(Module\):', shown)  # the cell's own frame
     assert "/lib/" not in shown and "pyodide" not in shown  # none of Pyodide's own frames
     assert "NameError: name 'Module' is not defined" in shown
     advice = cell(page, "network").locator(".lab-advice")

@@ -72,22 +72,31 @@ function decorate(script) {
   }).observe(output(script), { childList: true, subtree: true, characterData: true });
 }
 
-// PyScript inserts stderr as HTML, so a traceback's `File "<string>", line 5, in <module>` loses its
-// <string> and <module> to the parser as elements; put them back as the text they were.
+// PyScript inserts stderr as HTML. A traceback comes escaped (the setup cell's sys.excepthook), but other lines
+// written to stderr do not, and a `<string>` or `<module>` in them is lost to the parser as an element; put them
+// back as the text they were.
 function untag(out) {
-  for (const element of out?.querySelectorAll("span *") ?? []) {
+  for (const element of out?.querySelectorAll("span *:not(.lab-message)") ?? []) {
     element.replaceWith(`<${element.localName}>`, ...element.childNodes);
   }
 }
 
 // An exception reaches the output as Pyodide's whole traceback, which starts in Pyodide's own frames: keep only
-// the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), and say
-// which section above defines a name the cell could not find.
+// the frames of the user's code (files under /lib/ are Pyodide's, the standard library's and numpy's), name the
+// section of each, put the message on lines of its own that wrap, and say which section above defines a name the
+// cell could not find.
 function explain(script) {
   for (const error of output(script)?.querySelectorAll("span:not([data-explained])") ?? []) {
     error.dataset.explained = "";  // set first: the edits below wake this observer again
     if (!error.textContent.includes("Traceback (most recent call last)")) continue;  // other stderr lines
-    error.textContent = userFrames(error.textContent);
+    const lines = nameSections(userFrames(error.textContent)).trimEnd().split("\n");
+    // The frames keep their lines (a ^^^ marks a place in the line above); the message after them wraps.
+    const end = lines.findLastIndex((line) => line.startsWith(" ")) + 1;
+    const message = document.createElement("span");
+    message.className = "lab-message";
+    message.textContent = lines.slice(end).join("\n");
+    error.textContent = lines.slice(0, end).join("\n");  // the message is a block: it starts a line
+    error.append(message);
     const missing = error.textContent.match(/NameError: name '(\w+)' is not defined/)?.[1];
     const section = missing && definingSection(script, missing);
     if (!section) continue;
@@ -98,6 +107,25 @@ function explain(script) {
     advice.append("Run the cells above first (or Run all): ", name, ` is defined in section ${section}.`);
     error.after(advice);
   }
+}
+
+// Each run of a cell has its own file name ("cell run 12", the setup cell's _run_cell), under which Python shows
+// a frame's line: the frame is in the cell whose code has that line at that number. (A cell edited since keeps
+// the run's name.)
+function nameSections(traceback) {
+  const lines = traceback.split("\n");
+  return lines.map((line, i) => {
+    const [, file, number] = line.match(/^ {2}File "(cell run \d+)", line (\d+)/) ?? [];
+    const text = lines[i + 1]?.startsWith("    ") && lines[i + 1].trim();
+    if (!file || !text) return line;
+    const cell = codeCells().find((other) => (other.code ?? other.textContent).split("\n")[number - 1]?.trim() === text);
+    const section = cell && sectionOf(cell);
+    return section ? line.replace(file, `section ${section}`) : line;
+  }).join("\n");
+}
+
+function sectionOf(cell) {
+  return cell.closest("section")?.querySelector("h2")?.textContent.match(/^\d+/)?.[0];
 }
 
 function userFrames(traceback) {
@@ -118,7 +146,7 @@ function definingSection(script, name) {
   const defines = new RegExp(`^((async\\s+)?def|class)\\s+${name}\\b|^([\\w \\t,]*,\\s*)?${name}\\s*(,[\\w \\t,]*)?(:[^=\\n]*)?=(?!=)`, "m");
   const above = codeCells().slice(0, codeCells().indexOf(script)).reverse();
   const cell = above.find((other) => defines.test(other.code ?? other.textContent));
-  return cell?.closest("section")?.querySelector("h2")?.textContent.match(/^\d+/)?.[0];
+  return cell && sectionOf(cell);
 }
 
 // Shift+Enter or Ctrl/Cmd+Enter runs the cell the keys are pressed in, as its ▶ button does. The editor's own
