@@ -345,6 +345,30 @@ def test_every_row_of_pictures_is_full(pages):
     assert uneven == [], uneven
 
 
+# Each picture's pixels, as grey levels (the canvases are grey: red is enough).
+GREYS = """grid => [...grid.querySelectorAll("canvas")].map((canvas) => {
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    return Array.from({ length: data.length / 4 }, (_, p) => data[4 * p]); })"""
+
+
+def test_the_weight_pictures_draw_no_change_as_mid_grey(lab):
+    """Section 9 drew each unit's change scaled to its own range, so "no change" was a different grey in each
+    picture: now 0 is mid-grey in every one, the largest change black or white, and other pictures keep their range."""
+    page, _ = lab
+    assert "signed=True" in code_of(page, "weights")
+    original = code_of(page, "weights")
+    set_code(page, "weights", "show_images([[-2.0, 0.0, 1.0, 2.0], [0.0, 0.5, 1.0, 0.0]], signed=True)\n"
+                              "show_images([[1.0, 2.0, 3.0, 5.0]])")
+    try:
+        run_cell(page, "weights")
+        signed, plain = (grid.evaluate(GREYS) for grid in cell(page, "weights").locator(".lab-grid").all())
+        assert signed == [[0, 128, 191, 255], [128, 191, 255, 128]]
+        assert plain == [[0, 64, 128, 255]]
+    finally:
+        set_code(page, "weights", original)
+        run_cell(page, "weights")
+
+
 @pytest.mark.parametrize("service_workers", ["allow", "block"])
 def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, service_workers):
     """Pictures come from printed lines, not from the worker touching the page, so the lab needs no shared
