@@ -345,6 +345,21 @@ def test_every_row_of_pictures_is_full(pages):
     assert uneven == [], uneven
 
 
+def test_the_code_can_be_read_while_python_starts(pages, lab):
+    """PyScript makes the editors only once Python has started (~13 s here, longer on a first visit): until then
+    the cells' code is shown as text, and once the editors are made it is not shown twice."""
+    page, _ = pages.open()
+    page.route("**/pyodide/**", lambda route: None)  # Python never starts: the page as it is while it loads
+    page.goto(pages.site.base_url + "lab.html")
+    code = page.locator('script[data-cell="data"]')
+    code.wait_for(state="visible")
+    assert "manifest = json.loads" in code.inner_text()
+    assert code.evaluate("element => element.offsetWidth <= element.parentElement.clientWidth")  # scrolls inside
+    ready, _ = lab
+    assert ready.locator("script[data-cell]:visible").count() == 0
+    assert cell(ready, "data").is_visible()
+
+
 # Each picture's pixels, as grey levels (the canvases are grey: red is enough).
 GREYS = """grid => [...grid.querySelectorAll("canvas")].map((canvas) => {
     const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
