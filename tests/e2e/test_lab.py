@@ -201,7 +201,8 @@ def line_of(page, name: str, text: str) -> tuple[int, str]:
 
 def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     """Every cell ran as "<exec>": a shape error in section 5 said `File "<exec>", line 39, in infer` for a line of
-    section 2 (section 5's line 39 is another infer's `return x`), and showed no code."""
+    section 2 (section 5's line 39 is another infer's `return x`), and showed no code. Under numpy's cryptic message
+    ("core dimension 0, with gufunc signature ...") the page says which sizes do not fit."""
     page, watch = lab
     watch.allow_console_error("ValueError|PythonError")
     network = code_of(page, "network")
@@ -214,6 +215,9 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
         frame = f'  File "section {section}", line {number}, in {function}\n    {line}\n'
         assert frame in shown, f"no {frame!r} in:\n{shown}"
     assert "(size 785 is different from 784)" in shown
+    # numpy's words, under them the page's
+    advice = cell(page, "network").locator(".lab-advice").inner_text()
+    assert "each row of x has 784 numbers, but W has 785 rows" in advice, advice
     set_code(page, "network", network)
     assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
 

@@ -97,16 +97,32 @@ function explain(script) {
     message.textContent = lines.slice(end).join("\n");
     error.textContent = lines.slice(0, end).join("\n");  // the message is a block: it starts a line
     error.append(message);
-    const missing = error.textContent.match(/NameError: name '(\w+)' is not defined/)?.[1];
-    const section = missing && definingSection(script, missing);
-    if (!section) continue;
+    const words = adviceFor(script, error.textContent);
+    if (!words) continue;
     const advice = document.createElement("p");
     advice.className = "lab-advice";
-    const name = document.createElement("code");
-    name.textContent = missing;
-    advice.append("Run the cells above first (or Run all): ", name, ` is defined in section ${section}.`);
+    advice.append(...words);
     error.after(advice);
   }
+}
+
+// What to do about an error, in the page's words (strings and <code> elements), or null: which section defines a
+// name the cell could not find; what numpy's message about a matrix product of the wrong sizes means.
+function adviceFor(script, traceback) {
+  const missing = traceback.match(/NameError: name '(\w+)' is not defined/)?.[1];
+  const section = missing && definingSection(script, missing);
+  if (section) return ["Run the cells above first (or Run all): ", codeOf(missing), ` is defined in section ${section}.`];
+  const [, rows, columns] = traceback.match(/matmul: Input operand 1 has a mismatch in its core dimension 0.*\(size (\d+) is different from (\d+)\)/) ?? [];
+  if (!rows) return null;
+  return ["The sizes do not fit: in ", codeOf("x @ W"), ` each row of x has ${columns} numbers, but W has ${rows} rows, `
+          + "one per input it expects. A layer's input size must be the number of values coming in: 784 pixels for the "
+          + "first, the size of the layer before for the others."];
+}
+
+function codeOf(text) {
+  const code = document.createElement("code");
+  code.textContent = text;
+  return code;
 }
 
 // Each run of a cell has its own file name ("cell run 12", the setup cell's _run_cell), under which Python shows
