@@ -82,6 +82,9 @@ def test_run_all_runs_every_cell_and_shows_its_results(lab):
     assert page.locator(".py-editor-output span").count() == 0, "a cell wrote to stderr"
     assert "10000 training and 5000 test images of 784 pixels" in output(page, "data")
     assert cell(page, "data").locator(".lab-figures canvas").count() == 16
+    dense = output(page, "dense")  # the text promises the gradients of W and b: the cell shows them
+    assert "gradient of W (x.T @ grad): [[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]" in dense, dense
+    assert "gradient of b (grad summed over the rows): [1.0, 0.0]" in dense, dense
     assert "gradient check passed" in output(page, "gradcheck")
     losses = [float(x) for x in re.findall(r"mean training loss ([\d.]+)", output(page, "sgd"))]
     assert len(losses) == 4 and losses[-1] < losses[0]
