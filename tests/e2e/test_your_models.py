@@ -258,4 +258,42 @@ def test_your_models_wait_while_your_digits_are_learned(pages, tmp_path):
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     locked = page.evaluate("window.__locked")
     assert locked and all(locked), locked
-    page.wait_for_function("() => [...document.querySelectorAll('#saved-models button')].every((b) => !b.disabled)")
+    # Then every control is back, but the Use of the tuned model, which is the one in use now.
+    page.wait_for_function("() => [...document.querySelectorAll('#saved-models li:not([aria-current]) button,"
+                           " #saved-models li[aria-current] button:not([data-action=use])')].every((b) => !b.disabled)")
+
+
+ENABLED = "(selector) => !document.querySelector(selector).disabled"
+
+
+def use_of(entry: str) -> str:
+    return f"#saved-models li[data-id='{entry}'] [data-action=use]"
+
+
+def test_the_model_in_use_has_no_use_and_the_keyboard_goes_on_to_rename(pages, tmp_path):
+    """The entry in use offered to Use the model that answers already. Its Use is disabled, and enabled again once
+    another is used; pressed with the keyboard, Use hands the focus to its entry's Rename, not to the page's top."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    data = download_model(page, tmp_path).read_bytes()
+    upload_and_keep(page, "first.npz", data, 1)
+    upload_and_keep(page, "second.npz", data, 2)
+    second, first = ids(page)
+    assert in_use(page) == [second]
+    assert page.is_disabled(use_of(second)) and page.is_enabled(use_of(first))
+
+    page.focus(use_of(first))
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#active-model').textContent.startsWith('Uploaded: first.npz (')")
+    page.wait_for_function(ENABLED, arg=use_of(second))  # the list is unlocked: Use is done
+    assert in_use(page) == [first] and page.is_disabled(use_of(first))
+    page.wait_for_function("(id) => document.activeElement?.closest('#saved-models li')?.dataset.id === id"
+                           " && document.activeElement.dataset.action === 'rename'", arg=first)
+
+    page.click(use_of(second))
+    page.wait_for_function(ENABLED, arg=use_of(first))
+    assert in_use(page) == [second] and page.is_disabled(use_of(second))
+
+    page.click("#reset")  # the pretrained model answers: every entry can be used
+    page.wait_for_function("() => [...document.querySelectorAll('#saved-models [data-action=use]')].every((b) => !b.disabled)")
+    assert in_use(page) == []
