@@ -297,3 +297,34 @@ def test_the_model_in_use_has_no_use_and_the_keyboard_goes_on_to_rename(pages, t
     page.click("#reset")  # the pretrained model answers: every entry can be used
     page.wait_for_function("() => [...document.querySelectorAll('#saved-models [data-action=use]')].every((b) => !b.disabled)")
     assert in_use(page) == []
+
+
+# The name of the model that answers, once the header says it in the words the list names the entry in use by
+# (followed by its accuracy, once measured, and its shape unless the name says it).
+NAMED_ALIKE = """(pattern) => {
+    const row = document.querySelector('#saved-models li[aria-current=true] .saved-name');
+    const header = document.querySelector('#active-model').textContent;
+    const alike = row && (header === row.textContent || header.startsWith(`${row.textContent} (`));
+    return alike && new RegExp(pattern).test(row.textContent) ? row.textContent : null;
+}"""
+
+
+def named_alike(page, pattern: str, timeout_ms: int = 60_000) -> str:
+    return page.wait_for_function(NAMED_ALIKE, arg=pattern, timeout=timeout_ms).json_value()
+
+
+def test_the_header_names_a_new_model_in_the_words_of_the_list(pages, tmp_path):
+    """Uploaded, trained an epoch or stopped early, the model that answers is named in the header as "Your models"
+    lists it, both by model-name.js's modelName (the header said "uploaded mine.npz", "training, live weights (epoch 1
+    done)" and "trained here, stopped early", the list "Uploaded: mine.npz" and "… stopped at 0.64 of 3 epochs")."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    named_alike(page, r"^Uploaded: mine\.npz$")
+    start_training(page, train_size=20000, epochs=20, hidden="16")
+    named_alike(page, r"^Trained here: 784-16-10, \d+ of 20 epochs$", RUN_TIMEOUT_MS)  # once an epoch is kept
+    page.click("#pause")  # a paused run stands still: Stop ends it early on any machine
+    wait_state(page, "paused", timeout_ms=30_000)
+    page.click("#stop")
+    assert wait_state(page, "idle", "error") == "idle", message(page)
+    named_alike(page, r"^Trained here: 784-16-10, stopped at [\d.]+ of 20 epochs$")
