@@ -328,3 +328,32 @@ def test_the_header_names_a_new_model_in_the_words_of_the_list(pages, tmp_path):
     page.click("#stop")
     assert wait_state(page, "idle", "error") == "idle", message(page)
     named_alike(page, r"^Trained here: 784-16-10, stopped at [\d.]+ of 20 epochs$")
+
+
+LONG_NAME = "My best model of all, trained on a rainy Sunday night, v2.0!"  # NAME_MAX (models.js) characters
+
+# The header's model name: its text's size against its box's, and where the header ends and the pad begins.
+HEADER = """() => {
+    const name = document.querySelector('.active-model-wrap'), root = document.documentElement;
+    return { name: [name.scrollWidth, name.clientWidth, name.scrollHeight, name.clientHeight],
+             header: document.querySelector('.site-header').getBoundingClientRect().bottom + scrollY,
+             pad: document.querySelector('#pad').getBoundingClientRect().top + scrollY, page: [root.scrollWidth, root.clientWidth] };
+}"""
+
+
+def test_a_long_name_is_read_whole_in_a_tablets_header(pages, tmp_path):
+    """At 768x1024 a long name (one of yours, with the model's shape and accuracy after it) was cut with "…" in the
+    header: it is read whole on two lines, and the header keeps the height it had with the pretrained model's name."""
+    page, _ = pages.open(viewport={"width": 768, "height": 1024})
+    open_ready(page, pages.site)
+    before = page.evaluate(HEADER)
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    page.click("#saved-models [data-action=rename]")
+    page.keyboard.type(LONG_NAME)
+    page.keyboard.press("Enter")
+    page.wait_for_function("(name) => document.querySelector('#active-model').textContent.startsWith(`${name} (`)", arg=LONG_NAME)
+    after = page.evaluate(HEADER)
+    width, box_width, height, box_height = after["name"]
+    assert width <= box_width and height <= box_height, f"the name is cut: {width}x{height} px of text in {box_width}x{box_height}"
+    assert (after["header"], after["pad"]) == (before["header"], before["pad"]), f"the header grew with the name: {before} -> {after}"
+    assert after["page"][0] <= after["page"][1], f"the page overflows sideways: {after['page']}"
