@@ -306,7 +306,9 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     teach, x = finetune.hold_out(labels)[0], images.reshape(-1, INPUT_SIZE)
     assert done["taught_read_before"] == before.accuracy(x[teach], labels[teach])
     assert done["taught_read_after"] == worker_api._session.model.accuracy(x[teach], labels[teach])
-    assert worker_api._session.model is not before and worker_api._session.source["kind"] == "tuned"
+    assert worker_api._session.model is not before
+    # How it was made, as the page names it at once (model-name.js): all 12 digits given, firmly.
+    assert done["model"]["source"] == {"kind": "tuned", "digits": 12, "strength": "firm"}
     assert done["model"]["metadata"]["finetuned"]["digits"] == 10 and "test_accuracy" not in done["model"]["metadata"]
     # Calibrated anew on held-out training images (mlp_core.finetune.recalibrate), not the base model's fit.
     assert done["model"]["metadata"]["calibration_images"] == 2 * finetune.CALIBRATION_IMAGES

@@ -76,7 +76,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert re.search(r"in \d+\.\d s: it reads [0-3] of 3 as you labelled them \([0-3] of 3 before\)\.", report), report
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     tuned = active_model(page)
-    assert tuned != shipped and "tuned" in tuned
+    assert tuned != shipped and tuned.startswith("Tuned on your 3 digits ("), tuned  # named as "Your models" will list it
     # Said once the tuned model is in IndexedDB.
     page.wait_for_function("() => document.querySelector('#message').textContent.includes('Learned your handwriting')")
     # "Your models" names it from how it was made: every digit given counts, those kept out to check it too.
@@ -183,7 +183,7 @@ def test_learning_firmly_is_said_and_kept_with_the_model(pages):
     report = page.inner_text("#teach-report")
     # The worker says how firmly it learned (tune_done's strength, from mlp_core.finetune), not the checkbox.
     assert report.startswith("Learned firmly from 2 of your 2 digits"), report
-    assert "tuned firmly on your 2 digits" in active_model(page)
+    assert active_model(page).startswith("Tuned firmly on your 2 digits ("), active_model(page)
     # What MNIST's drop is made of: the ways the original model read right and the tuned one does not, 2 images or more.
     ways = [w for w in json.loads(page.get_attribute("#teach-report", "data-mnist-lost")) if w[2] >= 2]
     said = ", ".join(f"{n} of its {d}s now read as {r}" if i == 0 else f"{n} of its {d}s as {r}" for i, (d, r, n) in enumerate(ways))
@@ -267,7 +267,7 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
     assert [s["state"] for s in states] == ["learning", "measuring", "done"], states
     measuring, done = states[1], states[2]
     # The tuned model answers while MNIST test is measured; `done` only once the report line is whole.
-    assert "tuned" in measuring["model"] and re.search(r"MNIST test: [\d.]+% before, measuring after…$", measuring["report"]), measuring
+    assert measuring["model"].startswith("Tuned on your 3 digits (") and re.search(r"MNIST test: [\d.]+% before, measuring after…$", measuring["report"]), measuring
     assert "measuring" not in done["report"] and re.search(r"MNIST test: [\d.]+% before, [\d.]+% after( \(.+\))?\.$", done["report"]), done
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
     assert draw_with_mouse(page, 3).digit is not None, "the tuned model answers the pad"

@@ -67,12 +67,13 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     assert 0 < progress(page) < 1, "stopped before the end"
     assert page.inner_text("#progress-text") == "Stopped"
     assert page.get_attribute("#test-acc", "data-value"), "a stopped run is measured on the test set"
-    assert active_model(page).startswith("trained here, stopped early"), active_model(page)
     # "Your models" says how far it went, as the progress bar does (it said "stopped at 0 of 100 epochs": the weights'
     # epochs were counted at the last epoch end or validation, not where the run stopped).
     page.wait_for_function("() => /^Trained here: [\\d-]+, stopped at [\\d.]+ of \\d+ epochs$/"
                            ".test(document.querySelector('#saved-models .saved-name')?.textContent)")
     name = page.inner_text("#saved-models .saved-name")
+    # The header names it in the very same words (it said "trained here, stopped early": model-name.js says both).
+    assert active_model(page).startswith(f"{name} ("), (active_model(page), name)
     stopped_at = float(re.search(r"stopped at ([\d.]+) of", name).group(1))
     assert stopped_at == pytest.approx(progress(page) * LONG_RUN["epochs"], abs=0.011), (name, progress(page))
 

@@ -258,4 +258,102 @@ def test_your_models_wait_while_your_digits_are_learned(pages, tmp_path):
     assert page.get_attribute("#teach", "data-state") == "done", message(page)
     locked = page.evaluate("window.__locked")
     assert locked and all(locked), locked
-    page.wait_for_function("() => [...document.querySelectorAll('#saved-models button')].every((b) => !b.disabled)")
+    # Then every control is back, but the Use of the tuned model, which is the one in use now.
+    page.wait_for_function("() => [...document.querySelectorAll('#saved-models li:not([aria-current]) button,"
+                           " #saved-models li[aria-current] button:not([data-action=use])')].every((b) => !b.disabled)")
+
+
+ENABLED = "(selector) => !document.querySelector(selector).disabled"
+
+
+def use_of(entry: str) -> str:
+    return f"#saved-models li[data-id='{entry}'] [data-action=use]"
+
+
+def test_the_model_in_use_has_no_use_and_the_keyboard_goes_on_to_rename(pages, tmp_path):
+    """The entry in use offered to Use the model that answers already. Its Use is disabled, and enabled again once
+    another is used; pressed with the keyboard, Use hands the focus to its entry's Rename, not to the page's top."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    data = download_model(page, tmp_path).read_bytes()
+    upload_and_keep(page, "first.npz", data, 1)
+    upload_and_keep(page, "second.npz", data, 2)
+    second, first = ids(page)
+    assert in_use(page) == [second]
+    assert page.is_disabled(use_of(second)) and page.is_enabled(use_of(first))
+
+    page.focus(use_of(first))
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#active-model').textContent.startsWith('Uploaded: first.npz (')")
+    page.wait_for_function(ENABLED, arg=use_of(second))  # the list is unlocked: Use is done
+    assert in_use(page) == [first] and page.is_disabled(use_of(first))
+    page.wait_for_function("(id) => document.activeElement?.closest('#saved-models li')?.dataset.id === id"
+                           " && document.activeElement.dataset.action === 'rename'", arg=first)
+
+    page.click(use_of(second))
+    page.wait_for_function(ENABLED, arg=use_of(first))
+    assert in_use(page) == [second] and page.is_disabled(use_of(second))
+
+    page.click("#reset")  # the pretrained model answers: every entry can be used
+    page.wait_for_function("() => [...document.querySelectorAll('#saved-models [data-action=use]')].every((b) => !b.disabled)")
+    assert in_use(page) == []
+
+
+# The name of the model that answers, once the header says it in the words the list names the entry in use by
+# (followed by its accuracy, once measured, and its shape unless the name says it).
+NAMED_ALIKE = """(pattern) => {
+    const row = document.querySelector('#saved-models li[aria-current=true] .saved-name');
+    const header = document.querySelector('#active-model').textContent;
+    const alike = row && (header === row.textContent || header.startsWith(`${row.textContent} (`));
+    return alike && new RegExp(pattern).test(row.textContent) ? row.textContent : null;
+}"""
+
+
+def named_alike(page, pattern: str, timeout_ms: int = 60_000) -> str:
+    return page.wait_for_function(NAMED_ALIKE, arg=pattern, timeout=timeout_ms).json_value()
+
+
+def test_the_header_names_a_new_model_in_the_words_of_the_list(pages, tmp_path):
+    """Uploaded, trained an epoch or stopped early, the model that answers is named in the header as "Your models"
+    lists it, both by model-name.js's modelName (the header said "uploaded mine.npz", "training, live weights (epoch 1
+    done)" and "trained here, stopped early", the list "Uploaded: mine.npz" and "… stopped at 0.64 of 3 epochs")."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    named_alike(page, r"^Uploaded: mine\.npz$")
+    start_training(page, train_size=20000, epochs=20, hidden="16")
+    named_alike(page, r"^Trained here: 784-16-10, \d+ of 20 epochs$", RUN_TIMEOUT_MS)  # once an epoch is kept
+    page.click("#pause")  # a paused run stands still: Stop ends it early on any machine
+    wait_state(page, "paused", timeout_ms=30_000)
+    page.click("#stop")
+    assert wait_state(page, "idle", "error") == "idle", message(page)
+    named_alike(page, r"^Trained here: 784-16-10, stopped at [\d.]+ of 20 epochs$")
+
+
+LONG_NAME = "My best model of all, trained on a rainy Sunday night, v2.0!"  # NAME_MAX (models.js) characters
+
+# The header's model name: its text's size against its box's, and where the header ends and the pad begins.
+HEADER = """() => {
+    const name = document.querySelector('.active-model-wrap'), root = document.documentElement;
+    return { name: [name.scrollWidth, name.clientWidth, name.scrollHeight, name.clientHeight],
+             header: document.querySelector('.site-header').getBoundingClientRect().bottom + scrollY,
+             pad: document.querySelector('#pad').getBoundingClientRect().top + scrollY, page: [root.scrollWidth, root.clientWidth] };
+}"""
+
+
+def test_a_long_name_is_read_whole_in_a_tablets_header(pages, tmp_path):
+    """At 768x1024 a long name (one of yours, with the model's shape and accuracy after it) was cut with "…" in the
+    header: it is read whole on two lines, and the header keeps the height it had with the pretrained model's name."""
+    page, _ = pages.open(viewport={"width": 768, "height": 1024})
+    open_ready(page, pages.site)
+    before = page.evaluate(HEADER)
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    page.click("#saved-models [data-action=rename]")
+    page.keyboard.type(LONG_NAME)
+    page.keyboard.press("Enter")
+    page.wait_for_function("(name) => document.querySelector('#active-model').textContent.startsWith(`${name} (`)", arg=LONG_NAME)
+    after = page.evaluate(HEADER)
+    width, box_width, height, box_height = after["name"]
+    assert width <= box_width and height <= box_height, f"the name is cut: {width}x{height} px of text in {box_width}x{box_height}"
+    assert (after["header"], after["pad"]) == (before["header"], before["pad"]), f"the header grew with the name: {before} -> {after}"
+    assert after["page"][0] <= after["page"][1], f"the page overflows sideways: {after['page']}"

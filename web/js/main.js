@@ -156,7 +156,6 @@ function workerDied(reason) {
 
 async function restartPython() {
   const { modelBytes: bytes, modelLabel: label, run } = store.state;
-  const savedEpoch = run ? run.savedEpoch : 0;  // the run's last model is the one kept in modelBytes
   store.update({ run: null, busy: false });
   loading.reset();
   say("Restarting Python…");
@@ -170,7 +169,7 @@ async function restartPython() {
   try {
     if (bytes) {
       const reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "restored" } });
-      setModel(reply.model, savedEpoch ? `trained here, epoch ${savedEpoch} of an unfinished run` : label, bytes);
+      setModel(reply.model, label, bytes);  // named as it was ("… 2 of 5 epochs": a run's last epoch kept)
     }
     say(`Python restarted${run ? "; the unfinished run was lost" : ""}. Answering: ${describeModel(store.state.model, store.state.modelLabel)}.`);
   } catch (error) {

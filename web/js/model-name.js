@@ -1,20 +1,22 @@
-// The names "Your models" lists, made in one place. A kept model is named from how it was made (modelName, stored
-// in its record as `label` when it is saved) unless you renamed it (the record's `name`); entries whose names are
-// alike also show when they were saved, so that no two entries read the same.
+// The names of models, made in one place. How a model was made is said by modelName alone: the header names the
+// model that answers with it as soon as it answers (trained, tuned, uploaded), and "Your models" keeps it in the
+// model's record as `label` when it is saved, so the two never tell it differently. A kept model is listed under
+// that name unless you renamed it (the record's `name`); entries whose names are alike also show when they were
+// saved, so that no two entries read the same.
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 // "Trained here: 784-100-200-10, 2 epochs", "Tuned on your 15 digits", "Uploaded: mine.npz": from the model's info
-// (worker_api's model info: training, source, metadata, report, sizes) as it is when the model is saved.
+// (worker_api's model info: training, source, metadata, sizes) as it is when the model answers or is saved.
 export function modelName(info) {
-  const { source = {}, metadata = {}, report } = info;
+  const { source = {}, metadata = {} } = info;
   const shape = info.sizes.join("-");
   const { epochs_completed: epochs, recipe = {}, samples_seen: seen, train_images: images } = metadata;
   // A run's weights of the moment: while it trains, the source is still the model it started from.
   if (info.training) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}`;
   if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
-  // The report counts every digit you gave (those kept out to check it too); without one, the digits it learned from.
-  if (source.kind === "tuned") return `Tuned ${report?.strength === "firm" ? "firmly " : ""}on your ${plural(report ? report.taught + report.held_out : source.digits, "digit")}`;
+  // Every digit you gave counts, those kept out to check it too.
+  if (source.kind === "tuned") return `Tuned ${source.strength === "firm" ? "firmly " : ""}on your ${plural(source.digits, "digit")}`;
   if (source.diverged) return `Trained here: ${shape}, last good weights before it diverged`;
   if (source.stopped) return `Trained here: ${shape}, stopped at ${+(seen / images).toFixed(2)} of ${plural(recipe.epochs, "epoch")}`;
   if (source.kind === "trained") return `Trained here: ${shape}, ${plural(epochs, "epoch")}`;

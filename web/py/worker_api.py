@@ -571,7 +571,8 @@ def finish_finetune(stopped):
     calibrate_seconds = time.perf_counter() - started
     tuned = run.model
     _session.model = tuned
-    _session.source = {"kind": "tuned", "digits": run.digits}
+    # How it was made, as the page names it (model-name.js): every digit given (those held out too), how firmly.
+    _session.source = {"kind": "tuned", "digits": tuning["taught"] + len(tuning["held"][1]), "strength": run.strength}
     done = _fields(EVENTS["tune_done"], stopped=False, strength=run.strength, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                    steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
                    taught_read_after=run.accuracy(*tuning["teach"]), own_before=tuning["own_before"],

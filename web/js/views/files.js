@@ -1,6 +1,7 @@
 // The "Keep your model" card: download the active model, upload one, and restart Python.
 
 import { describeModel, formatBytes } from "./format.js";
+import { modelName } from "../model-name.js";
 
 export function mountFiles({ store, client, say, guarded, setModel, saveInBrowser, restartPython }) {
   const $ = (selector) => document.querySelector(selector);
@@ -29,14 +30,15 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     guarded(async () => {
       say(`Reading ${file.name}…`);  // checking a file takes Python a moment: the last message must not stand meanwhile
       const bytes = await file.arrayBuffer();
-      const label = `uploaded ${file.name}`;
+      let reply;
       try {
-        const reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "uploaded", name: file.name } });
-        setModel(reply.model, label, bytes);
-        say(`Loaded ${file.name}: it now answers the drawing pad. Measuring its accuracy on MNIST test…`);
+        reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "uploaded", name: file.name } });
       } catch (error) {
         throw new Error(`${file.name} was not loaded: ${error.message}. The previous model still answers.`);
       }
+      const label = modelName(reply.model);  // as "Your models" lists it
+      setModel(reply.model, label, bytes);
+      say(`Loaded ${file.name}: it now answers the drawing pad. Measuring its accuracy on MNIST test…`);
       // Kept in IndexedDB like a trained model, as this page wrote it (a claim stays a claim): at once, so a reload
       // during the measure brings it back, and again under the same key once measured.
       const keep = async (key) => {

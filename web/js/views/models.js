@@ -2,8 +2,9 @@
 // (model-name.js: from how it was made, or yours) with its date, architecture and accuracy. Use makes it answer the
 // pad (and the one a reload restores); Rename edits its name in place (Enter keeps it, Escape cancels); Delete
 // removes it at once and offers Undo beside the list for a while, which puts back the very record and, if it was in
-// use, makes it answer again. The one this tab uses (saved-model.js chosen) is marked "In use"; deleting it hands
-// the pad to the pretrained model, what a reload would restore. Another tab's changes show up here too.
+// use, makes it answer again. The one this tab uses (saved-model.js chosen) is marked "In use" and has no Use (the
+// button is disabled; pressed, it hands the keyboard to Rename); deleting it hands the pad to the pretrained model,
+// what a reload would restore. Another tab's changes show up here too.
 
 import * as saved from "../saved-model.js";
 import { listedNames, ownName } from "../model-name.js";
@@ -24,7 +25,8 @@ export function mountModels({ store, client, say, guarded, setModel }) {
   let undoTimer = null;
 
   const nameOf = (record) => names.get(record.id) ?? ownName(record);
-  const focusLost = () => document.activeElement === null || document.activeElement === document.body;
+  // Nowhere, or on a control just disabled under it (browsers differ on whether a disabled button keeps the focus).
+  const focusLost = () => !document.activeElement || document.activeElement === document.body || document.activeElement.matches(":disabled");
   const control = (id, action) => list.querySelector(`li[data-id="${CSS.escape(id)}"] [data-action="${action}"]`);
 
   async function refresh() {
@@ -36,14 +38,17 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     }
   }
 
-  const use = (id) => guarded(async () => {
-    const record = await saved.loadModel(id);
-    if (!record) return refresh();  // deleted in another tab meanwhile
-    const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
-    saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
-    setModel(reply.model, nameOf(record), record.bytes);
-    say(`“${nameOf(record)}” now answers the drawing pad.`);
-  });
+  async function use(id) {
+    await guarded(async () => {
+      const record = await saved.loadModel(id);
+      if (!record) return refresh();  // deleted in another tab meanwhile
+      const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
+      saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
+      setModel(reply.model, nameOf(record), record.bytes);
+      say(`“${nameOf(record)}” now answers the drawing pad.`);
+    });
+    if (focusLost()) control(id, "rename")?.focus();  // its Use button is disabled now: the keyboard goes on to Rename
+  }
 
   // The record goes at once (other tabs see it go); Undo keeps it, bytes and all, in this page until the offer ends.
   async function remove(id) {
@@ -181,6 +186,14 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     }
   }
 
+  // Every control waits while the list is locked; the entry in use has nothing to Use.
+  function enable(locked) {
+    for (const element of list.querySelectorAll("button")) {
+      element.disabled = locked || (element.dataset.action === "use" && element.closest("li").hasAttribute("aria-current"));
+    }
+    ui.undoButton.disabled = locked;
+  }
+
   // Drawn anew, the list keeps the keyboard on the same control of the same entry.
   function draw(records) {
     const active = list.contains(document.activeElement) ? document.activeElement : null;
@@ -200,9 +213,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     if ((!previous || previous.savedModels !== state.savedModels) && !editing) draw(state.savedModels || []);
     if (!previous || previous.savedModels !== state.savedModels || previous.model !== state.model) markInUse();
     // Learning your digits uses the answering model too: nothing may swap or drop it meanwhile.
-    const locked = !state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle" || teachBusy(state.teach.state);
-    for (const element of list.querySelectorAll("button")) element.disabled = locked;
-    ui.undoButton.disabled = locked;
+    enable(!state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle" || teachBusy(state.teach.state));
   });
   saved.onChange(refresh);
   return { refresh, nameOf };

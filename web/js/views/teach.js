@@ -8,6 +8,7 @@
 
 import * as savedDigits from "../saved-digits.js";
 import { formatBytes, percent } from "./format.js";
+import { modelName } from "../model-name.js";
 import { showSeen } from "./pictures.js";
 
 const PIXELS = 784;
@@ -147,8 +148,6 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }
   });
 
-  const tunedLabel = (r) => `tuned ${r.strength === "firm" ? "firmly " : ""}on your ${r.taught + r.held_out} digits`;
-
   function onEvent(message) {
     if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
     if (message.event === "error") {
@@ -162,15 +161,14 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }
     // The tuned model answers now; no bytes yet (a restart meanwhile brings back the pretrained model).
     setTeach({ state: "measuring", report: message });
-    setModel(message.model, tunedLabel(message), null);
+    setModel(message.model, modelName(message.model), null);
     say("The tuned model answers the pad now. Measuring it on MNIST test, then keeping it in this browser…");
   }
 
   function onMeasured(message) {
     const done = teach().report || {};  // tune_done's fields
     const report = { ...done, mnist_after: message.mnist_after, mnist_lost: message.mnist_lost, phases: { ...done.phases, ...message.phases } };
-    const label = tunedLabel(report);
-    setModel(message.model, label, message.model_bytes);  // first: while measuring, the new model's kept report waits
+    setModel(message.model, modelName(message.model), message.model_bytes);  // first: while measuring, the new model's kept report waits
     setTeach({ state: "done", report });
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, "Learned your digits, but could not save the model in this browser")

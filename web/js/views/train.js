@@ -4,6 +4,7 @@
 import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
 import { newId } from "../saved-model.js";
+import { modelName } from "../model-name.js";
 import { busy as teachBusy } from "./teach.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
@@ -312,7 +313,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     scheduleRender();
     logRow(String(epoch), samples, loss.toFixed(4), trainAcc, valAcc, seconds, "epoch");
     if (store.state.run) store.update({ run: { ...store.state.run, savedEpoch: epoch } });
-    setModel(model, `training, live weights (epoch ${epoch} done)`, bytes);
+    setModel(model, modelName(model), bytes);
     saveInBrowser(bytes);
   }
 
@@ -320,7 +321,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     pending = null;
     const shown = store.state.shown || {};
     if (bytes) {
-      setModel(model, stopped ? "trained here, stopped early" : "trained here", bytes);
+      setModel(model, modelName(model), bytes);
       saveInBrowser(bytes);
       // A stopped run's bar shows where its model stopped, not the last progress drawn (a chunk or a pause earlier).
       const end = { ...NOT_RUNNING, value: stopped ? Math.min(1, model.metadata.samples_seen / store.state.run.plan.total_samples) : 1 };
@@ -337,7 +338,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
   function onDiverged({ reason, model, model_bytes: bytes }) {
     const lr = store.state.run ? store.state.run.config.lr : Number(ui.lr.value);
     // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
-    setModel(model, "last good weights of a diverged run", bytes);
+    setModel(model, modelName(model), bytes);
     saveInBrowser(bytes);
     pending = null;
     say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
