@@ -61,7 +61,7 @@ def test_a_freshly_trained_model_is_the_one_shown(short_run):
     shown = show_test_results(page)
     reported = float(page.get_attribute("#test-acc", "data-value"))
     assert np.trace(shown["confusion"]) / shown["confusion"].sum() == pytest.approx(reported, abs=1e-9)
-    assert re.search(r"The active model, Trained here: [\d-]+, \d+ epochs? \(", shown["message"]), shown["message"]
+    assert re.search(r"The active model, “Trained here: [\d-]+, \d+ epochs? \(.*\)”, reads", shown["message"]), shown["message"]
     hidden = int(page.input_value("#hidden").split(",")[0])
     assert shown["weights_label"].startswith(f"Weights of {min(hidden, MAX_WEIGHT_TILES)} first-layer neurons")
 

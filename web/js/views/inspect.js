@@ -23,7 +23,7 @@ export function mountInspect({ store, client, say, guarded }) {
       showWeights(ui.weights, reply.weights, reply.units);
       measured = model;
       markResults(store.state);
-      say(`The active model, ${describeModel(model, modelLabel)}, reads ${percent(reply.accuracy)} of the ${count(reply.test_images)} test digits correctly.`);
+      say(`The active model, “${describeModel(model, modelLabel)}”, reads ${percent(reply.accuracy)} of the ${count(reply.test_images)} test digits correctly.`);
     } finally {
       ui.inspect.textContent = label;
     }
