@@ -236,7 +236,7 @@ class Finetune:
         # calibrate() refits the temperature and energy floor (without it the tuned model has none: T = 1).
         for name in STALE_METADATA:
             tuned.metadata.pop(name, None)
-        self.digits, self.strength = len(images), strength
+        self.strength = strength
 
     @property
     def model(self):
