@@ -102,7 +102,7 @@ def evaluate(args):
 
 def finetune(args):
     from .digitsio import digits_from_bytes
-    from .finetune import REPLAY_IMAGES, Finetune, calibration_images, hold_out, keep_report, newly_misread
+    from .finetune import REPLAY_IMAGES, Finetune, hold_out, keep_report, newly_misread, training_calibration
 
     model = load_model(args.model)
     with open(args.digits, "rb") as file:
@@ -117,7 +117,7 @@ def finetune(args):
     seconds = time.perf_counter() - started
     if run.trainer.diverged:
         raise ValueError(run.trainer.diverged)
-    run.calibrate(*calibration_images(mnist["train_x"], mnist["train_y"]))
+    run.calibrate(training_calibration(mnist["train_x"], mnist["train_y"]))
     tuned = run.model
     tuned.metadata["test_accuracy"] = tuned.accuracy(mnist["test_x"], mnist["test_y"])
     keep_report(tuned, {"taught": len(teach), "held_out": len(held), "seconds": round(seconds, 3),

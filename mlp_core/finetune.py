@@ -65,6 +65,9 @@ REPLAY_IMAGES = 10_000  # MNIST replays from the first training images (the page
 # + styles, for a second of inference in the page.
 CALIBRATION_TAIL = RECIPES["shipped"].validation_size
 CALIBRATION_IMAGES = 2_000
+# The augmented copies are drawn from this seed, a fixed number of images at a time: every tuned model is refitted on
+# the same copies, so the page makes them once, ahead of the click (Calibration.deform).
+CALIBRATION_SEED, CALIBRATION_CHUNK = 0, 250
 STALE_METADATA = ("test_accuracy", "temperature", "min_energy", "calibration_images", "test_ece_before", "test_ece_after")
 # What a tuning measured, before and after: the digits it learned from (taught_read_*: the share read as labelled; None
 # in reports kept before they were measured), your held-out digits (own_*: None when none were held out) and MNIST test.
@@ -271,9 +274,9 @@ class Finetune:
         """Like Model.accuracy, through the run's products."""
         return float(np.mean(self.logits(images).argmax(axis=1) == labels)) if len(labels) else None
 
-    def calibrate(self, held_x, held_y):
-        """recalibrate() the tuned model on held-out MNIST images (uint8), once the run is done."""
-        return recalibrate(self.model, held_x, held_y, np.random.default_rng(self.trainer.recipe.seed), self.logits)
+    def calibrate(self, calibration, strategy=None):
+        """recalibrate() the tuned model on a Calibration, once the run is done (``strategy``: as for logits)."""
+        return recalibrate(self.model, calibration, lambda pixels: self.logits(pixels, strategy))
 
 
 def calibration_rows(train_count):
@@ -282,25 +285,56 @@ def calibration_rows(train_count):
     return start, min(start + CALIBRATION_IMAGES, train_count)
 
 
-def calibration_images(train_x, train_y):
-    """The images of the MNIST training split (uint8 images, labels) a tuned model is calibrated on."""
+class Calibration:
+    """The images a tuned model's temperature and energy floor are refitted on: held-out MNIST images (uint8 (N, 784),
+    never trained on) as they are and as the training augmentation deforms them (drawings vary more than MNIST does).
+    They do not depend on the model, so the page deforms them before the click, a chunk at a time between answers to
+    the pad (``deform(max_seconds)``); whatever is left is deformed when they are first needed."""
+
+    def __init__(self, held_x, held_y):
+        self.unit = np.asarray(held_x) / np.float32(255)
+        self.labels = np.concatenate([held_y, held_y])
+        self._rng = np.random.default_rng(CALIBRATION_SEED)
+        self._deformed = []
+
+    @property
+    def ready(self):
+        return sum(map(len, self._deformed)) == len(self.unit)
+
+    def deform(self, max_seconds=None):
+        """Deform the next CALIBRATION_CHUNK images until all are or ``max_seconds`` (None: no limit) have passed;
+        at least one chunk per call. True once all are: chunks, not time, fix the copies."""
+        started = time.perf_counter()
+        while not self.ready:
+            done = sum(map(len, self._deformed))
+            self._deformed.append(augment_batch(self.unit[done:done + CALIBRATION_CHUNK], self._rng))
+            if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                break
+        return self.ready
+
+    def images(self):
+        """The images in [0, 1], as they are and then deformed (in the order of ``labels``)."""
+        self.deform()
+        return np.concatenate([self.unit, *self._deformed])
+
+
+def training_calibration(train_x, train_y):
+    """The Calibration of a tuned model from an MNIST training split (uint8 images, labels): its calibration_rows."""
     start, stop = calibration_rows(len(train_x))
-    return train_x[start:stop], train_y[start:stop]
+    return Calibration(train_x[start:stop], train_y[start:stop])
 
 
-def recalibrate(model, held_x, held_y, rng, logits=None):
+def recalibrate(model, calibration, logits=None):
     """Refit ``model``'s temperature and energy floor (mlp_core.confidence) after fine-tuning changed its logits.
 
     The build's fit for the shipped model no longer describes the tuned network: a stale temperature would
-    make the page's "unsure" verdict too sure or too shy. Fitted like the build, on held-out MNIST images as
-    they are and as the training augmentation deforms them (drawings vary more than MNIST does); not on the
-    writer's own held-out digits: a few digits weigh nothing against thousands, and they are the page's only
-    measure of the tuned model on the writer's hand. ``held_x`` uint8 (N, 784) must not have been trained on;
-    ``logits`` maps images in [0, 1] to logits (default ``model.logits``; the page passes its faster products).
+    make the page's "unsure" verdict too sure or too shy. Fitted like the build, on a Calibration's held-out MNIST
+    images; not on the writer's own held-out digits: a few digits weigh nothing against thousands, and they are the
+    page's only measure of the tuned model on the writer's hand. ``logits`` maps images in [0, 1] to logits (default
+    ``model.logits``; the page passes its faster products).
     """
-    unit = np.asarray(held_x) / np.float32(255)
-    scores = (logits or model.logits)(np.concatenate([unit, augment_batch(unit, rng)]))
-    labels = np.concatenate([held_y, held_y])
+    scores = (logits or model.logits)(calibration.images())
+    labels = calibration.labels
     model.metadata.update(temperature=fit_temperature(scores, labels), min_energy=energy_floor(scores),
                           calibration_images=len(labels))
     return model
@@ -350,13 +384,13 @@ def kept_report(model):
 
 
 def finetune(model, images, labels, mnist_x, mnist_y, rng, calibration=None, **options):
-    """The tuned copy of ``model`` (Finetune's arguments), recalibrated on ``calibration`` = (uint8 images,
-    labels) held out from training when given; ValueError when the run diverged."""
+    """The tuned copy of ``model`` (Finetune's arguments), recalibrated on ``calibration`` (a Calibration of images
+    held out from training) when given; ValueError when the run diverged."""
     run = Finetune(model, images, labels, mnist_x, mnist_y, rng, **options)
     while not run.done:
         run.run()
     if run.trainer.diverged:
         raise ValueError(run.trainer.diverged)
     if calibration is not None:
-        run.calibrate(*calibration)
+        run.calibrate(calibration)
     return run.model

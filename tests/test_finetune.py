@@ -5,8 +5,8 @@ import pytest
 from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, digits_to_bytes
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
-from mlp_core.finetune import (BEND, CALIBRATION_IMAGES, DEFAULT_STRENGTH, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS,
-                                STRENGTHS, Finetune, TopLayers, calibration_rows,
+from mlp_core.finetune import (BEND, CALIBRATION_CHUNK, CALIBRATION_IMAGES, DEFAULT_STRENGTH, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS,
+                                STRENGTHS, Calibration, Finetune, TopLayers, calibration_rows,
                                 copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, newly_misread, own_count)
 from mlp_core.modelio import ModelFileError, model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
@@ -283,7 +283,7 @@ def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
     rng = np.random.default_rng(3)
     hard_x = world["test_x"] ^ ((rng.random(world["test_x"].shape) < 0.33) * np.uint8(255))
     held_x, held_y = hard_x[:300], world["test_y"][:300]
-    tuned = finetune(*args, np.random.default_rng(0), steps=30, calibration=(held_x, held_y))
+    tuned = finetune(*args, np.random.default_rng(0), steps=30, calibration=Calibration(held_x, held_y))
     temperature, floor = tuned.metadata["temperature"], tuned.metadata["min_energy"]
     assert temperature != 0.05 and floor < 1e6 and tuned.metadata["calibration_images"] == 600
     # Judged on images the fit never saw, mixed like the fit's (as they are, and augmented): the refitted
@@ -298,6 +298,19 @@ def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
     under = np.mean([verdict(p, x, z, floor)["reason"] == "unlike any digit"
                      for p, x, z in zip(tuned.probabilities(logits), other_x, logits)])
     assert under < 0.1
+
+
+def test_calibration_deformed_a_chunk_at_a_time_is_the_same_as_all_at_once(world):
+    held_x, held_y = world["test_x"], world["test_y"]
+    ahead, calls = Calibration(held_x, held_y), 1
+    while not ahead.deform(0.0):  # one chunk per call, as the page does between answers to the pad
+        calls += 1
+    assert calls == -(-len(held_y) // CALIBRATION_CHUNK) > 1
+    at_once = Calibration(held_x, held_y).images()
+    assert np.array_equal(ahead.images(), at_once) and len(at_once) == len(ahead.labels) == 2 * len(held_y)
+    # The images as they are, then deformed copies: the same labels twice.
+    assert np.array_equal(at_once[:len(held_y)], held_x / np.float32(255)) and np.array_equal(ahead.labels, np.tile(held_y, 2))
+    assert np.abs(at_once[len(held_y):] - at_once[:len(held_y)]).mean() > 0.05
 
 
 def test_calibration_rows_are_the_held_out_tail_and_never_replayed():

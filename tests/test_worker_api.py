@@ -344,6 +344,27 @@ def test_finetune_makes_the_tuned_model_active_and_reports_before_and_after(sess
     assert again["mnist_lost"] == finetune.newly_misread(test_y, *(m.predict(test_x / np.float32(255)) for m in (tuned, retuned)))
 
 
+def test_the_calibration_deformed_before_the_click_is_what_a_tuning_is_calibrated_on(session):
+    _load_all_shards(session)
+    calls = 1
+    while not worker_api.call("prepare_calibration", {"seconds": 0.0})["done"]:  # a chunk per call, the pad answered between
+        calls += 1
+    assert calls == finetune.CALIBRATION_IMAGES // finetune.CALIBRATION_CHUNK
+    prepared = worker_api._session.calibration
+    worker_api._session.model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))
+    worker_api.start_finetune(*_own_digits())
+    while not worker_api.finetune_chunk(1.0)["done"]:
+        pass
+    worker_api.finish_finetune(False)
+    tuned = worker_api._session.model
+    assert worker_api._session.calibration is prepared and prepared.ready
+    # The same fit as from images deformed at the click: what is made ahead does not depend on the model.
+    at_click = finetune.Calibration(*worker_api._images(*worker_api._calibration_range()))
+    fitted = finetune.recalibrate(finetune.copy_model(tuned), at_click).metadata
+    assert tuned.metadata["temperature"] == pytest.approx(fitted["temperature"], rel=1e-4)
+    assert tuned.metadata["min_energy"] == pytest.approx(fitted["min_energy"], rel=1e-4)
+
+
 def test_a_stopped_finetune_keeps_the_model(session):
     _load_all_shards(session)
     before = worker_api._session.model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))

@@ -22,7 +22,8 @@ export const COMMANDS = {
   ping: { ask: [], reply: ["state"] },
   // Your digits: `images` Uint8Array(N*784) (0..255, as the network saw them), `labels` Uint8Array(N).
   finetune: { ask: ["images", "labels", "strength"], reply: ["state"] },
-  // The fine-tuning's data (replay, calibration and test shards) loaded ahead of the click; `ready` false while training.
+  // The fine-tuning's data (replay, calibration and test shards) loaded and its calibration images deformed ahead of
+  // the click; `ready` false while training.
   prepare_finetune: { ask: [], reply: ["ready"] },
   export_digits: { ask: ["images", "labels"], reply: ["bytes"] },
   import_digits: { ask: ["bytes", "name"], reply: ["images", "labels"] },

@@ -421,11 +421,13 @@ async function finishFinetune(stopped, phases) {
 }
 
 // Download and decode what fine-tuning needs before "Learn my handwriting" is pressed (the page asks once your
-// first digit is kept): the click then starts learning at once, and works offline. Not while training runs.
+// first digit is kept), and deform its calibration images a chunk at a time, the pad answered in between: the
+// click then starts learning at once, and works offline. Not while training runs.
 async function prepareFinetune(id) {
   if (run) return reply(id, "prepare_finetune", { ready: false });
   await ensureData({ purpose: "finetune" }, () => false, false);
-  reply(id, "prepare_finetune", { ready: true });
+  while (!run && !call("prepare_calibration", { seconds: CHUNK_SECONDS }).done) await yieldToEventLoop();
+  reply(id, "prepare_finetune", { ready: !run });
 }
 
 function exportDigits(id, { images, labels }) {
