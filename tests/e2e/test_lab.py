@@ -100,6 +100,15 @@ def test_run_all_runs_every_cell_and_shows_its_results(lab):
     watch.assert_clean()  # every request went to the site's own origin, no console error
 
 
+def test_section_8_reads_the_trained_network_when_section_5_ran_after_the_training(lab):
+    """Sections 5 and 7 both bound `net`: a learner who went back to section 5 after training (7, then 5, then 8) had
+    section 8 measure section 5's untrained network, about 10% of the test digits, with nothing saying why."""
+    page, _ = lab
+    run_cell(page, "network")  # after Run all: section 7 has trained
+    accuracy = float(re.search(r"test accuracy: ([\d.]+)%", run_cell(page, "evaluate")).group(1))
+    assert accuracy > 90, f"section 8 read {accuracy}% after section 5 ran again"
+
+
 def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_back(lab):
     page, _ = lab
     original_relu = code_of(page, "relu")
@@ -211,7 +220,7 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     network = code_of(page, "network")
     set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))  # one input too many
     shown = run_cell(page, "network")
-    for section, name, text, function in (("5", "network", "net.infer(X_train[:1])", "<module>"),
+    for section, name, text, function in (("5", "network", "untrained.infer(X_train[:1])", "<module>"),
                                           ("5", "network", "x = layer.infer(x)", "infer"),
                                           ("2", "dense", "return x @ self.weights + self.biases", "infer")):
         number, line = line_of(page, name, text)
@@ -305,9 +314,12 @@ def test_a_cell_run_before_the_cells_above_shows_its_own_frames_and_which_sectio
     assert advice.inner_text() == "Run the cells above first (or Run all): Module is defined in section 2."
     assert cell(page, "network").locator(".py-editor-output span").count() > 0  # still an error, for Run all
 
-    # `net` is defined in sections 5 and 7: the nearest above the cell is the one to run.
     assert "NameError: name 'net' is not defined" in run_cell(page, "evaluate")
     assert cell(page, "evaluate").locator(".lab-advice").inner_text().endswith(": net is defined in section 7.")
+    # `rng` is defined in sections 6 and 7: the nearest above the cell is the one to run.
+    set_code(page, "weights", "print(rng)")
+    assert "NameError: name 'rng' is not defined" in run_cell(page, "weights")
+    assert cell(page, "weights").locator(".lab-advice").inner_text().endswith(": rng is defined in section 7.")
     # A name no cell above defines gets no advice, only the error.
     set_code(page, "relu", "print(nowhere)")
     assert "NameError: name 'nowhere' is not defined" in run_cell(page, "relu")
