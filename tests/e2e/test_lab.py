@@ -3,6 +3,7 @@
 One page runs every cell with "Run all" once (module fixture); the tests after it edit cells on that page.
 """
 
+import json
 import re
 
 import pytest
@@ -107,6 +108,24 @@ def test_section_8_reads_the_trained_network_when_section_5_ran_after_the_traini
     run_cell(page, "network")  # after Run all: section 7 has trained
     accuracy = float(re.search(r"test accuracy: ([\d.]+)%", run_cell(page, "evaluate")).group(1))
     assert accuracy > 90, f"section 8 read {accuracy}% after section 5 ran again"
+
+
+def test_section_10_shows_the_answers_of_the_network_section_7_trained_last(lab):
+    """Section 10 drew section 8's `predictions`: a learner who trained again (section 7) and went on to section 10
+    without running 8 saw the answers and crosses of the network before."""
+    page, _ = lab
+    sgd, weights = code_of(page, "sgd"), code_of(page, "weights")
+    try:
+        set_code(page, "sgd", sgd.replace("epochs = 4", "epochs = 0"))  # trained again: not at all
+        run_cell(page, "sgd")
+        run_cell(page, "answers")
+        drawn = [int(text.split()[0]) for text in cell(page, "answers").locator("figcaption").all_inner_texts()]
+        set_code(page, "weights", f"print(net.infer(X_test[:{len(drawn)}]).argmax(axis=1).tolist())")
+        assert drawn == json.loads(run_cell(page, "weights")), "section 10 drew answers that are not net's"
+    finally:
+        set_code(page, "weights", weights)
+        set_code(page, "sgd", sgd)
+        run_cell(page, "sgd")  # trained as Run all left it, for the tests below
 
 
 def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_back(lab):
