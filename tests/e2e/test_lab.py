@@ -267,6 +267,35 @@ def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
     assert "loss 0.4170" in run_cell(page, "loss")
 
 
+# How far the bottom of an output's content lies below its last error message or advice: an empty line shows as a gap.
+GAP_UNDER_ERROR = """out => {
+    const last = [...out.querySelectorAll(".lab-message, .lab-advice")].at(-1);
+    const bottom = out.getBoundingClientRect().top + out.clientTop + out.clientHeight - parseFloat(getComputedStyle(out).paddingBottom);
+    return bottom - last.getBoundingClientRect().bottom;
+}"""
+
+
+def test_an_error_ends_its_output_without_a_blank_line(lab):
+    """PyScript writes a newline after each error; once lab.js had put the message on lines of its own, that newline
+    made an empty line under the message, or under the advice below it."""
+    page, watch = lab
+    watch.allow_console_error("ZeroDivisionError|NameError|PythonError")
+    loss, weights = code_of(page, "loss"), code_of(page, "weights")
+    try:
+        set_code(page, "loss", "1 / 0")
+        assert run_cell(page, "loss").rstrip().endswith("ZeroDivisionError: division by zero")
+        gap = cell(page, "loss").locator(".py-editor-output").evaluate(GAP_UNDER_ERROR)
+        assert abs(gap) < 1, f"{gap:.0f} px under the message"
+        set_code(page, "weights", "del x\nprint(x)")  # a name section 6 defines: advice under the error
+        run_cell(page, "weights")
+        assert cell(page, "weights").locator(".lab-advice").inner_text().endswith("x is defined in section 6.")
+        gap = cell(page, "weights").locator(".py-editor-output").evaluate(GAP_UNDER_ERROR)
+        assert abs(gap) < 1, f"{gap:.0f} px under the advice"
+    finally:
+        set_code(page, "loss", loss)
+        set_code(page, "weights", weights)
+
+
 def test_an_error_message_wraps_inside_its_cell(lab):
     """numpy's shape error is one 150-character line: it ran past the cell's right edge, its sizes seen only by
     scrolling the output sideways (on a phone, all but "ValueError: matmul: Input operand 1 has a")."""

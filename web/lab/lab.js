@@ -97,6 +97,8 @@ function explain(script) {
     message.textContent = lines.slice(end).join("\n");
     error.textContent = lines.slice(0, end).join("\n");  // the message is a block: it starts a line
     error.append(message);
+    // ...and ends its line: the newline PyScript writes after an error would be an empty line under it.
+    if (error.nextSibling?.nodeType === Node.TEXT_NODE && error.nextSibling.data === "\n") error.nextSibling.remove();
     const words = adviceFor(script, error.textContent);
     if (!words) continue;
     const advice = document.createElement("p");
