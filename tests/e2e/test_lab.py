@@ -253,6 +253,24 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
 
 
+def test_an_error_inside_a_helper_of_the_hidden_setup_names_the_setup(lab):
+    """The setup cell runs before the patch that names every run, so the frames of its helpers said `File "<exec>"`:
+    a learner who gave show_images rows of unequal length, or fetch_bytes a missing file, met a name from nowhere."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|OSError|PythonError|404")
+    relu = code_of(page, "relu")
+    try:
+        for call, helper, error in (("show_images([[1.0, 2.0], [3.0]])", "show_images", "ValueError"),
+                                    ('await fetch_bytes("data/missing.json")', "fetch_bytes", "OSError")):
+            set_code(page, "relu", call)
+            shown = run_cell(page, "relu")
+            assert f'  File "section 3", line 1, in <module>\n    {call}\n' in shown, shown
+            assert re.search(rf'\n  File "hidden setup", line \d+, in {helper}\n', shown), shown
+            assert "<exec>" not in shown and error in shown
+    finally:
+        set_code(page, "relu", relu)
+
+
 def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
     """PyScript puts an error into the page as HTML: once tracebacks showed lines, `a<b` opened a tag that took the
     rest of the traceback, message included, as its attributes."""
