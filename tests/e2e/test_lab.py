@@ -445,6 +445,20 @@ def test_the_code_can_be_read_while_python_starts(pages, lab):
     assert cell(ready, "data").is_visible()
 
 
+def test_the_code_shown_while_python_starts_has_no_blank_lines_around_it_and_is_the_code_run(pages, lab):
+    """Each cell's <script> held its code between the newline after <script> and the indentation before </script>:
+    shown as text while Python starts, every cell had an empty line above its code and one below."""
+    page, _ = pages.open()
+    page.route("**/pyodide/**", lambda route: None)  # Python never starts
+    page.goto(pages.site.base_url + "lab.html")
+    page.locator('script[data-cell="data"]').wait_for(state="visible")
+    shown = dict(page.locator("script[data-cell]").evaluate_all("scripts => scripts.map(s => [s.dataset.cell, s.innerText])"))
+    blank = [name for name, text in shown.items() if not (text.split("\n")[0].strip() and text.split("\n")[-1].strip())]
+    assert blank == [], f"cells shown with a blank first or last line: {blank}"
+    ready, _ = lab
+    assert code_of(ready, "data") == shown["data"]  # the editor holds what was shown (no test edits this cell)
+
+
 # Each picture's pixels, as grey levels (the canvases are grey: red is enough).
 GREYS = """grid => [...grid.querySelectorAll("canvas")].map((canvas) => {
     const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
