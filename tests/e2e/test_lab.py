@@ -271,6 +271,26 @@ def test_an_error_inside_a_helper_of_the_hidden_setup_names_the_setup(lab):
         set_code(page, "relu", relu)
 
 
+def test_a_frame_in_code_edited_since_it_ran_still_names_its_section(lab):
+    """lab.js named a frame after the cell whose current code had the frame's line at its number: once section 2 had
+    been edited (two lines added above its code) and not run again, an error passing through the Dense class its
+    earlier run defined kept the run's name, `File "cell run 2", line 39, in infer`."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    dense, network = code_of(page, "dense"), code_of(page, "network")
+    number, line = line_of(page, "dense", "return x @ self.weights + self.biases")  # as Run all ran it
+    try:
+        set_code(page, "dense", "# edited, not run again\n\n" + dense)
+        set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))
+        shown = run_cell(page, "network")  # its layers are the Dense that section 2's run defined
+        frame = f'  File "section 2", line {number}, in infer\n    {line}\n'
+        assert frame in shown, f"no {frame!r} in:\n{shown}"
+    finally:
+        set_code(page, "dense", dense)
+        set_code(page, "network", network)
+        run_cell(page, "network")
+
+
 def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
     """PyScript puts an error into the page as HTML: once tracebacks showed lines, `a<b` opened a tag that took the
     rest of the traceback, message included, as its attributes."""
