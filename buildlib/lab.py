@@ -3,7 +3,9 @@
 A cell `<script type="py-editor" ... data-cell="relu">demo lines</script>` whose name is a key of LAB_CELLS
 gets the top-level definitions LAB_CELLS names, taken from LAB_SOURCE by `ast` in the order listed, then
 its own demo lines. The page's other cells (loading data, the gradient check, the training loop) are the
-lab's own code and stay as written. A definition that LAB_SOURCE no longer has stops the build by name.
+lab's own code and stay as written, but for the blank lines around them: lab.css shows a cell's code as text until
+Python starts, so every cell's code starts right after its <script> tag and ends right before </script>. A definition
+that LAB_SOURCE no longer has stops the build by name.
 """
 
 import ast
@@ -66,8 +68,8 @@ def render(page: str, source: str, cells: dict = None) -> str:
 
     def fill(match):
         opening, name, demo, closing = match.groups()
-        if name not in cells:
-            return match.group(0)
+        if name not in cells:  # the lab's own code, without the blank lines around it (its first line's indent kept)
+            return opening + re.sub(r"\A\s*\n", "", demo).rstrip() + closing
         if name in filled:
             raise BuildError(f"{LAB_PAGE} has two cells named {name!r}")
         filled.append(name)
@@ -78,7 +80,7 @@ def render(page: str, source: str, cells: dict = None) -> str:
             if bad in body.lower():
                 raise BuildError(f"the code of lab cell {name!r} contains {bad!r}, which would break the page")
         shows = f' data-shows="{", ".join(cells[name])} from {LAB_SOURCE.parent.name}/{LAB_SOURCE.name}"'
-        return f"{opening[:-1]}{shows}>\n{body}\n{closing}"
+        return f"{opening[:-1]}{shows}>{body}{closing}"
 
     rendered = _CELL.sub(fill, page)
     absent = [name for name in cells if name not in filled]

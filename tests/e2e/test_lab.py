@@ -3,6 +3,7 @@
 One page runs every cell with "Run all" once (module fixture); the tests after it edit cells on that page.
 """
 
+import json
 import re
 
 import pytest
@@ -98,6 +99,33 @@ def test_run_all_runs_every_cell_and_shows_its_results(lab):
     assert len(captions) == 24 and all(re.fullmatch(r"\d( ✗ \(\d\))?", c) for c in captions)
     assert "#lab-images" not in page.inner_text("main"), "a picture line was left as text"
     watch.assert_clean()  # every request went to the site's own origin, no console error
+
+
+def test_section_8_reads_the_trained_network_when_section_5_ran_after_the_training(lab):
+    """Sections 5 and 7 both bound `net`: a learner who went back to section 5 after training (7, then 5, then 8) had
+    section 8 measure section 5's untrained network, about 10% of the test digits, with nothing saying why."""
+    page, _ = lab
+    run_cell(page, "network")  # after Run all: section 7 has trained
+    accuracy = float(re.search(r"test accuracy: ([\d.]+)%", run_cell(page, "evaluate")).group(1))
+    assert accuracy > 90, f"section 8 read {accuracy}% after section 5 ran again"
+
+
+def test_section_10_shows_the_answers_of_the_network_section_7_trained_last(lab):
+    """Section 10 drew section 8's `predictions`: a learner who trained again (section 7) and went on to section 10
+    without running 8 saw the answers and crosses of the network before."""
+    page, _ = lab
+    sgd, weights = code_of(page, "sgd"), code_of(page, "weights")
+    try:
+        set_code(page, "sgd", sgd.replace("epochs = 4", "epochs = 0"))  # trained again: not at all
+        run_cell(page, "sgd")
+        run_cell(page, "answers")
+        drawn = [int(text.split()[0]) for text in cell(page, "answers").locator("figcaption").all_inner_texts()]
+        set_code(page, "weights", f"print(net.infer(X_test[:{len(drawn)}]).argmax(axis=1).tolist())")
+        assert drawn == json.loads(run_cell(page, "weights")), "section 10 drew answers that are not net's"
+    finally:
+        set_code(page, "weights", weights)
+        set_code(page, "sgd", sgd)
+        run_cell(page, "sgd")  # trained as Run all left it, for the tests below
 
 
 def test_an_edited_relu_changes_what_later_cells_compute_and_restore_brings_it_back(lab):
@@ -211,7 +239,7 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     network = code_of(page, "network")
     set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))  # one input too many
     shown = run_cell(page, "network")
-    for section, name, text, function in (("5", "network", "net.infer(X_train[:1])", "<module>"),
+    for section, name, text, function in (("5", "network", "untrained.infer(X_train[:1])", "<module>"),
                                           ("5", "network", "x = layer.infer(x)", "infer"),
                                           ("2", "dense", "return x @ self.weights + self.biases", "infer")):
         number, line = line_of(page, name, text)
@@ -223,6 +251,44 @@ def test_a_shape_error_names_the_section_and_shows_the_line_of_every_frame(lab):
     assert "each row of x has 784 numbers, but W has 785 rows" in advice, advice
     set_code(page, "network", network)
     assert "logits of one image: (1, 10)" in run_cell(page, "network")  # later tests use a 784-input net
+
+
+def test_an_error_inside_a_helper_of_the_hidden_setup_names_the_setup(lab):
+    """The setup cell runs before the patch that names every run, so the frames of its helpers said `File "<exec>"`:
+    a learner who gave show_images rows of unequal length, or fetch_bytes a missing file, met a name from nowhere."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|OSError|PythonError|404")
+    relu = code_of(page, "relu")
+    try:
+        for call, helper, error in (("show_images([[1.0, 2.0], [3.0]])", "show_images", "ValueError"),
+                                    ('await fetch_bytes("data/missing.json")', "fetch_bytes", "OSError")):
+            set_code(page, "relu", call)
+            shown = run_cell(page, "relu")
+            assert f'  File "section 3", line 1, in <module>\n    {call}\n' in shown, shown
+            assert re.search(rf'\n  File "hidden setup", line \d+, in {helper}\n', shown), shown
+            assert "<exec>" not in shown and error in shown
+    finally:
+        set_code(page, "relu", relu)
+
+
+def test_a_frame_in_code_edited_since_it_ran_still_names_its_section(lab):
+    """lab.js named a frame after the cell whose current code had the frame's line at its number: once section 2 had
+    been edited (two lines added above its code) and not run again, an error passing through the Dense class its
+    earlier run defined kept the run's name, `File "cell run 2", line 39, in infer`."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|PythonError")
+    dense, network = code_of(page, "dense"), code_of(page, "network")
+    number, line = line_of(page, "dense", "return x @ self.weights + self.biases")  # as Run all ran it
+    try:
+        set_code(page, "dense", "# edited, not run again\n\n" + dense)
+        set_code(page, "network", network.replace("[784, 100, 10]", "[785, 100, 10]"))
+        shown = run_cell(page, "network")  # its layers are the Dense that section 2's run defined
+        frame = f'  File "section 2", line {number}, in infer\n    {line}\n'
+        assert frame in shown, f"no {frame!r} in:\n{shown}"
+    finally:
+        set_code(page, "dense", dense)
+        set_code(page, "network", network)
+        run_cell(page, "network")
 
 
 def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
@@ -237,6 +303,35 @@ def test_a_shown_line_with_a_less_than_sign_stays_text(lab):
     assert shown.rstrip().endswith("ZeroDivisionError: division by zero"), shown
     set_code(page, "loss", loss)
     assert "loss 0.4170" in run_cell(page, "loss")
+
+
+# How far the bottom of an output's content lies below its last error message or advice: an empty line shows as a gap.
+GAP_UNDER_ERROR = """out => {
+    const last = [...out.querySelectorAll(".lab-message, .lab-advice")].at(-1);
+    const bottom = out.getBoundingClientRect().top + out.clientTop + out.clientHeight - parseFloat(getComputedStyle(out).paddingBottom);
+    return bottom - last.getBoundingClientRect().bottom;
+}"""
+
+
+def test_an_error_ends_its_output_without_a_blank_line(lab):
+    """PyScript writes a newline after each error; once lab.js had put the message on lines of its own, that newline
+    made an empty line under the message, or under the advice below it."""
+    page, watch = lab
+    watch.allow_console_error("ZeroDivisionError|NameError|PythonError")
+    loss, weights = code_of(page, "loss"), code_of(page, "weights")
+    try:
+        set_code(page, "loss", "1 / 0")
+        assert run_cell(page, "loss").rstrip().endswith("ZeroDivisionError: division by zero")
+        gap = cell(page, "loss").locator(".py-editor-output").evaluate(GAP_UNDER_ERROR)
+        assert abs(gap) < 1, f"{gap:.0f} px under the message"
+        set_code(page, "weights", "del x\nprint(x)")  # a name section 6 defines: advice under the error
+        run_cell(page, "weights")
+        assert cell(page, "weights").locator(".lab-advice").inner_text().endswith("x is defined in section 6.")
+        gap = cell(page, "weights").locator(".py-editor-output").evaluate(GAP_UNDER_ERROR)
+        assert abs(gap) < 1, f"{gap:.0f} px under the advice"
+    finally:
+        set_code(page, "loss", loss)
+        set_code(page, "weights", weights)
 
 
 def test_an_error_message_wraps_inside_its_cell(lab):
@@ -305,9 +400,12 @@ def test_a_cell_run_before_the_cells_above_shows_its_own_frames_and_which_sectio
     assert advice.inner_text() == "Run the cells above first (or Run all): Module is defined in section 2."
     assert cell(page, "network").locator(".py-editor-output span").count() > 0  # still an error, for Run all
 
-    # `net` is defined in sections 5 and 7: the nearest above the cell is the one to run.
     assert "NameError: name 'net' is not defined" in run_cell(page, "evaluate")
     assert cell(page, "evaluate").locator(".lab-advice").inner_text().endswith(": net is defined in section 7.")
+    # `rng` is defined in sections 6 and 7: the nearest above the cell is the one to run.
+    set_code(page, "weights", "print(rng)")
+    assert "NameError: name 'rng' is not defined" in run_cell(page, "weights")
+    assert cell(page, "weights").locator(".lab-advice").inner_text().endswith(": rng is defined in section 7.")
     # A name no cell above defines gets no advice, only the error.
     set_code(page, "relu", "print(nowhere)")
     assert "NameError: name 'nowhere' is not defined" in run_cell(page, "relu")
@@ -365,6 +463,20 @@ def test_the_code_can_be_read_while_python_starts(pages, lab):
     ready, _ = lab
     assert ready.locator("script[data-cell]:visible").count() == 0
     assert cell(ready, "data").is_visible()
+
+
+def test_the_code_shown_while_python_starts_has_no_blank_lines_around_it_and_is_the_code_run(pages, lab):
+    """Each cell's <script> held its code between the newline after <script> and the indentation before </script>:
+    shown as text while Python starts, every cell had an empty line above its code and one below."""
+    page, _ = pages.open()
+    page.route("**/pyodide/**", lambda route: None)  # Python never starts
+    page.goto(pages.site.base_url + "lab.html")
+    page.locator('script[data-cell="data"]').wait_for(state="visible")
+    shown = dict(page.locator("script[data-cell]").evaluate_all("scripts => scripts.map(s => [s.dataset.cell, s.innerText])"))
+    blank = [name for name, text in shown.items() if not (text.split("\n")[0].strip() and text.split("\n")[-1].strip())]
+    assert blank == [], f"cells shown with a blank first or last line: {blank}"
+    ready, _ = lab
+    assert code_of(ready, "data") == shown["data"]  # the editor holds what was shown (no test edits this cell)
 
 
 # Each picture's pixels, as grey levels (the canvases are grey: red is enough).

@@ -23,6 +23,7 @@ const runButton = (script) => script.target?.querySelector(".py-editor-run-butto
 const output = (script) => script.target?.querySelector(".py-editor-output");
 const failed = (script) => !!output(script)?.querySelector("span");  // PyScript writes stderr in red spans
 let restarted = false;  // a Stop restarted Python: the cells above the stopped one must run again
+const ran = new WeakMap();  // script -> the codes it ran: Python may still run code the cell no longer shows
 
 // PyScript signals each cell it has set up (the setup cell once Python, numpy and files are ready) with a
 // "py-editor" event on its script; a Stop replaces the scripts, and the new ones signal again.
@@ -97,6 +98,8 @@ function explain(script) {
     message.textContent = lines.slice(end).join("\n");
     error.textContent = lines.slice(0, end).join("\n");  // the message is a block: it starts a line
     error.append(message);
+    // ...and ends its line: the newline PyScript writes after an error would be an empty line under it.
+    if (error.nextSibling?.nodeType === Node.TEXT_NODE && error.nextSibling.data === "\n") error.nextSibling.remove();
     const words = adviceFor(script, error.textContent);
     if (!words) continue;
     const advice = document.createElement("p");
@@ -126,15 +129,16 @@ function codeOf(text) {
 }
 
 // Each run of a cell has its own file name ("cell run 12", the setup cell's _run_cell), under which Python shows
-// a frame's line: the frame is in the cell whose code has that line at that number. (A cell edited since keeps
-// the run's name.)
+// a frame's line: the frame is in the cell that ran code with that line at that number (its code then, which it
+// may no longer show).
 function nameSections(traceback) {
   const lines = traceback.split("\n");
   return lines.map((line, i) => {
     const [, file, number] = line.match(/^ {2}File "(cell run \d+)", line (\d+)/) ?? [];
     const text = lines[i + 1]?.startsWith("    ") && lines[i + 1].trim();
     if (!file || !text) return line;
-    const cell = codeCells().find((other) => (other.code ?? other.textContent).split("\n")[number - 1]?.trim() === text);
+    const hasLine = (code) => code.split("\n")[number - 1]?.trim() === text;
+    const cell = codeCells().find((other) => [...(ran.get(other) ?? [])].some(hasLine));
     const section = cell && sectionOf(cell);
     return section ? line.replace(file, `section ${section}`) : line;
   }).join("\n");
@@ -180,13 +184,17 @@ document.addEventListener("keydown", (event) => {
   if (!button.classList.contains("running")) button.click();
 }, true);
 
-// A run clears the cell's text output (PyScript) and its pictures (here). A Stop that was confirmed has
-// removed the cells by the time the click is handled: Python restarts, and "ready" comes again.
+// A run clears the cell's text output (PyScript) and its pictures (here), and its code is kept for nameSections.
+// A Stop that was confirmed has removed the cells by the time the click is handled: Python restarts, and "ready"
+// comes again.
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.(".py-editor-run-button");
   if (!button) return;
   if (!button.classList.contains("running")) {
-    button.closest("py-editor")?.querySelector(".lab-figures")?.replaceChildren();
+    const editor = button.closest("py-editor");
+    editor?.querySelector(".lab-figures")?.replaceChildren();
+    const script = codeCells().find((cell) => cell.target === editor);
+    if (script) ran.set(script, (ran.get(script) ?? new Set()).add(script.code));  // PyScript's listener runs it next
     return;
   }
   setTimeout(() => {
