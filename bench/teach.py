@@ -212,6 +212,7 @@ def report(rows, model_note, started, firm=False) -> str:
     parts = ("data", "start", "steps", "calibrate", "mnist", "export")
     lines += ["", "Where the time went: the page's own wall seconds per part of the work (#teach-report[data-phases]; 'data': "
               "shards still to download and decode at the click; 'steps': the minibatch loop, yields to the pad included; "
+              "'calibrate': the tuned model's temperature refitted (its images deformed ahead of the click when the data was); "
               "'mnist': the MNIST test measure, after the tuned model answers; 'export': the tuned model's file for IndexedDB), "
               "and whether the page had loaded the data ahead of the click (#teach[data-prepared]).", "",
               "| writer | data loaded ahead | " + " | ".join(parts) + " |", "|---|---|" + "---|" * len(parts)]
