@@ -225,7 +225,7 @@ def test_a_reload_before_the_first_epoch_ends_says_the_run_was_lost(pages):
     wait_ready(page)
     text = message(page)[1]
     assert "before its first epoch" in text and "lost" in text, text
-    assert active_model(page).startswith("pretrained"), active_model(page)
+    assert active_model(page).startswith("Pretrained: "), active_model(page)
 
 
 def test_two_tabs_keep_each_others_models_and_a_reset_deletes_nothing(pages):

@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pytest
 
+from mlp_core.modelio import load_model
+
 from e2e_page import (RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, message, open_ready,
                       start_training, train_to_end, upload, wait_ready, wait_state)
 
@@ -328,6 +330,29 @@ def test_the_header_names_a_new_model_in_the_words_of_the_list(pages, tmp_path):
     page.click("#stop")
     assert wait_state(page, "idle", "error") == "idle", message(page)
     named_alike(page, r"^Trained here: 784-16-10, stopped at [\d.]+ of 20 epochs$")
+
+
+HEADER_IS = "(name) => document.querySelector('#active-model').textContent === name"
+
+
+def test_the_pretrained_model_is_named_as_any_other(pages, built_site, tmp_path):
+    """The header named the pretrained model with a label of its own, "pretrained (784-512-256-10, 99.1% test)",
+    while every other model is named by model-name.js's modelName ("Uploaded: mine.npz (784-512-256-10, 99.1% test)").
+    It is named by modelName too, with its shape and accuracy: on opening, after Reset and once the model in use is
+    deleted."""
+    shipped = load_model(built_site / "model" / "pretrained.npz")
+    named = f"Pretrained: {'-'.join(map(str, shipped.sizes))} ({100 * shipped.metadata['test_accuracy']:.1f}% test)"
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    assert active_model(page) == named
+    upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
+    named_alike(page, r"^Uploaded: mine\.npz$")
+    page.click("#reset")
+    page.wait_for_function(HEADER_IS, arg=named)
+    page.click("#saved-models [data-action=use]")
+    named_alike(page, r"^Uploaded: mine\.npz$")
+    page.click("#saved-models [data-action=delete]")  # the model in use: the pretrained one answers
+    page.wait_for_function(HEADER_IS, arg=named)
 
 
 LONG_NAME = "My best model of all, trained on a rainy Sunday night, v2.0!"  # NAME_MAX (models.js) characters

@@ -6,6 +6,7 @@ import { NO_HELPERS, createStore } from "./store.js";
 import * as saved from "./saved-model.js";
 import { reloadIsolated } from "./isolation.js";
 import { describeModel } from "./views/format.js";
+import { modelName } from "./model-name.js";
 import { mountPage } from "./views/page.js";
 import { mountLoading } from "./views/loading.js";
 import { mountDraw } from "./views/draw.js";
@@ -95,7 +96,7 @@ async function startPython() {
     const { presets, limits, train_sizes: trainSizes, default: recipe } = reply.recipes;
     store.update({ form: { presets, limits, trainSizes, workers: reply.workers }, recipe });
   }
-  setModel(reply.model, "pretrained");
+  setModel(reply.model, modelName(reply.model));
   loading.finish((performance.now() - started) / 1000);
 }
 

@@ -1,19 +1,22 @@
 // The names of models, made in one place. How a model was made is said by modelName alone: the header names the
-// model that answers with it as soon as it answers (trained, tuned, uploaded), and "Your models" keeps it in the
-// model's record as `label` when it is saved, so the two never tell it differently. A kept model is listed under
-// that name unless you renamed it (the record's `name`); entries whose names are alike also show when they were
-// saved, so that no two entries read the same.
+// model that answers with it as soon as it answers (the pretrained one, trained, tuned, uploaded), and "Your models"
+// keeps it in the model's record as `label` when it is saved, so the two never tell it differently. A kept model is
+// listed under that name unless you renamed it (the record's `name`); entries whose names are alike also show when
+// they were saved, so that no two entries read the same.
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-// "Trained here: 784-100-200-10, 2 epochs", "Tuned on your 15 digits", "Uploaded: mine.npz": from the model's info
-// (worker_api's model info: training, source, metadata, sizes) as it is when the model answers or is saved.
+// "Pretrained: 784-512-256-10", "Trained here: 784-100-200-10, 2 epochs", "Tuned on your 15 digits", "Uploaded:
+// mine.npz": from the model's info (worker_api's model info: training, source, metadata, sizes) as it is when the model
+// answers or is saved.
 export function modelName(info) {
   const { source = {}, metadata = {} } = info;
   const shape = info.sizes.join("-");
   const { epochs_completed: epochs, recipe = {}, samples_seen: seen, train_images: images } = metadata;
   // A run's weights of the moment: while it trains, the source is still the model it started from.
   if (info.training) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}`;
+  // The page's own model: never kept in "Your models", but named as they are.
+  if (source.kind === "pretrained") return `Pretrained: ${shape}`;
   if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
   // Every digit you gave counts, those kept out to check it too.
   if (source.kind === "tuned") return `Tuned ${source.strength === "firm" ? "firmly " : ""}on your ${plural(source.digits, "digit")}`;

@@ -21,7 +21,8 @@ export function formatDuration(seconds) {
 
 export const count = (n) => n.toLocaleString("en-US");
 
-// "pretrained (784-100-200-10, 99.0% test)": the active model as the header and messages name it.
+// "Pretrained: 784-512-256-10 (99.1% test)": the active model as the header and messages name it, `label` its name
+// (model-name.js, or yours).
 export function describeModel(info, label) {
   if (!info) return "no model";
   const shape = info.sizes.join("-");

@@ -7,7 +7,7 @@
 // what a reload would restore. Another tab's changes show up here too.
 
 import * as saved from "../saved-model.js";
-import { listedNames, ownName } from "../model-name.js";
+import { listedNames, modelName, ownName } from "../model-name.js";
 import { percent } from "./format.js";
 import { busy as teachBusy } from "./teach.js";
 
@@ -62,7 +62,8 @@ export function mountModels({ store, client, say, guarded, setModel }) {
       if (!entry.inUse) return say(`Deleted “${entry.name}” from this browser.`);
       // What answers is what a reload restores: a deleted model no longer answers as if it were kept.
       store.update({ modelBytes: null });  // a restart from here on brings back the pretrained model
-      setModel((await client.request("reset")).model, "pretrained", null);
+      const { model } = await client.request("reset");
+      setModel(model, modelName(model), null);
       say(`Deleted “${entry.name}” from this browser: the pretrained model answers the drawing pad now.`);
     });
     if (deleted && focusLost()) ui.undoButton.focus();  // its Delete button is gone: the keyboard goes on to Undo

@@ -328,7 +328,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
       say(`${stopped ? "Stopped" : "Done"}: test accuracy ${percent(testAcc)} on ${count(testImages)} images it never saw. Your model now answers the drawing pad.`);
       endRun({ shown: { ...shown, ...end, text: stopped ? "Stopped" : "Finished" }, testAcc });
     } else {
-      setModel(model, store.state.modelLabel || "pretrained");
+      setModel(model, store.state.modelLabel);
       say("Stopped before training began; the previous model still answers.");
       endRun({ shown: { ...shown, ...NOT_RUNNING, text: "Stopped before training began" } });
     }
@@ -418,7 +418,7 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
     choosePretrained();
     clearRun();
     store.update({ run: null, phase: "idle" });
-    setModel(reply.model, "pretrained", null);
+    setModel(reply.model, modelName(reply.model), null);
     say("Back to the pretrained model. Your saved models stay in “Your models” below.");
   }));
 
