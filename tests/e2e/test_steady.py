@@ -106,8 +106,9 @@ def test_the_answer_is_on_the_first_screen(pages, size):
     for selector in ("#prediction", "#confidence", "#teach-digits"):
         in_sight(page, selector, f"at {size}")
     assert page.text_content("#confidence").endswith("sure")
-    name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth]; })()")
-    assert name[0] <= name[1], f"the model's name is cut at {size}: {name[0]}px of text in {name[1]}px"
+    # Its two lines: no text past their width or under them.
+    name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]; })()")
+    assert name[0] <= name[1] and name[2] <= name[3], f"the model's name is cut at {size}: {name[0]}x{name[2]} px of text in {name[1]}x{name[3]}"
 
 
 def test_a_phone_on_its_side_holds_the_pad_and_its_answer_on_one_screen(pages):

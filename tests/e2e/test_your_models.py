@@ -366,19 +366,35 @@ HEADER = """() => {
 }"""
 
 
-def test_a_long_name_is_read_whole_in_a_tablets_header(pages, tmp_path):
-    """At 768x1024 a long name (one of yours, with the model's shape and accuracy after it) was cut with "…" in the
-    header: it is read whole on two lines, and the header keeps the height it had with the pretrained model's name."""
+# A tablet upright and laptops: below 1240 px the status has a row of its own, from 1240 px it is beside the title.
+HEADER_SIZES = [(768, 1024), (1024, 768), (1240, 800), (1280, 800), (1366, 768), (1440, 900), (1920, 1080)]
+
+
+def header_at_each_size(page) -> dict:
+    """HEADER at each of HEADER_SIZES, the window resized to it."""
+    measured = {}
+    for width, height in HEADER_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("([w, h]) => innerWidth === w && innerHeight === h", arg=[width, height])
+        measured[f"{width}x{height}"] = page.evaluate(HEADER)
+    return measured
+
+
+def test_a_long_name_is_read_whole_in_the_header(pages, tmp_path):
+    """A long name (one of yours, with the model's shape and accuracy after it) was cut with "…" in the header at
+    768x1024, and on its one line at 1240-1439 px (~810 px of text in 650-780): at every size it is read whole on two
+    lines, and the header keeps the height it had with the pretrained model's name."""
     page, _ = pages.open(viewport={"width": 768, "height": 1024})
     open_ready(page, pages.site)
-    before = page.evaluate(HEADER)
+    before = header_at_each_size(page)
     upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
     page.click("#saved-models [data-action=rename]")
     page.keyboard.type(LONG_NAME)
     page.keyboard.press("Enter")
     page.wait_for_function("(name) => document.querySelector('#active-model').textContent.startsWith(`${name} (`)", arg=LONG_NAME)
-    after = page.evaluate(HEADER)
-    width, box_width, height, box_height = after["name"]
-    assert width <= box_width and height <= box_height, f"the name is cut: {width}x{height} px of text in {box_width}x{box_height}"
-    assert (after["header"], after["pad"]) == (before["header"], before["pad"]), f"the header grew with the name: {before} -> {after}"
-    assert after["page"][0] <= after["page"][1], f"the page overflows sideways: {after['page']}"
+    for size, after in header_at_each_size(page).items():
+        width, box_width, height, box_height = after["name"]
+        assert width <= box_width and height <= box_height, f"the name is cut at {size}: {width}x{height} px of text in {box_width}x{box_height}"
+        was = before[size]
+        assert (after["header"], after["pad"]) == (was["header"], was["pad"]), f"the header grew with the name at {size}: {was} -> {after}"
+        assert after["page"][0] <= after["page"][1], f"the page overflows sideways at {size}: {after['page']}"
