@@ -4,7 +4,8 @@ sight without scrolling."""
 
 import pytest
 
-from e2e_page import draw_with_mouse, in_view, open_ready, start_training, wait_state
+from e2e_page import clear_pad, draw_strokes_with_mouse, draw_with_mouse, in_view, open_ready, start_training, wait_state
+from e2e_strokes import DASH
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +99,9 @@ def test_the_answer_is_on_the_first_screen(pages, size):
     up some of its side on a shorter phone). The buttons that correct the answer are in sight too (each one, and a
     finger's tap on it, at 390x844, 360x740 and 375x667: test_phone.py). At 1366-1536 px the name was cut
     ("Answering: pretraine…") beside the one-line tagline, and at 1366x768 the header has no row to spare for it.
-    At 900x800 (two columns, the answer under the pad in half the width) the buttons were below the first screen."""
+    At 900x800 (two columns, the answer under the pad in half the width) the buttons were below the first screen.
+    An unsure answer, the longest, is read whole and moves nothing: at 1024x768 its fourth line beside the pad pushed
+    the buttons 11 px down, one pixel off the screen."""
     page, _ = pages.open(**FIRST_SCREEN[size])
     open_ready(page, pages.site)
     draw_with_mouse(page, 4)
@@ -109,6 +112,18 @@ def test_the_answer_is_on_the_first_screen(pages, size):
     # Its two lines: no text past their width or under them.
     name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]; })()")
     assert name[0] <= name[1] and name[2] <= name[3], f"the model's name is cut at {size}: {name[0]}x{name[2]} px of text in {name[1]}x{name[3]}"
+    # Then an unsure answer, the longest the page gives.
+    buttons = page.locator("#teach-digits").bounding_box()
+    clear_pad(page)
+    draw_strokes_with_mouse(page, DASH)
+    unsure = page.text_content("#confidence")
+    assert unsure.startswith("Not like a digit; closest "), f"not the page's longest answer: {unsure}"
+    moved = page.locator("#teach-digits").bounding_box()
+    assert moved == buttons, f"the unsure answer moved the buttons at {size}: {buttons} -> {moved}"
+    for selector in ("#prediction", "#confidence", "#teach-digits"):
+        in_sight(page, selector, f"at {size} with an unsure answer")
+    text = page.evaluate("(() => { const c = document.querySelector('#confidence'); return [c.scrollWidth, c.clientWidth, c.scrollHeight, c.clientHeight]; })()")
+    assert text[0] <= text[1] and text[2] <= text[3], f"the unsure answer is cut at {size}: {text[0]}x{text[2]} px of text in {text[1]}x{text[3]}"
 
 
 def test_a_phone_on_its_side_holds_the_pad_and_its_answer_on_one_screen(pages):
