@@ -104,6 +104,20 @@ def test_drawing_takes_the_keyboard_focus_from_a_form_field(pretrained_page):
     page.wait_for_selector('#pad[data-empty="true"]', state="attached")
 
 
+def test_a_drawing_made_with_the_mouse_leaves_no_focus_ring_but_the_keyboard_sees_one(pages):
+    """The pad takes the keyboard's focus after a stroke; on a page just opened (focus on <body>) that focus showed
+    the keyboard's ring round the pad, which reads as an error mark. Reached by the keyboard, the pad shows it."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    ring = "() => getComputedStyle(document.querySelector('#pad')).outlineStyle"
+    draw_with_mouse(page, 1)
+    assert page.evaluate("document.activeElement.id") == "pad"
+    assert page.evaluate(ring) == "none", "a focus ring round the pad after a mouse drawing"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "pad" and page.evaluate(ring) == "solid", "no ring when the keyboard reaches the pad"
+
+
 def test_after_drawing_with_the_mouse_the_keyboard_is_on_the_pad(pretrained_page):
     """A stroke drawn with the mouse leaves the keyboard's focus on the pad (it fell to <body>, so Tab started again
     from the top of the page), and giving it the focus scrolls nothing, here with the pad's top above the window.

@@ -103,10 +103,13 @@ def test_downloaded_model_loads_in_cpython_and_uploads_back_unchanged(model_page
     path = download_model(page, tmp_path)
     model = load_model(path)  # the same file format in CPython and in the page
     assert model.sizes[0] == 784 and model.sizes[-1] == 10
+    # Named in the header's words, so that two models' files do not collide.
+    assert path.name == f"mnist-mlp-pretrained-{'-'.join(map(str, model.sizes))}.npz"
 
     kind, text = upload_and_wait_for_message(page, "my-model.npz", path.read_bytes())
     assert kind != "error", text
     np.testing.assert_allclose(probs_of(page, 7), before, atol=1e-5)
+    assert download_model(page, tmp_path).name == "mnist-mlp-uploaded-my-model.npz"
 
 
 BAD_FILES = {

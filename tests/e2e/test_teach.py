@@ -75,6 +75,7 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert "MNIST test: " in report and " before, " in report and re.search(r" after( \(.+\))?\.$", report), report
     assert re.search(r"in \d+\.\d s: it reads [0-3] of 3 as you labelled them \([0-3] of 3 before\)\.", report), report
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
+    assert in_view(page, "#teach-report"), "the outcome of learning is under the window's foot"
     tuned = active_model(page)
     assert tuned != shipped and tuned.startswith("Tuned on your 3 digits ("), tuned  # named as "Your models" will list it
     # Said once the tuned model is in IndexedDB.
@@ -97,6 +98,12 @@ def test_correct_learn_reload_and_round_trip(pages, tmp_path):
     assert labels(page) == [7, 6, 3]
     assert active_model(page).startswith("Tuned on your 3 digits ("), active_model(page)  # named as "Your models" lists it
     assert page.inner_text("#teach-report") == report, "the tuned model's report is shown again after a reload"
+    # A run stopped leaves the tuned model answering, and its report with it.
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="learning"]', state="attached")
+    page.click("#teach-stop")
+    page.wait_for_selector('#teach[data-state="idle"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert status(page)[1] == "Stopped: the model is unchanged." and page.inner_text("#teach-report") == report
     with page.expect_download() as model_download:
         page.click("#download-model")
     tuned_file = tmp_path / "tuned.npz"
@@ -270,6 +277,7 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
     assert measuring["model"].startswith("Tuned on your 3 digits (") and re.search(r"MNIST test: [\d.]+% before, measuring after…$", measuring["report"]), measuring
     assert "measuring" not in done["report"] and re.search(r"MNIST test: [\d.]+% before, [\d.]+% after( \(.+\))?\.$", done["report"]), done
     assert float(page.get_attribute("#teach-report", "data-mnist-after")) > 0.9
+    assert in_view(page, "#teach-report"), "the outcome of learning is under the window's foot"
     assert draw_with_mouse(page, 3).digit is not None, "the tuned model answers the pad"
     page.context.set_offline(False)
     watch.allow_console_error(r"Failed to (fetch|load resource)|ERR_INTERNET_DISCONNECTED")

@@ -25,6 +25,8 @@ export class Pad {
     canvas.addEventListener("pointerup", (e) => this.up(e));
     canvas.addEventListener("pointercancel", (e) => this.up(e));
     canvas.addEventListener("lostpointercapture", (e) => this.up(e));
+    // Focus given after a stroke shows no ring (components.css): a ring round the pad just drawn on looks like an error.
+    for (const type of ["keydown", "blur"]) canvas.addEventListener(type, () => delete canvas.dataset.focusFrom);
   }
 
   get isEmpty() { return this.strokes.length === 0; }
@@ -70,6 +72,7 @@ export class Pad {
     if (!this.current || event.pointerId !== this.current.id) return;
     this.current = null;
     // down() kept the focus from moving: the keyboard goes on from the pad (Tab, Backspace), the page scrolled as it was.
+    this.canvas.dataset.focusFrom = "pointer";
     this.canvas.focus({ preventScroll: true });
     this.onChange();
   }

@@ -3,6 +3,12 @@
 import { describeModel, formatBytes } from "./format.js";
 import { modelName } from "../model-name.js";
 
+// The file says which model it holds, in the header's words: "Tuned on your 15 digits" -> mnist-mlp-tuned-on-your-15-digits.npz.
+function fileName(label, sizes) {
+  const words = label.replace(/\.npz$/i, "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  return `mnist-mlp-${words.slice(0, 60).replace(/^-+|-+$/g, "") || sizes.join("-")}.npz`;
+}
+
 export function mountFiles({ store, client, say, guarded, setModel, saveInBrowser, restartPython }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = { download: $("#download-model"), upload: $("#upload-model"), restart: $("#restart-worker") };
@@ -12,7 +18,7 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     const blob = new Blob([reply.bytes], { type: "application/octet-stream" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = `mnist-mlp-${reply.model.sizes.join("-")}.npz`;
+    link.download = fileName(store.state.modelLabel, reply.model.sizes);
     document.body.appendChild(link);
     link.click();
     link.remove();

@@ -48,6 +48,8 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   let nextId = 1;  // gallery items' ids, for removal
   const teach = () => store.state.teach;
   const setTeach = (changes) => store.update({ teach: { ...teach(), ...changes } });
+  // The answering model's own report (a tuned one keeps it): shown again when a run ends without a new model.
+  const modelReport = () => store.state.model?.report ?? null;
   const withIds = (digits) => digits.map((d) => ({ ...d, id: nextId++ }));
 
   function keep(digits) {
@@ -104,7 +106,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   // What the choice means, said by the buttons when it is made (the row has no room for it).
   ui.firm.addEventListener("change", () => say(ui.firm.checked
     ? "Firmly: it follows your digits even where they look like another MNIST digit (a flagged 1 like a 7). It may read your other drawings of them better; it takes longer and costs more MNIST accuracy."
-    : "Gently: it learns your digits and keeps MNIST accuracy within a few tenths of a point."));
+    : "Gently: it learns your digits and holds MNIST accuracy, usually within a few tenths of a point (more is lost where your digits look like another MNIST digit, as a flat-topped 1 like a 7)."));
 
   ui.download.addEventListener("click", async () => {
     try {
@@ -151,18 +153,24 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   function onEvent(message) {
     if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
     if (message.event === "error") {
-      setTeach({ state: "error" });
+      setTeach({ state: "error", report: teach().report ?? modelReport() });
       return say(`Learning your digits failed: ${message.message}`, "error");
     }
     if (message.event === "tune_measured") return onMeasured(message);
     if (message.stopped) {
-      setTeach({ state: "idle", step: 0 });
+      setTeach({ state: "idle", step: 0, report: modelReport() });
       return say("Stopped: the model is unchanged.");
     }
     // The tuned model answers now; no bytes yet (a restart meanwhile brings back the pretrained model).
     setTeach({ state: "measuring", report: message });
     setModel(message.model, modelName(message.model), null);
+    showReport();
     say("The tuned model answers the pad now. Measuring it on MNIST test, then keeping it in this browser…");
+  }
+
+  // The outcome in sight (it may lie under the window's foot), unless a stroke is being drawn on the pad.
+  function showReport() {
+    if (!ui.pad.matches(":active")) ui.report.scrollIntoView({ block: "nearest" });
   }
 
   function onMeasured(message) {
@@ -170,6 +178,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     const report = { ...done, mnist_after: message.mnist_after, mnist_lost: message.mnist_lost, phases: { ...done.phases, ...message.phases } };
     setModel(message.model, modelName(message.model), message.model_bytes);  // first: while measuring, the new model's kept report waits
     setTeach({ state: "done", report });
+    showReport();
     // Said once the model is kept (saveInBrowser resolves with the record's key, or undefined once it said why not).
     saveInBrowser(message.model_bytes, "Learned your digits, but could not save the model in this browser")
       .then((key) => key !== undefined && say("Learned your handwriting: the tuned model answers the pad, and is kept in this browser."));
@@ -224,7 +233,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }
     // The report is the answering model's: a tuned one keeps its own (mlp_core.finetune.keep_report, checked by
     // kept_report), so a reload, a saved model picked again or a tuned file uploaded shows it, and any other model none.
-    if (previous && previous.model !== state.model && !busy(t.state)) setTeach({ report: state.model?.report ?? null });
+    if (previous && previous.model !== state.model && !busy(t.state)) setTeach({ report: modelReport() });
     if (!previous || previous.teach.report !== t.report) ui.report.textContent = drawReport(t.report);
     ui.progress.value = t.steps ? t.step / t.steps : 0;
     const ready = state.ready && state.worker === "ok";
