@@ -271,6 +271,29 @@ def test_an_error_inside_a_helper_of_the_hidden_setup_names_the_setup(lab):
         set_code(page, "relu", relu)
 
 
+def test_an_error_inside_a_helper_of_the_hidden_setup_shows_the_line_that_failed(lab):
+    """Python had no text for the setup's code (it ran as "<exec>", then was renamed): its helpers' frames came with no
+    line under them, `File "hidden setup", line 53, in show_images` straight above numpy's message, so a learner could
+    not tell which step of the helper failed. Each shows its line, as a cell's frames do, and the message follows."""
+    page, watch = lab
+    watch.allow_console_error("ValueError|OSError|PythonError|404")
+    setup = page.evaluate("() => document.querySelector('script[setup]').textContent").split("\n")  # as Python ran it
+    relu = code_of(page, "relu")
+    try:
+        for call, helper, failing, error in (
+                ("show_images([[1.0, 2.0], [3.0]])", "show_images", "images = np.asarray(", "ValueError: "),
+                ('await fetch_bytes("data/missing.json")', "fetch_bytes", "raise OSError(", "OSError: data/missing.json: HTTP 404")):
+            set_code(page, "relu", call)
+            shown = run_cell(page, "relu")
+            number = int(re.search(rf'\n  File "hidden setup", line (\d+), in {helper}\n', shown).group(1))
+            assert failing in setup[number - 1], f"line {number} of the setup is {setup[number - 1]!r}"
+            frame = f'  File "hidden setup", line {number}, in {helper}\n    {setup[number - 1].strip()}\n'
+            assert frame in shown, f"no {frame!r} in:\n{shown}"
+            assert shown.rstrip().split("\n")[-1].startswith(error), shown  # the message still ends the error
+    finally:
+        set_code(page, "relu", relu)
+
+
 def test_a_frame_in_code_edited_since_it_ran_still_names_its_section(lab):
     """lab.js named a frame after the cell whose current code had the frame's line at its number: once section 2 had
     been edited (two lines added above its code) and not run again, an error passing through the Dense class its

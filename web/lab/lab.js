@@ -11,8 +11,10 @@ const originals = new Map();  // data-cell -> the cell's code as built
 for (const script of document.querySelectorAll(CELLS)) {
   if (script.hasAttribute("setup")) {
     // A cell's Python runs in a worker started from a blob: URL, where relative URLs mean nothing:
-    // it fetches the site's files by this absolute folder URL.
-    script.textContent = `SITE_URL = ${JSON.stringify(new URL(".", location.href).href)}\n` + script.textContent;
+    // it fetches the site's files by this absolute folder URL. Python keeps no text of code run as "<exec>":
+    // the setup also gets its own code (its lines from line 2 on), for its helpers' frames to show their lines.
+    const site = JSON.stringify(new URL(".", location.href).href);
+    script.textContent = `SITE_URL, SETUP_CODE = ${site}, ${JSON.stringify(script.textContent)}\n` + script.textContent;
   } else {
     originals.set(script.dataset.cell, script.textContent.trim());
   }
