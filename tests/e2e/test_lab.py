@@ -526,6 +526,21 @@ def test_the_weight_pictures_draw_no_change_as_mid_grey(lab):
         run_cell(page, "weights")
 
 
+def test_pictures_of_weights_gone_to_nan_are_not_drawn_as_black_squares(lab):
+    """A learning rate far too large turns the weights to nan, which drew as black squares, read as "the largest
+    decrease": the cell says why it draws nothing instead."""
+    page, _ = lab
+    original = code_of(page, "weights")
+    set_code(page, "weights", "show_images([[np.nan, 0.0, 1.0, 2.0], [0.0, 0.5, 1.0, 0.0]], signed=True)")
+    try:
+        shown = run_cell(page, "weights")
+        assert cell(page, "weights").locator(".lab-grid canvas").count() == 0
+        assert "Not drawn: 1 of 2 pictures hold nan or inf" in shown and "smaller" in shown
+    finally:
+        set_code(page, "weights", original)
+        run_cell(page, "weights")
+
+
 @pytest.mark.parametrize("service_workers", ["allow", "block"])
 def test_on_a_host_without_isolation_headers_cells_run_and_draw(plain_host, service_workers):
     """Pictures come from printed lines, not from the worker touching the page, so the lab needs no shared
