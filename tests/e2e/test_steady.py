@@ -4,7 +4,8 @@ sight without scrolling."""
 
 import pytest
 
-from e2e_page import clear_pad, draw_strokes_with_mouse, draw_with_mouse, in_view, open_ready, start_training, wait_state
+from e2e_page import (NAME_BOX, clear_pad, draw_strokes_with_mouse, draw_with_mouse, in_view, open_ready, start_training,
+                      wait_state)
 from e2e_strokes import DASH
 
 pytestmark = pytest.mark.browser
@@ -113,7 +114,7 @@ def test_the_answer_is_on_the_first_screen(pages, size):
         in_sight(page, selector, f"at {size}")
     assert page.text_content("#confidence").endswith("sure")
     # Its two lines: no text past their width or under them.
-    name = page.evaluate("(() => { const n = document.querySelector('.active-model-wrap'); return [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]; })()")
+    name = page.evaluate(NAME_BOX)
     assert name[0] <= name[1] and name[2] <= name[3], f"the model's name is cut at {size}: {name[0]}x{name[2]} px of text in {name[1]}x{name[3]}"
     # Then an unsure answer, the longest the page gives.
     buttons = page.locator("#teach-digits").bounding_box()
