@@ -22,6 +22,13 @@ CHART_PICTURE = """sel => {
     return canvas ? canvas.toDataURL() : el.innerHTML;
 }"""
 CHARTS = ("#loss-chart", "#acc-chart")
+# The header's model name: the size of the text against the box that cuts it, [scrollWidth, clientWidth, scrollHeight,
+# clientHeight] (its own box, or on a phone, where it flows on from the status pill's line, the status's).
+NAME_BOX = """() => {
+    let box = document.querySelector('#active-model').parentElement;
+    while (getComputedStyle(box).display === 'inline' || getComputedStyle(box).overflow === 'visible') box = box.parentElement;
+    return [box.scrollWidth, box.clientWidth, box.scrollHeight, box.clientHeight];
+}"""
 
 
 def open_ready(page, site) -> None:

@@ -11,7 +11,7 @@ import pytest
 from buildlib.fetch import npm_files
 from buildlib.paths import cache_dir
 from buildlib.pins import AXE_CORE
-from e2e_page import draw_with_mouse, fill_training_form, message, open_ready, wait_state
+from e2e_page import draw_with_mouse, fill_training_form, in_view, message, open_ready, wait_state
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +100,19 @@ def test_text_and_focus_rings_have_enough_contrast(pages, axe_source):
     weak = [ring for ring in rings if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < FOCUS_RING_MIN]
     assert weak == [], f"focus rings under {FOCUS_RING_MIN}:1 or invisible: {weak}"
 
+
+def test_the_skip_link_hands_the_keyboard_to_the_drawing_card(pages):
+    """Enter on "Skip to the drawing pad" scrolled to the draw card but left the focus on <body>: the card takes it, in
+    sight, and the next Tab goes on from there, to its first enabled control (Undo waits for a stroke)."""
+    page, _ = pages.open(viewport={"width": 1280, "height": 800})
+    open_ready(page, pages.site)
+    press(page, ".skip-link")
+    page.wait_for_function("() => location.hash === '#draw-card'")
+    where = page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
+    assert where == "draw-card", f"the skip link left the focus on {where}"
+    assert in_view(page, "#draw-title"), "the draw card's head is out of sight"
+    page.keyboard.press("Tab")
+    assert focused(page) == "clear"
 
 def keep_with_key(page, drawn: int, really: str, count: int) -> None:
     """Draw with the mouse (the pad takes no keys to draw), then say what it really is with the digit's key."""

@@ -11,17 +11,16 @@ PHONES = {"390x844": PHONE,
           "375x667": dict(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True)}
 # The pad's least side on a phone: a finger still draws a digit comfortably on it.
 PAD_FLOOR = 200
-# Each box's [left, top, right, bottom] in the window, and whether a finger's tap 21.75 px above and below its middle
-# still lands on it (a 44 px tall target).
-ANSWER_AND_CORRECTIONS = """() => {
-    const selectors = ['#prediction', '#confidence', '#teach-title',
-                       ...[...Array(10).keys()].map((d) => `#teach button[data-digit="${d}"]`)];
-    return selectors.map((s) => {
-        const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
-        const tall = el.matches('button') ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest('button') === el) : null;
-        return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
-    });
-}"""
+ANSWER_AND_CORRECTIONS = ["#prediction", "#confidence", "#teach-title", *(f'#teach button[data-digit="{d}"]' for d in range(10))]
+TRAIN_FIELDS = ["#hidden", "#optimizer", "#lr", "#batch", "#epochs", "#train-size", "#cores"]
+# Each element's [left, top, right, bottom] in the window, and for a control whether a finger's tap 21.75 px above and
+# below its middle still lands on it (a 44 px tall target).
+SHOWN = """(selectors) => selectors.map((s) => {
+    const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+    const control = 'button, input, select';
+    const tall = el.matches(control) ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest(control) === el) : null;
+    return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
+})"""
 
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):
@@ -76,7 +75,7 @@ def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, s
     draw_with_touch(page, page.context.new_cdp_session(page), 4)
     assert page.evaluate("scrollY") == 0, "drawing scrolled the page"
     width, height = page.viewport_size["width"], page.viewport_size["height"]
-    shown = page.evaluate(ANSWER_AND_CORRECTIONS)
+    shown = page.evaluate(SHOWN, ANSWER_AND_CORRECTIONS)
     outside = [(e["s"], e["box"]) for e in shown if not (0 <= e["box"][0] and 0 <= e["box"][1]
                                                            and e["box"][2] <= width and e["box"][3] <= height)]
     assert outside == [], f"out of the {size} window after drawing: {outside}"
@@ -86,3 +85,14 @@ def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, s
     assert short == [], f"tap targets under 44 px tall at {size}: {short}"
     pad = page.locator("#pad").bounding_box()
     assert min(pad["width"], pad["height"]) >= PAD_FLOOR, f"the pad is {pad['width']}x{pad['height']} at {size}"
+
+
+def test_a_finger_reaches_each_field_of_the_train_form_across_44_px(pages):
+    """The Train form's fields were 38 px tall on a phone: a finger's tap 21.75 px above or below the middle of each
+    (a 44 px tall target) missed it."""
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    page.locator("#settings").scroll_into_view_if_needed()
+    shown = page.evaluate(SHOWN, TRAIN_FIELDS)
+    short = [(e["s"], round(e["box"][3] - e["box"][1], 1)) for e in shown if not e["tall"]]
+    assert short == [], f"fields under 44 px tall on a touch screen: {short}"

@@ -9,8 +9,8 @@ import pytest
 
 from mlp_core.modelio import load_model
 
-from e2e_page import (RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, message, open_ready,
-                      start_training, train_to_end, upload, wait_ready, wait_state)
+from e2e_page import (NAME_BOX, PHONE, RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, message,
+                      open_ready, start_training, train_to_end, upload, wait_ready, wait_state)
 
 pytestmark = pytest.mark.browser
 
@@ -359,40 +359,47 @@ LONG_NAME = "My best model of all, trained on a rainy Sunday night, v2.0!"  # NA
 
 # The header's model name: its text's size against its box's, and where the header ends and the pad begins.
 HEADER = """() => {
-    const name = document.querySelector('.active-model-wrap'), root = document.documentElement;
-    return { name: [name.scrollWidth, name.clientWidth, name.scrollHeight, name.clientHeight],
+    const root = document.documentElement;
+    return { name: (NAME_BOX)(),
              header: document.querySelector('.site-header').getBoundingClientRect().bottom + scrollY,
              pad: document.querySelector('#pad').getBoundingClientRect().top + scrollY, page: [root.scrollWidth, root.clientWidth] };
-}"""
+}""".replace("NAME_BOX", NAME_BOX)
 
 
 # A tablet upright and laptops: below 1240 px the status has a row of its own, from 1240 px it is beside the title.
 HEADER_SIZES = [(768, 1024), (1024, 768), (1240, 800), (1280, 800), (1366, 768), (1440, 900), (1920, 1080)]
+# Phones upright, as test_phone.py opens them: the status has rows of its own under the title.
+PHONE_SIZES = [(390, 844), (375, 667), (360, 740)]
 
 
-def header_at_each_size(page) -> dict:
-    """HEADER at each of HEADER_SIZES, the window resized to it."""
+def header_at_each_size(page, sizes=HEADER_SIZES) -> dict:
+    """HEADER at each of the sizes, the window resized to it."""
     measured = {}
-    for width, height in HEADER_SIZES:
+    for width, height in sizes:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_function("([w, h]) => innerWidth === w && innerHeight === h", arg=[width, height])
         measured[f"{width}x{height}"] = page.evaluate(HEADER)
     return measured
 
 
-def test_a_long_name_is_read_whole_in_the_header(pages, tmp_path):
+@pytest.mark.parametrize("where", ["laptops", "phones"])
+def test_a_long_name_is_read_whole_in_the_header(pages, tmp_path, where):
     """A long name (one of yours, with the model's shape and accuracy after it) was cut with "…" in the header at
     768x1024, and on its one line at 1240-1439 px (~810 px of text in 650-780): at every size it is read whole on two
-    lines, and the header keeps the height it had with the pretrained model's name."""
-    page, _ = pages.open(viewport={"width": 768, "height": 1024})
+    lines, and the header keeps the height it had with the pretrained model's name. On phones (360-390 px) its two
+    lines of their own under the status pill cut it too (~640 px of text in 328-358 px): it starts on the pill's line
+    and is read whole on three, the header still as high as with the pretrained model's name."""
+    context, sizes = {"laptops": (dict(viewport={"width": 768, "height": 1024}), HEADER_SIZES),
+                      "phones": (PHONE, PHONE_SIZES)}[where]
+    page, _ = pages.open(**context)
     open_ready(page, pages.site)
-    before = header_at_each_size(page)
+    before = header_at_each_size(page, sizes)
     upload_and_keep(page, "mine.npz", download_model(page, tmp_path).read_bytes(), 1)
     page.click("#saved-models [data-action=rename]")
     page.keyboard.type(LONG_NAME)
     page.keyboard.press("Enter")
     page.wait_for_function("(name) => document.querySelector('#active-model').textContent.startsWith(`${name} (`)", arg=LONG_NAME)
-    for size, after in header_at_each_size(page).items():
+    for size, after in header_at_each_size(page, sizes).items():
         width, box_width, height, box_height = after["name"]
         assert width <= box_width and height <= box_height, f"the name is cut at {size}: {width}x{height} px of text in {box_width}x{box_height}"
         was = before[size]
