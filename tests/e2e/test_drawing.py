@@ -1,9 +1,11 @@
 """Drawing digits with real pointer events gives the right prediction, with the shipped model and a fresh one."""
 
+import time
+
 import pytest
 
 from e2e_page import (clear_pad, draw_with_mouse, mouse_stroke_until_pen_up, open_ready, pad_box, predictions_shown,
-                      read_prediction, wait_predictions_settled)
+                      read_prediction, wait_predictions_settled, wait_ready)
 from e2e_strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -134,3 +136,33 @@ def test_after_drawing_with_the_mouse_the_keyboard_is_on_the_pad(pretrained_page
     assert page.evaluate("scrollY") == scrolled, "giving the pad the focus scrolled the page"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.digit") == "0", "Tab did not go on from the pad"
+
+
+def test_a_digit_drawn_while_python_loads_says_it_will_be_read_and_is(pages):
+    """Ink drawn before Python is ready showed a bare "–": the page says it will read it, then does."""
+    page, _ = pages.open(service_workers="block")  # page.route does not see what a service worker fetches
+    held = []
+    page.route("**/pyodide.asm.wasm", lambda route: held.append(route))  # Python waits for its wasm until the test lets it through
+    page.goto(pages.site.base_url)
+    page.wait_for_function("() => document.querySelector('#pad') !== null")
+    box = pad_box(page)
+    mouse_stroke_until_pen_up(page, box, DIGITS[7][0])
+    page.mouse.up()
+    page.wait_for_function("() => /as soon as Python is ready/.test(document.querySelector('#confidence').textContent)")
+    assert page.text_content("#prediction") == "–"
+    page.click("#clear")
+    assert page.text_content("#confidence") == "", "a cleared pad has nothing to read"
+    mouse_stroke_until_pen_up(page, box, DIGITS[7][0])
+    page.mouse.up()
+    page.wait_for_function("() => /as soon as Python is ready/.test(document.querySelector('#confidence').textContent)")
+    assert page.get_attribute("body", "data-ready") != "true"
+    deadline = time.monotonic() + 60
+    while not held:  # the worker asks for the wasm once its script runs; waiting pumps the route handler
+        assert time.monotonic() < deadline, "the worker never asked for pyodide.asm.wasm"
+        page.wait_for_timeout(100)
+    for route in held:
+        route.continue_()
+    page.unroute("**/pyodide.asm.wasm")
+    wait_ready(page)
+    page.wait_for_function("() => /sure|Unsure|Not like/.test(document.querySelector('#confidence').textContent)")
+    assert read_prediction(page).digit == 7

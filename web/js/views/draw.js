@@ -15,9 +15,14 @@ export function mountDraw({ store, client, say }) {
 
   function schedulePrediction() {
     const { ready, worker } = store.state;
-    if (!ready || worker !== "ok") return;
+    if (!ready || worker !== "ok") return showWaiting();
     if (predicting) { predictAgain = true; return; }
     predictNow();
+  }
+
+  // Ink drawn before Python can read it is read once it can: say so rather than leave a bare "–".
+  function showWaiting() {
+    if (!store.state.prediction) ui.confidence.textContent = pad.isEmpty ? "" : "Read as soon as Python is ready";
   }
 
   async function predictNow() {
@@ -39,6 +44,7 @@ export function mountDraw({ store, client, say }) {
 
   function clearPad() {
     pad.clear();
+    showWaiting();
     ui.undo.disabled = true;
     predictAgain = false;
     store.update({ prediction: null });
