@@ -2,25 +2,20 @@
 
 import pytest
 
-from e2e_page import PHONE, draw_with_touch, open_ready
+from e2e_page import PHONE, SHOWN, draw_with_touch, open_ready
 
 pytestmark = pytest.mark.browser
 
 PHONES = {"390x844": PHONE,
           "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True),
           "375x667": dict(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+# Phones on their side: at 915x412 the page has two columns, the draw card in one.
+SIDEWAYS = {"844x390": dict(viewport={"width": 844, "height": 390}, device_scale_factor=3, is_mobile=True, has_touch=True),
+            "915x412": dict(viewport={"width": 915, "height": 412}, device_scale_factor=3, is_mobile=True, has_touch=True)}
 # The pad's least side on a phone: a finger still draws a digit comfortably on it.
 PAD_FLOOR = 200
 ANSWER_AND_CORRECTIONS = ["#prediction", "#confidence", "#teach-title", *(f'#teach button[data-digit="{d}"]' for d in range(10))]
 TRAIN_FIELDS = ["#hidden", "#optimizer", "#lr", "#batch", "#epochs", "#train-size", "#cores"]
-# Each element's [left, top, right, bottom] in the window, and for a control whether a finger's tap 21.75 px above and
-# below its middle still lands on it (a 44 px tall target).
-SHOWN = """(selectors) => selectors.map((s) => {
-    const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
-    const control = 'button, input, select';
-    const tall = el.matches(control) ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest(control) === el) : null;
-    return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
-})"""
 
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):
@@ -96,3 +91,26 @@ def test_a_finger_reaches_each_field_of_the_train_form_across_44_px(pages):
     shown = page.evaluate(SHOWN, TRAIN_FIELDS)
     short = [(e["s"], round(e["box"][3] - e["box"][1], 1)) for e in shown if not e["tall"]]
     assert short == [], f"fields under 44 px tall on a touch screen: {short}"
+
+
+@pytest.mark.parametrize("size", sorted(SIDEWAYS))
+def test_a_phone_on_its_side_holds_the_pad_its_answer_and_the_buttons_correcting_it_on_one_screen(pages, size):
+    """Once the pad is scrolled into view, as a browser does it, Undo and Clear, the whole pad, the digit read, how sure
+    and the ten buttons correcting it are in sight together, each button a finger's 44 px tall target, and the loading
+    times are gone as on a phone held upright. At 844x390 the buttons were under the pad, below the screen, with the
+    right half of the card empty, Undo and Clear above the screen, and the loading times stayed, taking 72 px."""
+    page, _ = pages.open(**SIDEWAYS[size])
+    open_ready(page, pages.site)
+    page.locator("#pad").scroll_into_view_if_needed()
+    scrolled = page.evaluate("scrollY")
+    draw_with_touch(page, page.context.new_cdp_session(page), 4)
+    assert page.evaluate("scrollY") == scrolled, "drawing scrolled the page"
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    shown = page.evaluate(SHOWN, ["#undo", "#clear", "#pad", *ANSWER_AND_CORRECTIONS])
+    outside = [(e["s"], e["box"]) for e in shown if not (0 <= e["box"][0] and 0 <= e["box"][1]
+                                                           and e["box"][2] <= width and e["box"][3] <= height)]
+    assert outside == [], f"out of the {size} window with the pad in view: {outside}"
+    short = [(e["s"], e["box"]) for e in shown if e["tall"] is False]
+    assert short == [], f"tap targets under 44 px tall at {size}: {short}"
+    loading = page.eval_on_selector_all("#loading li", "items => items.filter((li) => li.checkVisibility({ visibilityProperty: true })).map((li) => li.textContent)")
+    assert loading == [], f"the loading times are still shown at {size}: {loading}"
