@@ -2,7 +2,7 @@
 
 import pytest
 
-from e2e_page import PHONE, SHOWN, draw_with_touch, open_ready
+from e2e_page import PHONE, SHOWN, draw_with_touch, open_ready, train_to_end
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +114,15 @@ def test_a_phone_on_its_side_holds_the_pad_its_answer_and_the_buttons_correcting
     assert short == [], f"tap targets under 44 px tall at {size}: {short}"
     loading = page.eval_on_selector_all("#loading li", "items => items.filter((li) => li.checkVisibility({ visibilityProperty: true })).map((li) => li.textContent)")
     assert loading == [], f"the loading times are still shown at {size}: {loading}"
+
+
+def test_the_epoch_log_scrolls_in_its_own_box_not_the_page(pages):
+    """At 360x740 the epoch log's six columns (389 px) did not fit the train card (294 px inside): opened after a run,
+    it made the whole page 422 px wide, scrolling sideways. The page keeps the phone's width; the table's box does."""
+    page, _ = pages.open(**PHONES["360x740"])
+    open_ready(page, pages.site)
+    train_to_end(page, train_size=1000, epochs=1)
+    page.locator(".epoch-log-wrap summary").tap()
+    page.wait_for_function("document.querySelectorAll('#epoch-log tbody tr').length > 0 && document.querySelector('#epoch-log').offsetWidth > 0")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the open epoch log makes the page {overflow} px wider than the phone"
