@@ -2,7 +2,7 @@
 
 import pytest
 
-from e2e_page import PHONE, SHOWN, draw_with_touch, open_ready, train_to_end
+from e2e_page import PHONE, SHOWN, download_model, draw_with_touch, open_ready, train_to_end, upload
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,27 @@ def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, s
     assert short == [], f"tap targets under 44 px tall at {size}: {short}"
     pad = page.locator("#pad").bounding_box()
     assert min(pad["width"], pad["height"]) >= PAD_FLOOR, f"the pad is {pad['width']}x{pad['height']} at {size}"
+
+
+def test_a_finger_reaches_the_train_cards_buttons_and_your_models_across_44_px(pages, tmp_path):
+    """The presets and each entry's Use, Rename and Delete (and the rename field) were 32 px tall, Train, Pause, Stop
+    and Reset 40 px: a finger's tap 21.75 px above or below the middle of each (a 44 px tall target) missed it."""
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    upload(page, "mine.npz", download_model(page, tmp_path).read_bytes())
+    page.wait_for_selector('#saved-models[data-count="1"]', state="attached", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled")
+    page.click("#reset")  # the pretrained model answers: the entry can be used
+    page.wait_for_selector("#saved-models [data-action=use]")
+    groups = [["#preset-fast", "#preset-tutorial"], ["#train", "#pause", "#stop", "#reset"],
+              [f"#saved-models [data-action={action}]" for action in ("use", "rename", "delete")], ["#saved-models .saved-rename"]]
+    short = []
+    for group in groups:
+        if group[0].endswith(".saved-rename"):
+            page.locator("#saved-models [data-action=rename]").tap()
+        page.locator(group[0]).scroll_into_view_if_needed()
+        short += [(e["s"], round(e["box"][3] - e["box"][1], 1)) for e in page.evaluate(SHOWN, group) if not e["tall"]]
+    assert short == [], f"controls under 44 px tall on a touch screen: {short}"
 
 
 def test_a_finger_reaches_each_field_of_the_train_form_across_44_px(pages):
