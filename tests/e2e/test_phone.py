@@ -2,7 +2,8 @@
 
 import pytest
 
-from e2e_page import PHONE, SHOWN, download_model, draw_with_touch, open_ready, train_to_end, upload
+from e2e_page import (PHONE, RUN_TIMEOUT_MS, SHOWN, download_model, draw_with_touch, fill_training_form, open_ready, train_to_end, upload,
+                      wait_state)
 
 pytestmark = pytest.mark.browser
 
@@ -147,3 +148,39 @@ def test_the_epoch_log_scrolls_in_its_own_box_not_the_page(pages):
     page.wait_for_function("document.querySelectorAll('#epoch-log tbody tr').length > 0 && document.querySelector('#epoch-log').offsetWidth > 0")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the open epoch log makes the page {overflow} px wider than the phone"
+
+
+# A control's look: what a hover style changes.
+LOOK = "(el) => { const c = getComputedStyle(el); return [c.backgroundColor, c.borderColor, c.color].join(' '); }"
+
+
+def test_a_tapped_button_keeps_its_look(pages):
+    """A touch screen keeps :hover on the button a finger tapped, until the next tap elsewhere: Clear, a correction
+    button, Reset, Learn and Train kept their grey or dark hover look after a tap."""
+    page, _ = pages.open(**PHONE, reduced_motion="reduce")  # no transition: the look is read as it ends
+    open_ready(page, pages.site)
+    assert page.evaluate("matchMedia('(hover: none)').matches"), "the phone must say it cannot hover"
+    cdp = page.context.new_cdp_session(page)
+    changed = []
+
+    def tap(selector, then=None):
+        button = page.locator(selector)
+        button.scroll_into_view_if_needed()
+        before = button.evaluate(LOOK)
+        button.tap()
+        if then:
+            then()
+        after = button.evaluate(LOOK)
+        if after != before:
+            changed.append((selector, before, after))
+
+    draw_with_touch(page, cdp, 4)
+    tap('#teach button[data-digit="4"]', lambda: page.wait_for_function("document.querySelector('#teach').dataset.count === '1'"))
+    tap("#clear", lambda: page.wait_for_function("document.querySelector('#pad').dataset.empty === 'true'"))
+    tap("#teach-learn", lambda: page.wait_for_function(
+        "() => document.querySelector('#teach').dataset.state === 'done' && !document.querySelector('#teach-learn').disabled",
+        timeout=RUN_TIMEOUT_MS))
+    fill_training_form(page, train_size=1000, epochs=1)
+    tap("#train", lambda: (page.wait_for_function("() => document.body.dataset.state !== 'idle'"), wait_state(page, "idle")))
+    tap("#reset")
+    assert changed == [], f"buttons changed their look after a finger's tap: {changed}"
