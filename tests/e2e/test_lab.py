@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from e2e_page import READY_TIMEOUT_MS, RUN_TIMEOUT_MS
+from e2e_page import READY_TIMEOUT_MS, RUN_TIMEOUT_MS, SHOWN
 
 pytestmark = pytest.mark.browser
 
@@ -443,6 +443,11 @@ def test_the_lab_reads_well_on_a_phone(pages):
     assert "forward:" in run_cell(page, "dense")
     button = cell(page, "dense").locator(".py-editor-run-button").bounding_box()
     assert button["x"] + button["width"] <= 390 and button["width"] >= 24
+    # Run and Restore were 32 px tall: a finger's tap 21.75 px above or below the middle of each missed it.
+    cell(page, "dense").scroll_into_view_if_needed()
+    controls = [f'script[data-cell="dense"] + py-editor {s}' for s in (".py-editor-run-button", ".lab-restore")]
+    short = [(e["s"], e["box"]) for e in page.evaluate(SHOWN, controls) if not e["tall"]]
+    assert short == [], f"controls under 44 px tall on a phone: {short}"
 
 
 # Each grid of pictures the lab's cells draw (lab.html), by cell: the data's 16 digits as built, and in place of the

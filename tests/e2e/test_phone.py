@@ -2,25 +2,21 @@
 
 import pytest
 
-from e2e_page import PHONE, draw_with_touch, open_ready
+from e2e_page import (PHONE, RUN_TIMEOUT_MS, SHOWN, download_model, draw_with_touch, fill_training_form, open_ready, train_to_end, upload,
+                      wait_state)
 
 pytestmark = pytest.mark.browser
 
 PHONES = {"390x844": PHONE,
           "360x740": dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True),
           "375x667": dict(viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True, has_touch=True)}
+# Phones on their side: at 915x412 the page has two columns, the draw card in one.
+SIDEWAYS = {"844x390": dict(viewport={"width": 844, "height": 390}, device_scale_factor=3, is_mobile=True, has_touch=True),
+            "915x412": dict(viewport={"width": 915, "height": 412}, device_scale_factor=3, is_mobile=True, has_touch=True)}
 # The pad's least side on a phone: a finger still draws a digit comfortably on it.
 PAD_FLOOR = 200
 ANSWER_AND_CORRECTIONS = ["#prediction", "#confidence", "#teach-title", *(f'#teach button[data-digit="{d}"]' for d in range(10))]
 TRAIN_FIELDS = ["#hidden", "#optimizer", "#lr", "#batch", "#epochs", "#train-size", "#cores"]
-# Each element's [left, top, right, bottom] in the window, and for a control whether a finger's tap 21.75 px above and
-# below its middle still lands on it (a 44 px tall target).
-SHOWN = """(selectors) => selectors.map((s) => {
-    const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
-    const control = 'button, input, select';
-    const tall = el.matches(control) ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest(control) === el) : null;
-    return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
-})"""
 
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):
@@ -87,6 +83,27 @@ def test_the_answer_and_every_correction_button_are_on_the_first_screen(pages, s
     assert min(pad["width"], pad["height"]) >= PAD_FLOOR, f"the pad is {pad['width']}x{pad['height']} at {size}"
 
 
+def test_a_finger_reaches_the_train_cards_buttons_and_your_models_across_44_px(pages, tmp_path):
+    """The presets and each entry's Use, Rename and Delete (and the rename field) were 32 px tall, Train, Pause, Stop
+    and Reset 40 px: a finger's tap 21.75 px above or below the middle of each (a 44 px tall target) missed it."""
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    upload(page, "mine.npz", download_model(page, tmp_path).read_bytes())
+    page.wait_for_selector('#saved-models[data-count="1"]', state="attached", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled")
+    page.click("#reset")  # the pretrained model answers: the entry can be used
+    page.wait_for_selector("#saved-models [data-action=use]")
+    groups = [["#preset-fast", "#preset-tutorial"], ["#train", "#pause", "#stop", "#reset"],
+              [f"#saved-models [data-action={action}]" for action in ("use", "rename", "delete")], ["#saved-models .saved-rename"]]
+    short = []
+    for group in groups:
+        if group[0].endswith(".saved-rename"):
+            page.locator("#saved-models [data-action=rename]").tap()
+        page.locator(group[0]).scroll_into_view_if_needed()
+        short += [(e["s"], round(e["box"][3] - e["box"][1], 1)) for e in page.evaluate(SHOWN, group) if not e["tall"]]
+    assert short == [], f"controls under 44 px tall on a touch screen: {short}"
+
+
 def test_a_finger_reaches_each_field_of_the_train_form_across_44_px(pages):
     """The Train form's fields were 38 px tall on a phone: a finger's tap 21.75 px above or below the middle of each
     (a 44 px tall target) missed it."""
@@ -96,3 +113,74 @@ def test_a_finger_reaches_each_field_of_the_train_form_across_44_px(pages):
     shown = page.evaluate(SHOWN, TRAIN_FIELDS)
     short = [(e["s"], round(e["box"][3] - e["box"][1], 1)) for e in shown if not e["tall"]]
     assert short == [], f"fields under 44 px tall on a touch screen: {short}"
+
+
+@pytest.mark.parametrize("size", sorted(SIDEWAYS))
+def test_a_phone_on_its_side_holds_the_pad_its_answer_and_the_buttons_correcting_it_on_one_screen(pages, size):
+    """Once the pad is scrolled into view, as a browser does it, Undo and Clear, the whole pad, the digit read, how sure
+    and the ten buttons correcting it are in sight together, each button a finger's 44 px tall target, and the loading
+    times are gone as on a phone held upright. At 844x390 the buttons were under the pad, below the screen, with the
+    right half of the card empty, Undo and Clear above the screen, and the loading times stayed, taking 72 px."""
+    page, _ = pages.open(**SIDEWAYS[size])
+    open_ready(page, pages.site)
+    page.locator("#pad").scroll_into_view_if_needed()
+    scrolled = page.evaluate("scrollY")
+    draw_with_touch(page, page.context.new_cdp_session(page), 4)
+    assert page.evaluate("scrollY") == scrolled, "drawing scrolled the page"
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    shown = page.evaluate(SHOWN, ["#undo", "#clear", "#pad", *ANSWER_AND_CORRECTIONS])
+    outside = [(e["s"], e["box"]) for e in shown if not (0 <= e["box"][0] and 0 <= e["box"][1]
+                                                           and e["box"][2] <= width and e["box"][3] <= height)]
+    assert outside == [], f"out of the {size} window with the pad in view: {outside}"
+    short = [(e["s"], e["box"]) for e in shown if e["tall"] is False]
+    assert short == [], f"tap targets under 44 px tall at {size}: {short}"
+    loading = page.eval_on_selector_all("#loading li", "items => items.filter((li) => li.checkVisibility({ visibilityProperty: true })).map((li) => li.textContent)")
+    assert loading == [], f"the loading times are still shown at {size}: {loading}"
+
+
+def test_the_epoch_log_scrolls_in_its_own_box_not_the_page(pages):
+    """At 360x740 the epoch log's six columns (389 px) did not fit the train card (294 px inside): opened after a run,
+    it made the whole page 422 px wide, scrolling sideways. The page keeps the phone's width; the table's box does."""
+    page, _ = pages.open(**PHONES["360x740"])
+    open_ready(page, pages.site)
+    train_to_end(page, train_size=1000, epochs=1)
+    page.locator(".epoch-log-wrap summary").tap()
+    page.wait_for_function("document.querySelectorAll('#epoch-log tbody tr').length > 0 && document.querySelector('#epoch-log').offsetWidth > 0")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the open epoch log makes the page {overflow} px wider than the phone"
+
+
+# A control's look: what a hover style changes.
+LOOK = "(el) => { const c = getComputedStyle(el); return [c.backgroundColor, c.borderColor, c.color].join(' '); }"
+
+
+def test_a_tapped_button_keeps_its_look(pages):
+    """A touch screen keeps :hover on the button a finger tapped, until the next tap elsewhere: Clear, a correction
+    button, Reset, Learn and Train kept their grey or dark hover look after a tap."""
+    page, _ = pages.open(**PHONE, reduced_motion="reduce")  # no transition: the look is read as it ends
+    open_ready(page, pages.site)
+    assert page.evaluate("matchMedia('(hover: none)').matches"), "the phone must say it cannot hover"
+    cdp = page.context.new_cdp_session(page)
+    changed = []
+
+    def tap(selector, then=None):
+        button = page.locator(selector)
+        button.scroll_into_view_if_needed()
+        before = button.evaluate(LOOK)
+        button.tap()
+        if then:
+            then()
+        after = button.evaluate(LOOK)
+        if after != before:
+            changed.append((selector, before, after))
+
+    draw_with_touch(page, cdp, 4)
+    tap('#teach button[data-digit="4"]', lambda: page.wait_for_function("document.querySelector('#teach').dataset.count === '1'"))
+    tap("#clear", lambda: page.wait_for_function("document.querySelector('#pad').dataset.empty === 'true'"))
+    tap("#teach-learn", lambda: page.wait_for_function(
+        "() => document.querySelector('#teach').dataset.state === 'done' && !document.querySelector('#teach-learn').disabled",
+        timeout=RUN_TIMEOUT_MS))
+    fill_training_form(page, train_size=1000, epochs=1)
+    tap("#train", lambda: (page.wait_for_function("() => document.body.dataset.state !== 'idle'"), wait_state(page, "idle")))
+    tap("#reset")
+    assert changed == [], f"buttons changed their look after a finger's tap: {changed}"

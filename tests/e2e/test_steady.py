@@ -130,16 +130,6 @@ def test_the_answer_is_on_the_first_screen(pages, size):
     assert text[0] <= text[1] and text[2] <= text[3], f"the unsure answer is cut at {size}: {text[0]}x{text[2]} px of text in {text[1]}x{text[3]}"
 
 
-def test_a_phone_on_its_side_holds_the_pad_and_its_answer_on_one_screen(pages):
-    """844x390: once the draw card is scrolled to, its head, the whole pad and the answer beside it are in sight."""
-    page, _ = pages.open(viewport={"width": 844, "height": 390}, device_scale_factor=2, is_mobile=True, has_touch=True)
-    open_ready(page, pages.site)
-    page.evaluate("document.querySelector('#draw-card').scrollIntoView({block: 'start'})")
-    draw_with_mouse(page, 4)
-    for selector in ("#draw-title", "#clear", "#pad", "#prediction", "#confidence"):
-        in_sight(page, selector, "on a phone on its side")
-
-
 @pytest.mark.parametrize("width", [1280, 1100, 1024, 900, 768])
 def test_the_loading_stages_are_read_whole(pages, width):
     """Each stage's name, size and time fit its cell (at 768-1024 px the model's were cut with an ellipsis), also
