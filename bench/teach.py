@@ -7,7 +7,7 @@ Chromium, on the built site, with real mouse strokes on the pad:
   2. the writer draws 5 teaching drawings per misread style and taps the right digit under each reading;
   3. "Learn my handwriting" runs (mlp_core.finetune in the page's worker), timed from the click until the
      tuned model answers (#teach[data-state=measuring]) and until the full report is in (data-state=done:
-     MNIST test after measured); the page reports its steps' time, its own seconds per part of the work
+     MNIST test after measured); the page reports its own wait until the tuned model answers, its seconds per part of the work
      (#teach-report[data-phases]) and MNIST test before/after (#teach-report data-*). The click comes as soon
      as the last correction is kept, whether or not the page has finished loading the data ahead of it
      (#teach[data-prepared] at the click is recorded);
@@ -184,7 +184,7 @@ def report(rows, model_note, started, firm=False) -> str:
              f"per misread style; MNIST test drops <= {100 * TARGET_MNIST_DROP:.1f} points; fine-tuning <= {TARGET_SECONDS:.0f} s "
              "from the click on *Learn my handwriting* until the tuned model answers ('click → answering': any data not yet "
              "loaded, the minibatch steps, recalibration; 'click → full report': and the MNIST test measure after, which runs "
-             "while the tuned model already answers; 'steps': the page's own count of its minibatch steps).", "",
+             "while the tuned model already answers; 'steps': the page's own time of its minibatch steps, #teach-report[data-phases]).", "",
              "Writers: a hand (bench/teach.py WRITERS) applied to catalogue styles. Teaching drawings: the catalogue's TUNE split; "
              f"held-out drawings: its {', '.join(split.upper() for split in HELD_SPLITS[:-1])} and {HELD_SPLITS[-1].upper()} splits (other authored shapes), each at "
              f"the catalogue's 4 placements; the held-out target is judged on {HELD_SPLITS[-1].upper()}. The page keeps every 5th "
@@ -208,11 +208,12 @@ def report(rows, model_note, started, firm=False) -> str:
         sure = " + ".join(str(r["before"][split][2]) for split in HELD_SPLITS) + " → " + " + ".join(str(r["after"][split][2]) for split in HELD_SPLITS)
         lines.append(f"| {r['writer']} | {', '.join(r['misread'])} | {held} | {sure} | "
                      f"{100 * r['mnist_before']:.2f}% → {100 * r['mnist_after']:.2f}% ({-100 * drop:+.2f}) | "
-                     f"{r['answer_seconds']:.1f} ({r['seconds']:.1f}) | {r['wall_seconds']:.1f} | {r['load_before']:.1f} / {r['load_after']:.1f} | {verdict} |")
+                     f"{r['answer_seconds']:.1f} ({r['phases']['steps']:.1f}) | {r['wall_seconds']:.1f} | {r['load_before']:.1f} / {r['load_after']:.1f} | {verdict} |")
     parts = ("data", "start", "steps", "calibrate", "mnist", "export")
     lines += ["", "Where the time went: the page's own wall seconds per part of the work (#teach-report[data-phases]; 'data': "
               "shards still to download and decode at the click; 'steps': the minibatch loop, yields to the pad included; "
-              "'calibrate': the tuned model's temperature refitted (its images deformed ahead of the click when the data was); "
+              "'calibrate': the tuned model's temperature refitted (its images deformed ahead of the click when the data was, "
+              "else the rest of them here: 'deform', not a column); "
               "'mnist': the MNIST test measure, after the tuned model answers; 'export': the tuned model's file for IndexedDB), "
               "and whether the page had loaded the data ahead of the click (#teach[data-prepared]).", "",
               "| writer | data loaded ahead | " + " | ".join(parts) + " |", "|---|---|" + "---|" * len(parts)]

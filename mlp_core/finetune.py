@@ -278,6 +278,10 @@ class Finetune:
         """recalibrate() the tuned model on a Calibration, once the run is done (``strategy``: as for logits)."""
         return recalibrate(self.model, calibration, lambda pixels: self.logits(pixels, strategy))
 
+    def recalibration(self, calibration, strategy=None):
+        """calibrate() as a Recalibration, a chunk at a time (the page's worker answers Stop and the pad in between)."""
+        return Recalibration(self.model, calibration, lambda pixels: self.logits(pixels, strategy))
+
 
 def calibration_rows(train_count):
     """(start, stop): the rows of an MNIST training split of ``train_count`` images a tuned model is calibrated on."""
@@ -298,8 +302,13 @@ class Calibration:
         self._deformed = []
 
     @property
+    def undeformed(self):
+        """Images still to deform."""
+        return len(self.unit) - sum(map(len, self._deformed))
+
+    @property
     def ready(self):
-        return sum(map(len, self._deformed)) == len(self.unit)
+        return self.undeformed == 0
 
     def deform(self, max_seconds=None):
         """Deform the next CALIBRATION_CHUNK images until all are or ``max_seconds`` (None: no limit) have passed;
@@ -324,6 +333,51 @@ def training_calibration(train_x, train_y):
     return Calibration(train_x[start:stop], train_y[start:stop])
 
 
+class Recalibration:
+    """recalibrate() cut into chunks: ``run(max_seconds)`` until ``done``. First the Calibration's images not yet
+    deformed (none when they were made ahead), CALIBRATION_CHUNK at a time, then the tuned model's logits of every image,
+    EVAL_CHUNK at a time, then the fit. ``step`` of ``steps``: chunks done of the chunks there are; ``deform_seconds``:
+    the time spent deforming, which the page spends only when its click came before the images were made ahead."""
+
+    def __init__(self, model, calibration, logits=None):
+        self.model, self.calibration, self.logits = model, calibration, logits or model.logits
+        self._scores = []
+        self.step = 0
+        self.steps = math.ceil(calibration.undeformed / CALIBRATION_CHUNK) + math.ceil(len(calibration.labels) / EVAL_CHUNK) + 1  # + the fit
+        self.deform_seconds = 0.0
+        self._images = None
+
+    @property
+    def done(self):
+        return self.step == self.steps
+
+    def _next(self):
+        """One chunk of the work."""
+        if not self.calibration.ready:
+            started = time.perf_counter()
+            self.calibration.deform(0)  # exactly one chunk
+            self.deform_seconds += time.perf_counter() - started
+        elif self._images is None or sum(map(len, self._scores)) < len(self._images):
+            if self._images is None:
+                self._images = self.calibration.images()
+            at = sum(map(len, self._scores))
+            self._scores.append(self.logits(self._images[at:at + EVAL_CHUNK]))
+        else:
+            scores, labels = np.concatenate(self._scores), self.calibration.labels
+            self.model.metadata.update(temperature=fit_temperature(scores, labels), min_energy=energy_floor(scores),
+                                       calibration_images=len(labels))
+        self.step += 1
+
+    def run(self, max_seconds=None):
+        """Work until done or ``max_seconds`` (None: no limit) have passed, at least one chunk per call; True once done."""
+        started = time.perf_counter()
+        while not self.done:
+            self._next()
+            if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                break
+        return self.done
+
+
 def recalibrate(model, calibration, logits=None):
     """Refit ``model``'s temperature and energy floor (mlp_core.confidence) after fine-tuning changed its logits.
 
@@ -333,10 +387,7 @@ def recalibrate(model, calibration, logits=None):
     page's only measure of the tuned model on the writer's hand. ``logits`` maps images in [0, 1] to logits (default
     ``model.logits``; the page passes its faster products).
     """
-    scores = (logits or model.logits)(calibration.images())
-    labels = calibration.labels
-    model.metadata.update(temperature=fit_temperature(scores, labels), min_energy=energy_floor(scores),
-                          calibration_images=len(labels))
+    Recalibration(model, calibration, logits).run()
     return model
 
 

@@ -6,11 +6,11 @@ from mlp_core.digitsio import MAX_DIGITS, DigitsFileError, digits_from_bytes, di
 from mlp_core.augment import augment_batch
 from mlp_core.confidence import calibrated, expected_calibration_error, nll, verdict
 from mlp_core.finetune import (BEND, CALIBRATION_CHUNK, CALIBRATION_IMAGES, DEFAULT_STRENGTH, FINETUNE, KEPT_LAYERS, REPLAY_IMAGES, REPORT_FIELDS,
-                                STRENGTHS, Calibration, Finetune, TopLayers, calibration_rows,
-                                copy_model, finetune, hold_out, keep_report, kept_report, mixed_set, newly_misread, own_count)
+                                STRENGTHS, Calibration, Finetune, Recalibration, TopLayers, calibration_rows,
+                                copy_model, finetune, hold_out, recalibrate, keep_report, kept_report, mixed_set, newly_misread, own_count)
 from mlp_core.modelio import ModelFileError, model_from_bytes, model_to_bytes
 from mlp_core.recipes import RECIPES
-from mlp_core.trainer import PlainGradients, Trainer
+from mlp_core.trainer import EVAL_CHUNK, PlainGradients, Trainer
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +298,23 @@ def test_tuned_model_is_recalibrated_not_left_with_the_old_temperature(world):
     under = np.mean([verdict(p, x, z, floor)["reason"] == "unlike any digit"
                      for p, x, z in zip(tuned.probabilities(logits), other_x, logits)])
     assert under < 0.1
+
+
+def test_a_recalibration_in_chunks_deforms_what_is_left_then_fits_as_at_once(world):
+    held_x, held_y = world["test_x"][:600], world["test_y"][:600]
+    calibration = Calibration(held_x, held_y)
+    calibration.deform(0.0)  # one chunk made ahead
+    tuned, at_once = copy_model(world["model"]), copy_model(world["model"])
+    work, calls = Recalibration(tuned, calibration), 1
+    left = -(-len(held_y) // CALIBRATION_CHUNK) - 1
+    assert work.steps == left + -(-2 * len(held_y) // EVAL_CHUNK) + 1 and work.step == 0  # deform, logits, the fit
+    while not work.run(0.0):  # a chunk per call: the page's worker answers Stop in between
+        calls += 1
+        assert "temperature" not in tuned.metadata or tuned.metadata["temperature"] == world["model"].metadata.get("temperature")
+    assert calls == work.steps == work.step and work.deform_seconds > 0 and calibration.ready
+    recalibrate(at_once, Calibration(held_x, held_y))
+    for name in ("temperature", "min_energy", "calibration_images"):
+        assert tuned.metadata[name] == pytest.approx(at_once.metadata[name], rel=1e-6), name
 
 
 def test_calibration_deformed_a_chunk_at_a_time_is_the_same_as_all_at_once(world):

@@ -379,6 +379,35 @@ def test_a_stopped_finetune_keeps_the_model(session):
     assert worker_api._session.tuning is None and worker_api._session.model is before
 
 
+def test_after_its_steps_a_tuning_recalibrates_a_chunk_at_a_time_and_a_stop_while_measuring_keeps_the_model(session, monkeypatch):
+    _load_all_shards(session)
+    worker_api.prepare_calibration(0.0)  # one chunk made ahead: the click makes the others
+    before = worker_api._session.model = Model(Sequential.mlp([INPUT_SIZE, 16, 10], "he", np.random.default_rng(0), "float32"))
+    worker_api._session.source = {"kind": "saved", "id": "mine"}
+    worker_api.start_finetune(*_own_digits())
+    while not worker_api.finetune_chunk(1.0)["done"]:
+        pass
+    progress = []
+    while not (chunk := worker_api.call("calibrate_tuned_chunk", {"seconds": 0.0}))["done"]:  # the worker answers Stop in between
+        progress.append(chunk["progress"])
+    progress.append(chunk["progress"])
+    assert worker_api._session.model is before, "the tuned model answers only from tune_done on"
+    left = finetune.CALIBRATION_IMAGES // finetune.CALIBRATION_CHUNK - 1
+    logits = -(-2 * finetune.CALIBRATION_IMAGES // finetune.EVAL_CHUNK)
+    assert [(p["phase"], p["step"], p["loss"]) for p in progress] == [("calibrate", n, None) for n in range(1, left + logits + 2)]
+    assert {p["steps"] for p in progress} == {left + logits + 1}
+    done = worker_api.finish_finetune(False, seconds=4.25)
+    assert done["seconds"] == 4.25 and done["phases"]["deform"] > 0  # the wait the worker timed; the images not made ahead
+    assert worker_api._session.model is not before and worker_api._session.calibration.ready
+    monkeypatch.setattr(worker_api, "EVAL_CHUNK", 128)  # the test split's 300 images in 3 chunks
+    assert not worker_api.measure_tuned_chunk(0.0)["done"]
+    # A Stop sent while the page still said "learning" arrives during the measure: the model before answers, as it was.
+    undone = worker_api.call("abandon_tuned")
+    assert undone["stopped"] is True and undone["model"]["source"] == {"kind": "saved", "id": "mine"}
+    assert worker_api._session.model is before and worker_api._session.measuring is None and worker_api._session.tuning is None
+    assert "finetuned" not in before.metadata
+
+
 def test_digits_files_round_trip_and_hostile_ones_are_refused(session):
     images, labels = _own_digits(3)
     data = worker_api.call("export_digits", {"images": images, "labels": labels})["bytes"]

@@ -281,3 +281,105 @@ def test_data_is_loaded_ahead_the_pad_still_answers_and_learning_works_offline(p
     assert draw_with_mouse(page, 3).digit is not None, "the tuned model answers the pad"
     page.context.set_offline(False)
     watch.allow_console_error(r"Failed to (fetch|load resource)|ERR_INTERNET_DISCONNECTED")
+
+
+# Each message of the page's Python worker goes to `window.beforeThePage(data)` first, before the page's own handler
+# sees it: a test acts at an exact point of the worker's run (the worker's next step is its own; the page's is held).
+SEE_WORKER_FIRST = """(() => {
+    const Native = window.Worker;
+    window.Worker = class extends Native {
+        constructor(url, options) {
+            super(url, options);
+            if (options && options.name === "python") this.addEventListener("message", (event) => window.beforeThePage?.(event.data));
+        }
+    };
+})()"""
+
+
+def learn_and_stop(page, when: str) -> dict:
+    """Click Learn on the kept digits and Stop at `when` (a JS condition on `data`, a message of the worker, with the
+    page as it is once it has handled it or, `before the page:` first, just before); how the card looked at the tap."""
+    early = when.startswith("before the page:")
+    condition = when.removeprefix("before the page:")
+    page.evaluate("""([condition, early]) => {
+        const met = new Function("data", `return ${condition};`);
+        window.beforeThePage = (data) => {
+            if (window.stoppedAt || !met(data)) return;
+            const tap = () => {
+                const stop = document.querySelector('#teach-stop');
+                window.stoppedAt = { state: document.querySelector('#teach').dataset.state, enabled: !stop.disabled,
+                    bar: document.querySelector('#teach-progress').value, status: document.querySelector('#teach-status').textContent };
+                stop.click();
+            };
+            if (early) tap(); else setTimeout(tap);  // setTimeout: once the page's own handler has shown it
+        };
+    }""", [condition, early])
+    page.click("#teach-learn")
+    page.wait_for_function("() => window.stoppedAt", timeout=RUN_TIMEOUT_MS)
+    return page.evaluate("window.stoppedAt")
+
+
+STEPS_DONE = "data.event === 'tune_progress' && data.step === data.steps && data.phase !== 'calibrate'"
+
+
+@pytest.mark.parametrize("when", [STEPS_DONE, "before the page:data.event === 'tune_done' && !data.stopped"],
+                         ids=["bar-full", "tuned-model-on-its-way"])
+def test_a_stop_while_it_says_learning_leaves_the_model_unchanged(pages, when):
+    page, _ = pages.open()
+    page.add_init_script(SEE_WORKER_FIRST)
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    correct(page, 1, 7)
+    correct(page, 4, 4)
+    page.wait_for_selector('#teach[data-prepared="ready"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    # bar-full: the steps are done, the tuned model is being made (the phone's "Stop just after 100%"). tuned-model-on-its-way:
+    # the worker has sent the tuned model, the page has not shown it yet: the Stop reaches the worker while it measures it.
+    at_tap = learn_and_stop(page, when)
+    assert at_tap["state"] == "learning" and at_tap["enabled"], at_tap
+    if when == STEPS_DONE:
+        assert at_tap["bar"] == 1, at_tap
+    page.wait_for_selector('#teach[data-state="idle"], #teach[data-state="done"], #teach[data-state="error"]', state="attached",
+                           timeout=RUN_TIMEOUT_MS)
+    assert (page.get_attribute("#teach", "data-state"), status(page)) == ("idle", ("info", "Stopped: the model is unchanged.")), (at_tap, status(page))
+    assert active_model(page) == shipped and page.inner_text("#teach-report") == ""
+    assert page.get_attribute("#saved-models", "data-count") == "0", "nothing tuned is kept"
+    assert draw_with_mouse(page, 4).digit is not None, "the model answers the pad"
+    assert active_model(page) == shipped
+
+
+def test_after_its_steps_the_card_says_it_checks_and_the_time_said_is_the_wait(pages):
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    correct(page, 1, 7)
+    correct(page, 4, 4)
+    correct(page, 0, 6)
+    page.wait_for_selector('#teach[data-prepared="ready"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    # What the card shows from the click on: its line by the buttons and its bar, each change with the page's clock.
+    page.evaluate("""() => {
+        window.seen = [];
+        const look = (what) => window.seen.push({ what, at: performance.now(), state: document.querySelector('#teach').dataset.state,
+            status: document.querySelector('#teach-status').textContent, bar: document.querySelector('#teach-progress').value });
+        new MutationObserver(() => look('status')).observe(document.querySelector('#teach-status'), { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => look('bar')).observe(document.querySelector('#teach-progress'), { attributeFilter: ['value'] });
+        new MutationObserver(() => look('state')).observe(document.querySelector('#teach'), { attributeFilter: ['data-state'] });
+        document.querySelector('#teach-learn').addEventListener('click', () => look('click'), { capture: true });
+    }""")
+    page.click("#teach-learn")
+    page.wait_for_selector('#teach[data-state="done"], #teach[data-state="error"]', state="attached", timeout=RUN_TIMEOUT_MS)
+    assert page.get_attribute("#teach", "data-state") == "done", message(page)
+    seen = page.evaluate("window.seen")
+    click = next(s for s in seen if s["what"] == "click")
+    answers = next(s for s in seen if s["state"] == "measuring")
+    learning = [s for s in seen if s["state"] == "learning" and s["at"] <= answers["at"]]
+    full = next(s for s in learning if s["bar"] == 1)  # the steps are done
+    after = [s for s in learning if s["at"] > full["at"]]
+    # From the steps' end until the tuned model answers, the card says what it does, and its bar moves again.
+    assert any(s["status"].startswith("Learned. Checking how sure it should be of its answers") for s in after), learning
+    assert any(s["bar"] < 1 for s in after), learning
+    phases = json.loads(page.get_attribute("#teach-report", "data-phases"))
+    waited = float(page.get_attribute("#teach-report", "data-seconds"))
+    worked = sum(phases[name] for name in ("data", "start", "steps", "calibrate"))
+    # The time said is the click's wait until the tuned model answers: every part of it, within the page's own wait.
+    assert worked - 0.01 <= waited <= (answers["at"] - click["at"]) / 1000 + 0.01, (waited, phases, answers["at"] - click["at"])
+    assert f"in {waited:.1f} s" in page.inner_text("#teach-report")
+    assert phases["deform"] == 0, "made ahead of the click, the calibration images cost the click nothing"

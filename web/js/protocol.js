@@ -46,11 +46,15 @@ export const EVENTS = {
   error: ["message", "kind"],
   // Fine-tuning on your digits (finetune): accuracies are on the digits it learns from (taught_read), your held-out
   // digits (own) and the MNIST test set.
-  tune_progress: ["step", "steps", "loss"],
-  // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged); tune_measured follows with its
+  // `phase`: "steps" (`step` of `steps` minibatch steps, `loss`), then "calibrate" (`step` of `steps` chunks of the
+  // tuned model's recalibration, the calibration images not made ahead included; `loss` null).
+  tune_progress: ["phase", "step", "steps", "loss"],
+  // The tuned model answers from tune_done on (or, `stopped`, the model is unchanged: also after a tune_done when a Stop
+  // sent before it arrived during the measure); tune_measured follows with its
   // MNIST test accuracy, what its drop is made of (mnist_lost: [[digit, now read as, images], ...], most first) and the
-  // model to keep. `phases`: wall seconds of each part of the click's work, for the
-  // benchmark's breakdown: {data, start, steps, calibrate} in tune_done, {mnist, export} in tune_measured.
+  // model to keep. `seconds`: wall seconds from the command until the tuned model answers. `phases`: wall seconds of each
+  // part of the click's work, for the benchmark's breakdown: {data, start, steps, calibrate, deform (of calibrate: the
+  // calibration images not made ahead)} in tune_done, {mnist, export} in tune_measured.
   tune_done: ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before", "phases", "model"],
   tune_measured: ["mnist_after", "mnist_lost", "phases", "model", "model_bytes"],
 };

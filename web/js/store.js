@@ -27,9 +27,10 @@ export const initialState = {
   offlineSizes: null,    // training-set sizes whose data is cached (#offline-status[data-sizes])
   savedModels: null,     // the models kept in this browser, newest first, without bytes (#saved-models)
   // Your digits and their fine-tuning (views/teach.js): state idle|learning|done|error (#teach[data-state]),
-  // digits [{id, image: Uint8Array(784), label}] (#teach[data-count]), step/steps, the last fine-tuning's report
+  // digits [{id, image: Uint8Array(784), label}] (#teach[data-count]), step/steps of the phase it is in (tune_progress's: steps
+  // or calibrate), the last fine-tuning's report
   // (tune_done's fields, then tune_measured's), prepared: none | loading | ready | failed (its data loaded in the worker ahead of the click).
-  teach: { state: "idle", digits: [], step: 0, steps: 0, report: null, prepared: "none" },
+  teach: { state: "idle", digits: [], phase: "steps", step: 0, steps: 0, report: null, prepared: "none" },
 };
 
 export function createStore(initial = initialState) {

@@ -372,13 +372,15 @@ async function reset(id) {
 
 // ---- your digits: fine-tuning ----------------------------------------------------------------
 
-// Fine-tune the active model on your digits; shares `run` with training, so Stop ends it and Train waits.
+// Fine-tune the active model on your digits; shares `run` with training, so Stop ends it and Train waits. Stop is
+// honoured until the tuned model is kept: during the steps, the recalibration after them, and the MNIST test measure.
 async function startFinetune(id, { images, labels, strength }) {
   if (run) return fail(id, new Error(RUN_GOING[run.kind]));
   run = newRun("finetune");
   reply(id, "finetune", { state: "learning" });
+  const clicked = performance.now();
   const phases = {};  // wall seconds of each part, for the benchmark's breakdown
-  let since = performance.now();
+  let since = clicked;
   const lap = (name) => { const now = performance.now(); phases[name] = (now - since) / 1000; since = now; };
   try {
     await ensureData({ purpose: "finetune" }, () => run.stopping);
@@ -386,30 +388,47 @@ async function startFinetune(id, { images, labels, strength }) {
     if (run.stopping) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
     const { steps } = call("start_finetune", { images, labels, strength });
     lap("start");
-    emit("tune_progress", { step: 0, steps, loss: null });
-    for (;;) {
-      if (run.stopping) return await finishFinetune(true, phases);
-      if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
-      const chunk = call("finetune_chunk", { seconds: CHUNK_SECONDS });
-      emit("tune_progress", chunk.progress);
-      if (chunk.done || chunk.diverged) { lap("steps"); return await finishFinetune(Boolean(chunk.diverged), phases); }
-      await yieldToEventLoop();
-    }
+    emit("tune_progress", { phase: "steps", step: 0, steps, loss: null });
+    const learned = await tuneInChunks("finetune_chunk");
+    lap("steps");
+    if (!learned || learned.diverged) return await finishFinetune(true, phases, clicked);
+    const calibrated = await tuneInChunks("calibrate_tuned_chunk");
+    lap("calibrate");
+    if (!calibrated) return await finishFinetune(true, phases, clicked);
+    return await finishFinetune(false, phases, clicked);
   } catch (error) {
     if (error instanceof StopRequested) { endRun(); return emit("tune_done", { stopped: true, model: call("model_info").model }); }
     runFailed(error);
   }
 }
 
-// The tuned model answers the pad from `tune_done` on; its MNIST test measure follows in chunks, so drawings are
-// answered meanwhile, and `tune_measured` completes the report (and carries the model to keep, test accuracy included).
-async function finishFinetune(stopped, phases) {
-  const summary = call("finish_finetune", { stopped });
+// Call Python's `name` a chunk at a time, emitting its `tune_progress`, until it is done (or diverged): its last chunk,
+// or null once Stop was pressed. Paused, it waits.
+async function tuneInChunks(name) {
+  for (;;) {
+    if (run.stopping) return null;
+    if (run.paused) { await new Promise((resolve) => { run.wake = resolve; }); continue; }
+    const chunk = call(name, { seconds: CHUNK_SECONDS });
+    emit("tune_progress", chunk.progress);
+    if (chunk.done || chunk.diverged) return chunk;
+    await yieldToEventLoop();
+  }
+}
+
+// The tuned model answers the pad from `tune_done` on (its `seconds`: the wait since the command came, `clicked`); its
+// MNIST test measure follows in chunks, so drawings are answered meanwhile, and `tune_measured` completes the report (and
+// carries the model to keep, test accuracy included). A Stop that arrives during the measure was sent while the page
+// still said it was learning: the model before answers again and nothing is kept.
+async function finishFinetune(stopped, phases, clicked) {
+  const summary = call("finish_finetune", { stopped, seconds: (performance.now() - clicked) / 1000 });
   if (summary.stopped) { endRun(); return emit("tune_done", summary); }
   emit("tune_done", { ...summary, phases: { ...phases, ...summary.phases } });
   try {
     let measured;
-    while (!(measured = call("measure_tuned_chunk", { seconds: CHUNK_SECONDS })).done) await yieldToEventLoop();
+    while (!(measured = call("measure_tuned_chunk", { seconds: CHUNK_SECONDS })).done) {
+      await yieldToEventLoop();
+      if (run.stopping) { const undone = call("abandon_tuned"); endRun(); return emit("tune_done", undone); }
+    }
     const started = performance.now();
     const { bytes, model } = call("export_model");
     endRun();

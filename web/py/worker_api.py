@@ -79,7 +79,7 @@ EVENTS = {
     "done": ["stopped", "test_acc", "test_images", "model", "model_bytes"],
     "diverged": ["reason", "model", "model_bytes"],
     "error": ["message", "kind"],
-    "tune_progress": ["step", "steps", "loss"],
+    "tune_progress": ["phase", "step", "steps", "loss"],
     "tune_done": ["stopped", "strength", "taught", "held_out", "steps", "seconds", "taught_read_before", "taught_read_after", "own_before", "own_after", "mnist_before",
                   "phases", "model"],
     "tune_measured": ["mnist_after", "mnist_lost", "phases", "model", "model_bytes"],
@@ -564,28 +564,44 @@ def finetune_chunk(seconds):
     run = _session.tuning["run"]
     progress = run.run(max_seconds=float(seconds))
     losses = progress["losses"]
-    event = _fields(EVENTS["tune_progress"], step=progress["step"], steps=run.steps,
+    event = _fields(EVENTS["tune_progress"], phase="steps", step=progress["step"], steps=run.steps,
                     loss=float(np.mean(losses)) if losses else None)
     return {"progress": event, "done": run.done, "diverged": progress["diverged"]}
 
 
-def finish_finetune(stopped):
-    """End fine-tuning: a finished run's model, recalibrated, becomes the active one and its MNIST test measure
-    begins (measure_tuned_chunk); a stopped one is dropped. The `tune_done` event's fields."""
+def _recalibration(tuning):
+    """The finished run's Recalibration (mlp_core.finetune), made at its first use, through the tuned network's fastest
+    products (a quarter less time than the run's; its MNIST test measure uses them too)."""
+    if "recalibration" not in tuning:
+        tuning["products"] = _inference(tuning["run"].model)
+        tuning["recalibration"] = tuning["run"].recalibration(_calibration(), tuning["products"])
+    return tuning["recalibration"]
+
+
+def calibrate_tuned_chunk(seconds):
+    """Recalibrate the finished run's model for about `seconds`, the calibration images not deformed ahead first: the
+    `tune_progress` event of the calibrate phase, and whether it is done."""
+    work = _recalibration(_session.tuning)
+    work.run(float(seconds))
+    event = _fields(EVENTS["tune_progress"], phase="calibrate", step=work.step, steps=work.steps, loss=None)
+    return {"progress": event, "done": work.done}
+
+
+def finish_finetune(stopped, seconds=None):
+    """End fine-tuning: a finished run's model, recalibrated (what calibrate_tuned_chunk has not done is done here),
+    becomes the active one and its MNIST test measure begins (measure_tuned_chunk); a stopped one is dropped. The
+    `tune_done` event's fields; `seconds`: the wall seconds the click waited for it (the worker's), else the steps'."""
     tuning, _session.tuning = _session.tuning, None
     run = tuning["run"]
-    seconds = round(run.trainer.train_seconds, 3)
+    seconds = round(run.trainer.train_seconds if seconds is None else float(seconds), 3)
     if stopped or run.trainer.diverged:
         return _fields(EVENTS["tune_done"], stopped=True, strength=run.strength, taught=tuning["taught"], held_out=len(tuning["held"][1]),
                        steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
                        taught_read_after=None, own_before=tuning["own_before"], own_after=None,
                        mnist_before=tuning["mnist_before"], model=_model_info())
-    started = time.perf_counter()
-    # The tuned network's fastest products, for its calibration (a quarter less time than the run's) and its MNIST test.
-    products = _inference(run.model)
-    run.calibrate(_calibration(), products)
-    calibrate_seconds = time.perf_counter() - started
-    tuned = run.model
+    recalibration = _recalibration(tuning)
+    recalibration.run()
+    tuned, original_source = run.model, _session.source
     _session.model = tuned
     # How it was made, as the page names it (model-name.js): every digit given (those held out too), how firmly.
     _session.source = {"kind": "tuned", "digits": tuning["taught"] + len(tuning["held"][1]), "strength": run.strength}
@@ -593,9 +609,18 @@ def finish_finetune(stopped):
                    steps=run.trainer.step, seconds=seconds, taught_read_before=tuning["taught_read_before"],
                    taught_read_after=run.accuracy(*tuning["teach"]), own_before=tuning["own_before"],
                    own_after=run.accuracy(*tuning["held"]), mnist_before=tuning["mnist_before"],
-                   phases={"calibrate": calibrate_seconds}, model=_model_info())
-    _session.measuring = _TestMeasure(run, products, tuning["original"], *_images("test", 0, _count("test")), report=done)
+                   phases={"deform": recalibration.deform_seconds}, model=_model_info())
+    _session.measuring = _TestMeasure(run, tuning["products"], tuning["original"], *_images("test", 0, _count("test")), report=done,
+                                      original_source=original_source)
     return done
+
+
+def abandon_tuned():
+    """Stop during the tuned model's MNIST test measure (sent while the page still said it was learning): the model
+    that answered before the click answers again, unchanged, and nothing is kept. A stopped `tune_done` event's fields."""
+    measuring, _session.measuring = _session.measuring, None
+    _session.model, _session.source = measuring.original, measuring.original_source
+    return _fields(EVENTS["tune_done"], stopped=True, model=_model_info())
 
 
 class _TestMeasure:
@@ -605,8 +630,9 @@ class _TestMeasure:
     made of (newly_misread); a model tuned again from the tuned one has its reads already. Once measured, the model
     keeps `report` (tune_done's figures) with it."""
 
-    def __init__(self, run, products, original, images, labels, report):
+    def __init__(self, run, products, original, images, labels, report, original_source):
         self.run, self.images, self.labels, self.report = run, images, labels, report
+        self.original, self.original_source = original, original_source  # what abandon_tuned brings back
         self.after = np.zeros(len(labels), np.uint8)
         known = _session.test_reads is not None and _session.test_reads[0] is original
         self.before = _session.test_reads[1] if known else np.zeros(len(labels), np.uint8)
@@ -684,7 +710,7 @@ def inspect(count):
 CALLS = {fn.__name__: fn for fn in (
     set_manifest, recipes, model_info, load_pretrained, import_model, measure, export_model, abandon_run, reset_model,
     predict, shards_needed, offline_sizes, add_shard, check_config, start_run, train_chunk, finish_run, inspect,
-    start_finetune, finetune_chunk, finish_finetune, measure_tuned_chunk, prepare_calibration, export_digits, import_digits)}
+    start_finetune, finetune_chunk, calibrate_tuned_chunk, finish_finetune, abandon_tuned, measure_tuned_chunk, prepare_calibration, export_digits, import_digits)}
 
 
 def call(name, fields=None):

@@ -1,8 +1,8 @@
 // "Teach it your handwriting", under the prediction: one tap (or a digit key) says what the drawing really
 // was and adds it, as the network saw it, to your digits; "Learn my handwriting" fine-tunes the active
 // model on them in the worker (mlp_core.finetune) and reports before/after. Your digits live in IndexedDB.
-// States (#teach[data-state]): idle, learning, measuring (the tuned model answers, its MNIST test measure
-// runs), done (the whole report is in), error. Once you have a digit, the worker loads the fine-tuning's
+// States (#teach[data-state]): idle, learning (its steps, then the tuned model's recalibration: Stop drops it),
+// measuring (the tuned model answers, its MNIST test measure runs), done (the whole report is in), error. Once you have a digit, the worker loads the fine-tuning's
 // data ahead of the click (#teach[data-prepared]: none, loading, ready, or failed: a download failed or training was
 // running, and the click loads what it needs itself, as it always could).
 
@@ -92,7 +92,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
 
   ui.learn.addEventListener("click", async () => {
     if (busy(teach().state) || !teach().digits.length) return;
-    setTeach({ state: "learning", step: 0, steps: 0, report: null });
+    setTeach({ state: "learning", phase: "steps", step: 0, steps: 0, report: null });
     try {
       // mlp_core.finetune.STRENGTHS: "firm" reads your other shapes better at more of MNIST's cost
       await client.request("finetune", { ...pack(teach().digits), strength: ui.firm.checked ? "firm" : "gentle" });
@@ -150,22 +150,35 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     }
   });
 
+  let before = null;  // the model that answered before the tuned one, {label, bytes}, while it is measured
+
   function onEvent(message) {
-    if (message.event === "tune_progress") return setTeach({ step: message.step, steps: message.steps });
+    if (message.event === "tune_progress") return onProgress(message);
     if (message.event === "error") {
       setTeach({ state: "error", report: teach().report ?? modelReport() });
       return say(`Learning your digits failed: ${message.message}`, "error");
     }
     if (message.event === "tune_measured") return onMeasured(message);
     if (message.stopped) {
+      // A Stop sent while the card said "learning" can reach the worker once the tuned model answers: the one before is back.
+      if (teach().state === "measuring" && before) setModel(message.model, before.label, before.bytes);
+      before = null;
       setTeach({ state: "idle", step: 0, report: modelReport() });
       return say("Stopped: the model is unchanged.");
     }
     // The tuned model answers now; no bytes yet (a restart meanwhile brings back the pretrained model).
+    before = { label: store.state.modelLabel, bytes: store.state.modelBytes };
     setTeach({ state: "measuring", report: message });
     setModel(message.model, modelName(message.model), null);
     showReport();
     say("The tuned model answers the pad now. Measuring it on MNIST test, then keeping it in this browser…");
+  }
+
+  // The steps, then the tuned model's recalibration: the bar shows each in turn, and the card says which it is in.
+  function onProgress(message) {
+    const turned = message.phase !== teach().phase;
+    setTeach({ phase: message.phase, step: message.step, steps: message.steps });
+    if (turned && message.phase === "calibrate") say("Learned. Checking how sure it should be of its answers…");
   }
 
   // The outcome in sight (it may lie under the window's foot), unless a stroke is being drawn on the pad.
@@ -174,6 +187,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
   }
 
   function onMeasured(message) {
+    before = null;
     const done = teach().report || {};  // tune_done's fields
     const report = { ...done, mnist_after: message.mnist_after, mnist_lost: message.mnist_lost, phases: { ...done.phases, ...message.phases } };
     setModel(message.model, modelName(message.model), message.model_bytes);  // first: while measuring, the new model's kept report waits
@@ -242,7 +256,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     for (const button of ui.gallery.querySelectorAll("button[data-remove]")) button.disabled = working;
     ui.learn.disabled = !ready || working || state.phase !== "idle" || !t.digits.length;
     ui.firm.disabled = working;
-    ui.stop.disabled = t.state !== "learning";  // the MNIST test measure after it takes a moment and changes nothing
+    ui.stop.disabled = t.state !== "learning";  // it drops the run until the tuned model answers; the measure after changes nothing
     ui.download.disabled = !ready || !t.digits.length;
     ui.upload.disabled = !ready || working;
     ui.upload.nextElementSibling.classList.toggle("disabled", ui.upload.disabled);
