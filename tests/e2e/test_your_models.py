@@ -9,8 +9,8 @@ import pytest
 
 from mlp_core.modelio import load_model
 
-from e2e_page import (NAME_BOX, PHONE, RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, message,
-                      open_ready, start_training, train_to_end, upload, wait_ready, wait_state)
+from e2e_page import (NAME_BOX, PHONE, RUN_TIMEOUT_MS, active_model, clear_pad, download_model, draw_with_mouse, in_view,
+                      message, open_ready, start_training, train_to_end, upload, wait_ready, wait_state)
 
 pytestmark = pytest.mark.browser
 
@@ -68,11 +68,12 @@ def upload_and_keep(page, name: str, data: bytes, count: int) -> None:
     page.wait_for_function("() => !document.querySelector('#download-model').disabled")
 
 
-def softened(path) -> bytes:
-    """The model at `path` with its last layer's weights halved: it reads digits alike, with other probabilities."""
+def softened(path, factor: float = 0.5) -> bytes:
+    """The model at `path` with its last layer's weights scaled down: it reads digits alike, with other probabilities
+    (another factor, another file)."""
     with np.load(path, allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in npz.files}
-    arrays["weights_2"] = arrays["weights_2"] * 0.5
+    arrays["weights_2"] = arrays["weights_2"] * factor
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -86,8 +87,9 @@ def probs_of(page, digit: int) -> np.ndarray:
 def test_entries_are_named_from_how_their_model_was_made_and_namesakes_differ(pages, tmp_path):
     page, _ = pages.open()
     open_ready(page, pages.site)
-    data = download_model(page, tmp_path).read_bytes()
-    for count, name in enumerate(["mine.npz", "mine.npz", "other.npz"], start=1):
+    path = download_model(page, tmp_path)
+    # Three files (the same file twice would be kept once): two of one name.
+    for count, (name, data) in enumerate([("mine.npz", path.read_bytes()), ("mine.npz", softened(path)), ("other.npz", softened(path, 0.25))], start=1):
         upload_and_keep(page, name, data, count)
     train_to_end(page, train_size=5000, epochs=1, hidden="32")
     wait_count(page, 4)
@@ -277,9 +279,9 @@ def test_the_model_in_use_has_no_use_and_the_keyboard_goes_on_to_rename(pages, t
     another is used; pressed with the keyboard, Use hands the focus to its entry's Rename, not to the page's top."""
     page, _ = pages.open()
     open_ready(page, pages.site)
-    data = download_model(page, tmp_path).read_bytes()
-    upload_and_keep(page, "first.npz", data, 1)
-    upload_and_keep(page, "second.npz", data, 2)
+    path = download_model(page, tmp_path)
+    upload_and_keep(page, "first.npz", path.read_bytes(), 1)
+    upload_and_keep(page, "second.npz", softened(path), 2)  # another file: the same one would be kept once
     second, first = ids(page)
     assert in_use(page) == [second]
     assert page.is_disabled(use_of(second)) and page.is_enabled(use_of(first))
@@ -405,3 +407,111 @@ def test_a_long_name_is_read_whole_in_the_header(pages, tmp_path, where):
         was = before[size]
         assert (after["header"], after["pad"]) == (was["header"], was["pad"]), f"the header grew with the name at {size}: {was} -> {after}"
         assert after["page"][0] <= after["page"][1], f"the page overflows sideways at {size}: {after['page']}"
+
+
+def tap(page, selector: str) -> None:
+    """A finger's tap on the middle of the element, scrolled into sight first."""
+    element = page.locator(selector)
+    element.scroll_into_view_if_needed()
+    box = element.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+BAR_OUT_OF_SIGHT = "() => document.querySelector('#message').getBoundingClientRect().bottom <= 0"
+TOAST_SAYS = "(text) => { const t = document.querySelector('#toast'); return !t.hidden && t.textContent === text; }"
+
+
+def test_the_pretrained_model_is_listed_first_and_going_back_to_it_is_said_where_you_are(pages, tmp_path):
+    """On a phone the only way back to the pretrained model was Reset in the Train card, said only in the message bar
+    at the page's top, out of sight. "Your models" lists it first, named as the header names it, with Use only (it is
+    not kept in this browser); used, it is marked in use and a reload restores it, as after Reset; a model switch made
+    far from the bar (that Use, Reset) is said at the window's foot too."""
+    page, _ = pages.open(**PHONE)
+    open_ready(page, pages.site)
+    shipped = active_model(page)
+    upload_and_keep(page, "soft.npz", softened(download_model(page, tmp_path)), 1)
+    [soft] = ids(page)
+    entry = page.locator("#saved-pretrained li")
+    assert entry.count() == 1, "\"Your models\" does not list the pretrained model"
+    name = entry.locator(".saved-name").text_content()
+    assert re.fullmatch(r"Pretrained: 784(-\d+)+-10", name) and shipped.startswith(f"{name} ("), (name, shipped)
+    assert entry.locator("button").evaluate_all("bs => bs.map(b => b.dataset.action)") == ["use"], "nothing to rename or delete"
+    assert entry.bounding_box()["y"] < page.locator(f"#saved-models li[data-id='{soft}']").bounding_box()["y"], "listed first"
+    assert in_use(page) == [soft] and entry.get_attribute("aria-current") is None
+
+    tap(page, "#saved-pretrained [data-action=use]")
+    assert page.evaluate(BAR_OUT_OF_SIGHT), "the Use tapped here is out of the bar's sight"
+    page.wait_for_function(HEADER_IS, arg=shipped)
+    said = f"“{name}” now answers the drawing pad."
+    page.wait_for_function(TOAST_SAYS, arg=said)
+    assert message(page) == ("info", said) and in_view(page, "#toast")
+    assert entry.get_attribute("aria-current") == "true" and in_use(page) == []
+    assert page.is_disabled("#saved-pretrained [data-action=use]") and page.is_enabled(use_of(soft))
+    page.reload()
+    wait_ready(page)
+    assert active_model(page) == shipped, "as after Reset, a reload restores the pretrained model"
+    page.wait_for_function("() => document.querySelector('#saved-pretrained li')?.getAttribute('aria-current') === 'true'")
+
+    # Reset, in the Train card far below the bar, is said there too.
+    tap(page, use_of(soft))
+    page.wait_for_function("() => document.querySelector('#active-model').textContent.startsWith('Uploaded: soft.npz (')")
+    page.wait_for_function(ENABLED, arg="#reset")
+    tap(page, "#reset")
+    assert page.evaluate(BAR_OUT_OF_SIGHT), "Reset is out of the bar's sight"
+    page.wait_for_function(HEADER_IS, arg=shipped)
+    page.wait_for_function(TOAST_SAYS, arg=message(page)[1])
+    assert message(page)[1].startswith("Back to the pretrained model.") and in_view(page, "#toast")
+    assert entry.get_attribute("aria-current") == "true" and in_use(page) == []
+
+
+def upload_and_wait_for_its_word(page, name: str, data: bytes) -> str:
+    """Upload a file and wait for the page's last word on it (after its measure, if it is kept anew)."""
+    upload(page, name, data)
+    said = page.wait_for_function("""(name) => { const text = document.querySelector('#message').textContent;
+        return text.includes(name) && !text.includes('Reading') && !text.includes('Measuring') && text; }""", arg=name, timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled")
+    return said.json_value()
+
+
+def test_an_upload_of_a_kept_models_file_uses_that_entry_and_keeps_no_copy(pages, tmp_path):
+    """The same file uploaded twice, or an entry's own download uploaded back, made a copy each time ("Uploaded: …"
+    twice, the older one still showing the file's claim). The entry that holds it answers instead, and the page says so."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    path = download_model(page, tmp_path)
+    soft = softened(path)
+    upload_and_keep(page, "soft.npz", soft, 1)
+    upload_and_keep(page, "mine.npz", path.read_bytes(), 2)
+    mine, kept = ids(page)
+    record = page.evaluate(READ_RECORD, kept)
+
+    said = upload_and_wait_for_its_word(page, "soft.npz", soft)  # the very file again
+    assert ids(page) == [mine, kept], f"a copy was kept: {names(page)}"
+    assert said == "soft.npz is in “Your models” already, as “Uploaded: soft.npz”: it answers the drawing pad, and no copy was kept.", said
+    assert in_use(page) == [kept] and active_model(page).startswith("Uploaded: soft.npz ("), active_model(page)
+    assert page.evaluate(READ_RECORD, kept) == record, "the entry is left as it was"
+
+    page.click(use_of(mine))
+    page.wait_for_function(ENABLED, arg=use_of(kept))
+    downloaded = download_model(page, tmp_path)  # the entry in use, as a download writes it
+    said = upload_and_wait_for_its_word(page, "copy-of-mine.npz", downloaded.read_bytes())
+    assert ids(page) == [mine, kept], f"a copy was kept: {names(page)}"
+    assert "already, as “Uploaded: mine.npz”" in said and in_use(page) == [mine], said
+
+
+def test_why_download_and_upload_wait_is_said_beside_them(pages, tmp_path):
+    """While an upload is measured on MNIST test (~11 s on a phone) Download and Upload were greyed, and why was said only
+    in the message bar at the page's top: a line beside them says it, and is their description."""
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    upload(page, "soft.npz", softened(download_model(page, tmp_path)))
+    page.wait_for_function("""() => document.querySelector('#download-model').disabled
+        && document.querySelector('#message').textContent.includes('Measuring')""", timeout=60_000)
+    shown = page.evaluate("""() => { const wait = document.querySelector('#keep-wait');
+        return { upload: document.querySelector('#upload-model').disabled, wait: wait && wait.checkVisibility() && wait.textContent }; }""")
+    assert shown["upload"] and shown["wait"], f"nothing beside the greyed buttons says why: {shown}"
+    assert "measured" in shown["wait"], shown
+    for control in ("#download-model", "#upload-model"):
+        assert "keep-wait" in (page.get_attribute(control, "aria-describedby") or "").split(), control
+    page.wait_for_function("() => !document.querySelector('#download-model').disabled", timeout=60_000)
+    assert page.is_hidden("#keep-wait")

@@ -25,9 +25,13 @@ const client = new WorkerClient({ onEvent, onDead: workerDied });
 
 // ---- what every card may do ------------------------------------------------------------------
 
-function say(text, kind = "info") {
-  store.update({ message: { text, kind } });  // a new object: the same text said twice is shown twice
+// `notice`: shown where the user is too while the bar is out of sight (views/toast.js); errors are.
+function say(text, kind = "info", notice = kind === "error") {
+  store.update({ message: { text, kind, notice } });  // a new object: the same text said twice is shown twice
 }
+
+// Another model answers the pad: said like an error is, where the user is too, since the click may be far from the bar.
+const sayAnswering = (text) => say(text, "info", true);
 
 // Run a control request with the controls locked, so double clicks cannot overlap.
 async function guarded(action) {
@@ -50,24 +54,29 @@ function setModel(model, label, bytes = undefined) {
 // Keep the model that answers now in IndexedDB, under its run's id (a new one for an upload), for the next
 // visit and the "Your models" list (named from its info: model-name.js), or under `id` when given (a record kept
 // again); resolves with the record's id, or undefined once a failure is said (the model still answers).
-function saveInBrowser(bytes, failed = "Could not save the model in this browser", id = store.state.run ? store.state.run.id : saved.newId()) {
-  return saved.saveModel(id, bytes, store.state.model).then(() => { models.refresh(); return id; })
+// `fileSha256`: an upload's file, by which a later upload of the same file is known (saved-model.js findCopy).
+function saveInBrowser(bytes, failed = "Could not save the model in this browser", id = store.state.run ? store.state.run.id : saved.newId(), fileSha256 = null) {
+  return saved.saveModel(id, bytes, store.state.model, fileSha256).then(() => { models.refresh(); return id; })
     .catch((error) => { say(`${failed}: ${error.message}`, "error"); });
 }
 
-// After Reset a reload restores the pretrained model; the saved models stay in the list.
-const choosePretrained = () => saved.choose("pretrained");
+// The pretrained model answers (`model`: a `reset` reply's) and a reload restores it: after Reset, its entry in "Your
+// models" or deleting the model in use; the saved models stay in the list.
+function pretrainedAnswers(model) {
+  saved.choose("pretrained");
+  setModel(model, modelName(model), null);
+}
 
-const page = { store, client, say, guarded, setModel, saveInBrowser, choosePretrained, restartPython };
+const page = { store, client, say, sayAnswering, guarded, setModel, saveInBrowser, pretrainedAnswers, restartPython };
 mountPage(store);
 mountToast(store);
 const loading = mountLoading();
 const draw = mountDraw(page);
 const train = mountTrain(page);
 mountInspect(page);
-mountFiles(page);
 const offline = mountOffline(page);
 const models = mountModels(page);
+mountFiles({ ...page, useKept: models.useKept });  // an upload of a kept model's file uses that entry
 store.subscribe((state, previous) => {  // the run in progress, so that a reload can say it interrupted it
   if (!previous || previous.run !== state.run) saved.markRun(state.run);
 });
@@ -97,6 +106,7 @@ async function startPython() {
     store.update({ form: { presets, limits, trainSizes, workers: reply.workers }, recipe });
   }
   setModel(reply.model, modelName(reply.model));
+  store.update({ pretrained: reply.model });  // the first entry of "Your models"
   loading.finish((performance.now() - started) / 1000);
 }
 

@@ -15,7 +15,7 @@ export function modelName(info) {
   const { epochs_completed: epochs, recipe = {}, samples_seen: seen, train_images: images } = metadata;
   // A run's weights of the moment: while it trains, the source is still the model it started from.
   if (info.training) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}`;
-  // The page's own model: never kept in "Your models", but named as they are.
+  // The page's own model: listed first in "Your models" but never kept there, named as the kept ones are.
   if (source.kind === "pretrained") return `Pretrained: ${shape}`;
   if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
   // Every digit you gave counts, those kept out to check it too.

@@ -1,7 +1,7 @@
 // The models kept in this browser (IndexedDB, through the idb library), one record per run or upload, so
 // that tabs never overwrite or delete each other's work: {id, bytes (.npz), label (its name from how it was made:
 // model-name.js), name (yours, once renamed; absent before), savedAt (ISO time), sizes, accuracy: {value, kind:
-// test|validation|claimed} or null}. Which one a reload restores is the tab's last choice (see choose); tabs hear
+// test|validation|claimed} or null, fileSha256 (an upload's: the file it came from, whose bytes the page rewrites)}. Which one a reload restores is the tab's last choice (see choose); tabs hear
 // of each other's changes on a BroadcastChannel.
 
 import { openDB } from "./vendor/idb.js";
@@ -29,7 +29,7 @@ export const onChange = (listener) => channel && channel.addEventListener("messa
 export const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 // The record's accuracy from the model's info: measured on test, else its last epoch's validation, else a file's claim.
-function accuracyOf(info) {
+export function accuracyOf(info) {
   const meta = (info && info.metadata) || {};
   if (typeof meta.test_accuracy === "number") return { value: meta.test_accuracy, kind: "test" };
   const last = (meta.epoch_results || []).at(-1);
@@ -39,8 +39,9 @@ function accuracyOf(info) {
 }
 
 // Kept under `id`, named from `info` (the model's info); a name you gave the record stays (a run saves each epoch).
-export async function saveModel(id, bytes, info) {
-  const record = { id, bytes, label: modelName(info), savedAt: new Date().toISOString(), sizes: info.sizes, accuracy: accuracyOf(info) };
+export async function saveModel(id, bytes, info, fileSha256 = null) {
+  const record = { id, bytes, label: modelName(info), savedAt: new Date().toISOString(), sizes: info.sizes, accuracy: accuracyOf(info),
+    ...(fileSha256 ? { fileSha256 } : {}) };
   const transaction = (await db()).transaction(STORE, "readwrite");
   const old = await transaction.store.get(id);
   await transaction.store.put(old && old.name ? { ...record, name: old.name } : record);
@@ -73,6 +74,23 @@ export async function listModels() {
 }
 
 export const loadModel = async (id) => (await db()).get(STORE, id);
+
+// The hex sha256 of some bytes: a file's identity, as an upload of digits already kept is known by its pixels; null
+// where the page is not a secure context (no crypto.subtle): each upload is then kept anew.
+export async function sha256(bytes) {
+  if (!self.crypto || !crypto.subtle) return null;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The kept record a file of this sha256 holds already: one downloaded from it (its very bytes), or uploaded from it.
+export async function findCopy(fileSha256) {
+  if (!fileSha256) return null;
+  for (const record of await (await db()).getAll(STORE)) {
+    if (record.fileSha256 === fileSha256 || await sha256(record.bytes) === fileSha256) return record;
+  }
+  return null;
+}
 
 export async function deleteModel(id) {
   await (await db()).delete(STORE, id);

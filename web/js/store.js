@@ -26,6 +26,7 @@ export const initialState = {
   offline: "off",        // the service worker: off, saving, saved (this build works offline), unavailable or updated
   offlineSizes: null,    // training-set sizes whose data is cached (#offline-status[data-sizes])
   savedModels: null,     // the models kept in this browser, newest first, without bytes (#saved-models)
+  pretrained: null,      // info about the page's own model, listed first in "Your models" (#saved-pretrained)
   // Your digits and their fine-tuning (views/teach.js): state idle|learning|done|error (#teach[data-state]),
   // digits [{id, image: Uint8Array(784), label}] (#teach[data-count]), step/steps of the phase it is in (tune_progress's: steps
   // or calibrate), the last fine-tuning's report

@@ -2,6 +2,10 @@
 
 import { describeModel, formatBytes } from "./format.js";
 import { modelName } from "../model-name.js";
+import { findCopy, sha256 } from "../saved-model.js";
+
+// Why Download and Upload are greyed while an upload is measured: said beside them, where the click was.
+const WAIT_FOR_MEASURE = "Download and Upload wait while the uploaded model's accuracy is measured on MNIST test (a few seconds).";
 
 // The file says which model it holds, in the header's words: "Tuned on your 15 digits" -> mnist-mlp-tuned-on-your-15-digits.npz.
 function fileName(label, sizes) {
@@ -9,9 +13,10 @@ function fileName(label, sizes) {
   return `mnist-mlp-${words.slice(0, 60).replace(/^-+|-+$/g, "") || sizes.join("-")}.npz`;
 }
 
-export function mountFiles({ store, client, say, guarded, setModel, saveInBrowser, restartPython }) {
+export function mountFiles({ store, client, say, sayAnswering, guarded, setModel, saveInBrowser, restartPython, useKept }) {
   const $ = (selector) => document.querySelector(selector);
-  const ui = { download: $("#download-model"), upload: $("#upload-model"), restart: $("#restart-worker") };
+  const ui = { download: $("#download-model"), upload: $("#upload-model"), restart: $("#restart-worker"), wait: $("#keep-wait") };
+  ui.wait.textContent = WAIT_FOR_MEASURE;
 
   ui.download.addEventListener("click", () => guarded(async () => {
     const reply = await client.request("export_model");
@@ -26,6 +31,24 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     say(`Downloaded ${link.download} (${formatBytes(blob.size)}).`);
   }));
 
+  // Kept in IndexedDB like a trained model, as this page wrote it (a claim stays a claim): at once, so a reload
+  // during the measure brings it back, and again under the same key once measured.
+  async function keepAndMeasure(file, label, fileSha256) {
+    const keep = async (key) => {
+      const kept = (await client.request("export_model")).bytes;
+      setModel(store.state.model, label, kept);
+      return saveInBrowser(kept, `Loaded ${file.name}, but could not save it in this browser`, key, fileSha256);
+    };
+    const key = await keep();
+    try {
+      setModel((await client.request("measure")).model, label);
+      sayAnswering(`Loaded ${file.name}: it now answers the drawing pad (${describeModel(store.state.model, label)}).`);
+    } catch (error) {
+      say(`Loaded ${file.name}, but its accuracy could not be measured (${error.message}): the header shows the file's claim.`, "error");
+    }
+    if (key !== undefined) await keep(key);
+  }
+
   ui.upload.addEventListener("change", () => {
     const file = ui.upload.files[0];
     ui.upload.value = "";
@@ -36,6 +59,11 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
     guarded(async () => {
       say(`Reading ${file.name}…`);  // checking a file takes Python a moment: the last message must not stand meanwhile
       const bytes = await file.arrayBuffer();
+      // A file "Your models" holds already (downloaded from an entry, or uploaded before) adds no copy: that entry answers.
+      const fileSha256 = await sha256(bytes);
+      const copy = await findCopy(fileSha256).catch(() => null);  // no saved models here: nothing to find, saving says why
+      const name = copy && await useKept(copy.id);  // null if another tab deleted it meanwhile: kept anew below
+      if (name) return sayAnswering(`${file.name} is in “Your models” already, as “${name}”: it answers the drawing pad, and no copy was kept.`);
       let reply;
       try {
         reply = await client.request("import_model", { bytes: bytes.slice(0), source: { kind: "uploaded", name: file.name } });
@@ -44,22 +72,13 @@ export function mountFiles({ store, client, say, guarded, setModel, saveInBrowse
       }
       const label = modelName(reply.model);  // as "Your models" lists it
       setModel(reply.model, label, bytes);
-      say(`Loaded ${file.name}: it now answers the drawing pad. Measuring its accuracy on MNIST test…`);
-      // Kept in IndexedDB like a trained model, as this page wrote it (a claim stays a claim): at once, so a reload
-      // during the measure brings it back, and again under the same key once measured.
-      const keep = async (key) => {
-        const kept = (await client.request("export_model")).bytes;
-        setModel(store.state.model, label, kept);
-        return saveInBrowser(kept, `Loaded ${file.name}, but could not save it in this browser`, key);
-      };
-      const key = await keep();
+      ui.wait.hidden = false;  // said with the message, so that both tell why the buttons are greyed
       try {
-        setModel((await client.request("measure")).model, label);
-        say(`Loaded ${file.name}: it now answers the drawing pad (${describeModel(store.state.model, label)}).`);
-      } catch (error) {
-        say(`Loaded ${file.name}, but its accuracy could not be measured (${error.message}): the header shows the file's claim.`, "error");
+        sayAnswering(`Loaded ${file.name}: it now answers the drawing pad. Measuring its accuracy on MNIST test…`);
+        await keepAndMeasure(file, label, fileSha256);
+      } finally {
+        ui.wait.hidden = true;
       }
-      if (key !== undefined) await keep(key);
     });
   });
 

@@ -1,11 +1,11 @@
-// "Your models": every model kept in this browser (one per run or upload), newest first, each under its name
-// (model-name.js: from how it was made, or yours) with its date, architecture and accuracy. Use makes it answer the
-// pad (and the one a reload restores); Rename edits its name in place (Enter keeps it, Escape cancels); Delete
-// removes it at once and offers Undo beside the list for a while, which puts back the very record and, if it was in
-// use, makes it answer again. The one this tab uses (saved-model.js chosen) is marked "In use" and has no Use (the
-// button is disabled; pressed, it hands the keyboard to Rename); deleting it hands the pad to the pretrained model,
-// what a reload would restore. Another tab's changes show up here too.
-
+// "Your models": the page's own pretrained model first (#saved-pretrained: Use only, it is not kept here), then every
+// model kept in this browser (one per run or upload), newest first, each under its name (model-name.js: from how it
+// was made, or yours) with its date, architecture and accuracy. Use makes it answer the pad (and the one a reload
+// restores; the pretrained one's does what Reset does); Rename edits its name in place (Enter keeps it, Escape
+// cancels); Delete removes it at once and offers Undo beside the list for a while, which puts back the very record
+// and, if it was in use, makes it answer again. The one this tab uses (the pretrained model, else saved-model.js
+// chosen) is marked "In use" and has no Use (the button is disabled; pressed, it hands the keyboard to Rename);
+// deleting it hands the pad to the pretrained model, what a reload would restore. Another tab's changes show up here too.
 import * as saved from "../saved-model.js";
 import { listedNames, modelName, ownName } from "../model-name.js";
 import { percent } from "./format.js";
@@ -15,9 +15,12 @@ const KIND = { test: "test", validation: "validation", claimed: "file's claim" }
 const UNDO_MS = 10_000;  // how long Undo stays offered once neither the pointer nor the focus is on it
 const NAME_MAX = 60;     // characters in a name you give: enough to say what it is, short enough to fit a row
 
-export function mountModels({ store, client, say, guarded, setModel }) {
+const PRETRAINED = "pretrained";  // its entry's id, and what saved-model.js chosen() says after Reset
+
+export function mountModels({ store, client, say, sayAnswering, guarded, setModel, pretrainedAnswers }) {
   const $ = (selector) => document.querySelector(selector);
   const list = $("#saved-models");
+  const pretrainedList = $("#saved-pretrained");
   const ui = { undo: $("#saved-undo"), undoText: $("#saved-undo-text"), undoButton: $("#undo-delete") };
   let names = new Map();  // id -> the name the list shows (listedNames)
   let deleted = null;     // the last deletion Undo takes back: {record (bytes and all), name, inUse, label}
@@ -27,7 +30,8 @@ export function mountModels({ store, client, say, guarded, setModel }) {
   const nameOf = (record) => names.get(record.id) ?? ownName(record);
   // Nowhere, or on a control just disabled under it (browsers differ on whether a disabled button keeps the focus).
   const focusLost = () => !document.activeElement || document.activeElement === document.body || document.activeElement.matches(":disabled");
-  const control = (id, action) => list.querySelector(`li[data-id="${CSS.escape(id)}"] [data-action="${action}"]`);
+  const control = (id, action) => document.querySelector(`.saved-models li[data-id="${CSS.escape(id)}"] [data-action="${action}"]`);
+  const rows = () => [...pretrainedList.children, ...list.children];
 
   async function refresh() {
     try {
@@ -38,16 +42,29 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     }
   }
 
+  // A kept model answers the pad (unguarded: for Use and for an upload of its file); its name, or null once it is gone.
+  async function useKept(id) {
+    const record = await saved.loadModel(id);
+    if (!record) return null;
+    const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
+    saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
+    setModel(reply.model, nameOf(record), record.bytes);
+    return nameOf(record);
+  }
+
+  async function usePretrained() {
+    pretrainedAnswers((await client.request("reset")).model);
+    return store.state.modelLabel;
+  }
+
   async function use(id) {
     await guarded(async () => {
-      const record = await saved.loadModel(id);
-      if (!record) return refresh();  // deleted in another tab meanwhile
-      const reply = await client.request("import_model", { bytes: record.bytes.slice(0), source: { kind: "restored" } });
-      saved.choose(id);  // first: the new model's subscribers mark the chosen one as in use
-      setModel(reply.model, nameOf(record), record.bytes);
-      say(`“${nameOf(record)}” now answers the drawing pad.`);
+      const name = await (id === PRETRAINED ? usePretrained() : useKept(id));
+      if (name === null) return refresh();  // deleted in another tab meanwhile
+      sayAnswering(`“${name}” now answers the drawing pad.`);
     });
-    if (focusLost()) control(id, "rename")?.focus();  // its Use button is disabled now: the keyboard goes on to Rename
+    // Its Use button is disabled now: the keyboard goes on to its Rename, or (the pretrained one has none) the next Use.
+    if (focusLost()) (control(id, "rename") || list.querySelector("[data-action=use]:enabled"))?.focus();
   }
 
   // The record goes at once (other tabs see it go); Undo keeps it, bytes and all, in this page until the offer ends.
@@ -62,9 +79,8 @@ export function mountModels({ store, client, say, guarded, setModel }) {
       if (!entry.inUse) return say(`Deleted “${entry.name}” from this browser.`);
       // What answers is what a reload restores: a deleted model no longer answers as if it were kept.
       store.update({ modelBytes: null });  // a restart from here on brings back the pretrained model
-      const { model } = await client.request("reset");
-      setModel(model, modelName(model), null);
-      say(`Deleted “${entry.name}” from this browser: the pretrained model answers the drawing pad now.`);
+      await usePretrained();
+      sayAnswering(`Deleted “${entry.name}” from this browser: the pretrained model answers the drawing pad now.`);
     });
     if (deleted && focusLost()) ui.undoButton.focus();  // its Delete button is gone: the keyboard goes on to Undo
   }
@@ -96,7 +112,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
       endUndo();
       await refresh();
       // In use again, unless another model was chosen since (its deletion left the pretrained one chosen).
-      if (!entry.inUse || saved.chosen() !== "pretrained") return say(`Restored “${entry.name}” in “Your models”.`);
+      if (!entry.inUse || saved.chosen() !== PRETRAINED) return say(`Restored “${entry.name}” in “Your models”.`);
       try {
         const reply = await client.request("import_model", { bytes: entry.record.bytes.slice(0), source: { kind: "restored" } });
         saved.choose(entry.record.id);
@@ -104,7 +120,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
       } catch (error) {
         throw new Error(`Restored “${entry.name}” in “Your models”, but it could not answer the pad: ${error.message}`);
       }
-      say(`Restored “${entry.name}”: it answers the drawing pad again.`);
+      sayAnswering(`Restored “${entry.name}”: it answers the drawing pad again.`);
     });
     const again = control(entry.record.id, "delete");
     if (again && focusLost()) again.focus();  // back where the keyboard was before Delete
@@ -162,26 +178,38 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     return element;
   }
 
-  function item(record) {
+  // An entry; a kept one (with its date) can be renamed and deleted, the pretrained one only used.
+  function item(record, kept = true) {
     const row = document.createElement("li");
     const name = Object.assign(document.createElement("span"), { className: "saved-name", textContent: nameOf(record) });
     const details = document.createElement("span");
     details.className = "saved-details";
     const accuracy = record.accuracy ? `${percent(record.accuracy.value)} ${KIND[record.accuracy.kind]}` : "accuracy not known";
-    details.textContent = [new Date(record.savedAt).toLocaleString(), record.sizes ? record.sizes.join("-") : "size not recorded", accuracy].join(" · ");
+    const when = kept ? new Date(record.savedAt).toLocaleString() : "Comes with this page";
+    details.textContent = [when, record.sizes ? record.sizes.join("-") : "size not recorded", accuracy].join(" · ");
     const inUse = Object.assign(document.createElement("span"), { className: "saved-in-use", textContent: "In use" });
     row.dataset.id = record.id;
     row.append(name, inUse, details,
-      button("Use", "use", `Use ${nameOf(record)}, saved ${details.textContent}`, () => use(record.id)),
-      button("Rename", "rename", `Rename ${nameOf(record)}`, () => rename(row, record), true),
-      button("Delete", "delete", `Delete ${nameOf(record)}`, () => remove(record.id), true));
+      button("Use", "use", `Use ${nameOf(record)}, ${kept ? "saved " : ""}${details.textContent}`, () => use(record.id)));
+    if (kept) {
+      row.append(button("Rename", "rename", `Rename ${nameOf(record)}`, () => rename(row, record), true),
+        button("Delete", "delete", `Delete ${nameOf(record)}`, () => remove(record.id), true));
+    }
     return row;
   }
 
-  // After the list is drawn and whenever the answering model changes (trained, tuned, uploaded, used, Reset).
+  // The pretrained model's entry, named as the header names it (model-name.js), from the worker's info on it.
+  function drawPretrained(info) {
+    const record = { id: PRETRAINED, label: modelName(info), sizes: info.sizes, accuracy: saved.accuracyOf(info) };
+    pretrainedList.replaceChildren(item(record, false));
+  }
+
+  // After the list is drawn and whenever the answering model changes (trained, tuned, uploaded, used, Reset): the
+  // pretrained entry while the pretrained model itself answers, else the kept one chosen last.
   function markInUse() {
-    const id = saved.chosen();
-    for (const row of list.children) {
+    const { model } = store.state;
+    const id = model && model.source && model.source.kind === PRETRAINED && !model.training ? PRETRAINED : saved.chosen();
+    for (const row of rows()) {
       if (row.dataset.id === id) row.setAttribute("aria-current", "true");
       else row.removeAttribute("aria-current");
     }
@@ -189,7 +217,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
 
   // Every control waits while the list is locked; the entry in use has nothing to Use.
   function enable(locked) {
-    for (const element of list.querySelectorAll("button")) {
+    for (const element of [...pretrainedList.querySelectorAll("button"), ...list.querySelectorAll("button")]) {
       element.disabled = locked || (element.dataset.action === "use" && element.closest("li").hasAttribute("aria-current"));
     }
     ui.undoButton.disabled = locked;
@@ -200,7 +228,7 @@ export function mountModels({ store, client, say, guarded, setModel }) {
     const active = list.contains(document.activeElement) ? document.activeElement : null;
     const at = active && [active.closest("li").dataset.id, active.dataset.action];
     names = listedNames(records);
-    list.replaceChildren(...records.map(item));
+    list.replaceChildren(...records.map((record) => item(record)));
     list.dataset.count = String(records.length);
     if (at) control(...at)?.focus();
   }
@@ -212,10 +240,12 @@ export function mountModels({ store, client, say, guarded, setModel }) {
 
   store.subscribe((state, previous) => {
     if ((!previous || previous.savedModels !== state.savedModels) && !editing) draw(state.savedModels || []);
-    if (!previous || previous.savedModels !== state.savedModels || previous.model !== state.model) markInUse();
+    if (state.pretrained && (!previous || previous.pretrained !== state.pretrained)) drawPretrained(state.pretrained);
+    const drawn = !previous || previous.savedModels !== state.savedModels || previous.pretrained !== state.pretrained;
+    if (drawn || previous.model !== state.model) markInUse();
     // Learning your digits uses the answering model too: nothing may swap or drop it meanwhile.
     enable(!state.ready || state.worker !== "ok" || state.busy || state.phase !== "idle" || teachBusy(state.teach.state));
   });
   saved.onChange(refresh);
-  return { refresh, nameOf };
+  return { refresh, nameOf, useKept };
 }

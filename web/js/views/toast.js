@@ -1,5 +1,6 @@
 // An error said while the message bar is scrolled out of sight (an upload's failure at the foot of the page, a
-// form's refusal on a phone) is shown again at the bottom of the window, until the next message, a tap or 15 s. Not
+// form's refusal on a phone) is shown again at the bottom of the window, until the next message, a tap or 15 s; so is
+// the word that another model answers the pad (Reset, Use in "Your models", an upload), the message's `notice`. Not
 // the other messages: a run's own card shows its progress, and a copy of each would only flicker. The bar's live
 // region has announced it already, so screen readers skip this copy.
 
@@ -14,11 +15,12 @@ export function mountToast(store) {
 
   store.subscribe((state, previous) => {
     if (!previous || previous.message === state.message) return;
-    const { text, kind } = state.message;
+    const { text, kind, notice } = state.message;
     // After the card that said it has shown it by its own buttons too (the teach card does), if it has.
     queueMicrotask(() => {
-      if (kind !== "error" || inSight(bar) || saidInSight(text)) return hide();
+      if (!notice || inSight(bar) || saidInSight(text)) return hide();
       toast.textContent = text;
+      toast.dataset.kind = kind;
       toast.hidden = false;
       clearTimeout(timer);
       timer = setTimeout(hide, SHOWN_MS);

@@ -22,7 +22,7 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-export function mountTrain({ store, client, say, guarded, setModel, saveInBrowser, choosePretrained }) {
+export function mountTrain({ store, client, say, sayAnswering, guarded, setModel, saveInBrowser, pretrainedAnswers }) {
   const $ = (selector) => document.querySelector(selector);
   const ui = {
     form: $("#train-form"), settings: $("#settings"), hidden: $("#hidden"), optimizer: $("#optimizer"), lr: $("#lr"),
@@ -415,11 +415,10 @@ export function mountTrain({ store, client, say, guarded, setModel, saveInBrowse
   ui.reset.addEventListener("click", () => guarded(async () => {
     const reply = await client.request("reset");
     client.watchTraining(false);
-    choosePretrained();
     clearRun();
     store.update({ run: null, phase: "idle" });
-    setModel(reply.model, modelName(reply.model), null);
-    say("Back to the pretrained model. Your saved models stay in “Your models” below.");
+    pretrainedAnswers(reply.model);
+    sayAnswering("Back to the pretrained model. Your saved models stay in “Your models” below.");
   }));
 
   // ---- drawing from the store ------------------------------------------------------------------
