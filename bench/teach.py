@@ -87,13 +87,23 @@ WRITERS = {
 }
 
 
-def drawings(split: str, styles, hand=Hand()) -> dict:
-    """style -> [(label, strokes placed on the pad)] in the writer's hand, every variant at every placement, interleaved."""
+def authored(split: str, styles) -> dict:
+    """style -> [(Drawing, Placement)]: every variant of the split's ``styles`` at every placement, interleaved."""
     found = {}
     for drawing in load(split):
         if drawing.style in styles:
             found.setdefault(drawing.style, []).append(drawing)
-    return {style: [(d.label, place(hand(d.strokes), p)) for p in PLACEMENTS for d in found[style]] for style in styles}
+    return {style: [(d, p) for p in PLACEMENTS for d in found[style]] for style in styles}
+
+
+def drawings(split: str, styles, hand=Hand()) -> dict:
+    """style -> [(label, strokes placed on the pad)] in the writer's hand, in authored()'s order."""
+    return {style: [(d.label, place(hand(d.strokes), p)) for d, p in items] for style, items in authored(split, styles).items()}
+
+
+def shape_names(split: str, styles) -> list[str]:
+    """Which authored shape and placement each of drawings()'s items of ``styles`` is, flattened in its order."""
+    return [f"{d.style} ({d.split} {d.variant}), {p.name}" for items in authored(split, styles).values() for d, p in items]
 
 
 class Pad:
@@ -113,11 +123,13 @@ class Pad:
             self.e2e_page.wait_predictions_settled(self.page, at_pen_up)
         return self.e2e_page.read_prediction(self.page)
 
-    def accuracy(self, items) -> tuple[int, int, int]:
-        """(read right, drawings, read wrong at >= CONFIDENT)."""
+    def accuracy(self, items, names=None) -> tuple[int, int, int, list]:
+        """(read right, drawings, read wrong at >= CONFIDENT, [(name, digit read, its probability) of each misread one]),
+        ``names``: what each item is (shape_names)."""
         readings = [(self.read(strokes), label) for label, strokes in items]
         wrong_sure = sum(r.digit != label and max(r.probs) >= CONFIDENT for r, label in readings)
-        return sum(r.digit == label for r, label in readings), len(items), wrong_sure
+        misread = [(name, r.digit, max(r.probs)) for name, (r, label) in zip(names or [""] * len(items), readings) if r.digit != label]
+        return sum(r.digit == label for r, label in readings), len(items), wrong_sure, misread
 
 
 def run_writer(browser, site, name, hand, styles, e2e_page, e2e_strokes, log, firm=False) -> dict:
@@ -133,7 +145,8 @@ def run_writer(browser, site, name, hand, styles, e2e_page, e2e_strokes, log, fi
             log(f"{name}: the shipped model reads all of {styles}; nothing to teach")
             return row
         held = {split: [item for items in drawings(split, misread, hand).values() for item in items] for split in HELD_SPLITS}
-        row["before"] = {split: pad.accuracy(items) for split, items in held.items()}
+        names = {split: shape_names(split, misread) for split in HELD_SPLITS}
+        row["before"] = {split: pad.accuracy(items, names[split]) for split, items in held.items()}
         for style in misread:
             for label, strokes in teaching[style][:CORRECTIONS]:
                 before = int(page.get_attribute("#teach", "data-count"))
@@ -162,7 +175,7 @@ def run_writer(browser, site, name, hand, styles, e2e_page, e2e_strokes, log, fi
         row.update(strength=data["strength"], seconds=float(data["seconds"]), mnist_before=float(data["mnistBefore"]), mnist_after=float(data["mnistAfter"]),
                    report_text=page.inner_text("#teach-report"), taught=int(page.get_attribute("#teach", "data-count")))
         row["phases"] = json.loads(data.get("phases") or "{}")  # the page's own seconds per part of the work
-        row["after"] = {split: pad.accuracy(items) for split, items in held.items()}
+        row["after"] = {split: pad.accuracy(items, names[split]) for split, items in held.items()}
         log(f"{name}: {row}")
         return row
     finally:
@@ -221,6 +234,13 @@ def report(rows, model_note, started, firm=False) -> str:
         if r.get("phases") is not None:
             cells = [f"{r['phases'][p]:.2f}" if p in r["phases"] else "–" for p in parts]
             lines.append(f"| {r['writer']} | {r.get('prepared') or '–'} | " + " | ".join(cells) + " |")
+    judged = HELD_SPLITS[-1]
+    lines += ["", f"{judged.upper()} drawings still misread after teaching: authored shape and placement, the digit read and "
+              "its probability.", ""]
+    for r in rows:
+        if r.get("after"):
+            misread = r["after"][judged][3]
+            lines.append(f"- {r['writer']}: " + ("; ".join(f"{name}: {digit} at {100 * p:.0f}%" for name, digit, p in misread) or "none"))
     lines += ["", "The page's own line after each learning run:", ""]
     lines += [f"- {r['writer']}: {r['report_text']}" for r in rows if r.get("report_text")]
     return "\n".join(lines) + "\n"

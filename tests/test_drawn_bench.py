@@ -286,3 +286,13 @@ def test_the_pads_path_goes_through_every_sample_and_the_old_one_cut_corners():
     through = np.hypot(*(smooth(corner) - corner[1]).T).min()
     cut = np.hypot(*(midpoint_quadratics(corner) - corner[1]).T).min()
     assert through < 1e-9 and cut > 0.035 * 280, "the old path missed the point by more than the pen's half width"
+
+
+def test_the_teach_benchmark_names_each_held_out_drawing_it_reads():
+    from bench.teach import shape_names, drawings as teach_drawings
+    styles = ("1 flag", "6 hooked top")
+    items = [item for found in teach_drawings("blind", styles).values() for item in found]
+    names = shape_names("blind", styles)
+    assert len(names) == len(items) == len(set(names)) == 2 * 4 * len(PLACEMENTS)
+    assert [name[0] for name in names] == [str(label) for label, _ in items]
+    assert names[0] == "1 flag (blind p1), large, centred" and names[4] == "1 flag (blind p1), small, centred"
