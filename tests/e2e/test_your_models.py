@@ -368,8 +368,9 @@ HEADER = """() => {
 }""".replace("NAME_BOX", NAME_BOX)
 
 
-# A tablet upright and laptops: below 1240 px the status has a row of its own, from 1240 px it is beside the title.
-HEADER_SIZES = [(768, 1024), (1024, 768), (1240, 800), (1280, 800), (1366, 768), (1440, 900), (1920, 1080)]
+# A small tablet, a tablet upright and laptops: below 1240 px the status has a row of its own, from 1240 px it is beside
+# the title, as on a phone on its side (844x390).
+HEADER_SIZES = [(560, 900), (768, 1024), (1024, 768), (1240, 800), (1280, 800), (1366, 768), (1440, 900), (1920, 1080), (844, 390)]
 # Phones upright, as test_phone.py opens them: the status has rows of its own under the title.
 PHONE_SIZES = [(390, 844), (375, 667), (360, 740)]
 
