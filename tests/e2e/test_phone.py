@@ -19,12 +19,12 @@ ANSWER_AND_CORRECTIONS = ["#prediction", "#confidence", "#teach-title", *(f'#tea
 TRAIN_FIELDS = ["#hidden", "#optimizer", "#lr", "#batch", "#epochs", "#train-size", "#cores"]
 
 
-
 def off_screen(shown, width, height, edge=0.5):
     """SHOWN's entries whose box leaves the window by more than ``edge`` px: a pad scrolled into view, its top at a
     fraction of a pixel, may end 0.1 px past the window's foot, which no eye sees."""
     return [(e["s"], e["box"]) for e in shown if not (-edge <= e["box"][0] and -edge <= e["box"][1]
                                                        and e["box"][2] <= width + edge and e["box"][3] <= height + edge)]
+
 
 def test_phone_layout_fits_and_pad_takes_touch_drawing(pages):
     page, _ = pages.open(**PHONE)
@@ -143,7 +143,6 @@ def test_a_phone_on_its_side_holds_the_pad_its_answer_and_the_buttons_correcting
     assert loading == [], f"the loading times are still shown at {size}: {loading}"
 
 
-
 @pytest.mark.parametrize("size", sorted(SIDEWAYS))
 def test_a_phone_on_its_side_shows_most_of_the_pad_on_opening(pages, size):
     """On opening, before any scroll, at least half of the pad is on the screen. The header gave its status a row of
@@ -154,6 +153,7 @@ def test_a_phone_on_its_side_shows_most_of_the_pad_on_opening(pages, size):
     top, bottom = page.eval_on_selector("#pad", "(pad) => { const box = pad.getBoundingClientRect(); return [box.top, box.bottom]; }")
     seen = min(bottom, page.viewport_size["height"]) - max(top, 0)
     assert seen >= (bottom - top) / 2, f"only {seen:.0f} of the pad's {bottom - top:.0f} px are on the first screen at {size}"
+
 
 def test_the_epoch_log_scrolls_in_its_own_box_not_the_page(pages):
     """At 360x740 the epoch log's six columns (389 px) did not fit the train card (294 px inside): opened after a run,
