@@ -296,3 +296,21 @@ def test_the_teach_benchmark_names_each_held_out_drawing_it_reads():
     assert len(names) == len(items) == len(set(names)) == 2 * 4 * len(PLACEMENTS)
     assert [name[0] for name in names] == [str(label) for label, _ in items]
     assert names[0] == "1 flag (blind p1), large, centred" and names[4] == "1 flag (blind p1), small, centred"
+
+
+def test_the_uci_levers_temperature_sweep_starts_at_the_models_own_answers():
+    from bench import uci_levers
+    from mlp_core.model import Model
+    from mlp_core.nn import Sequential
+
+    model = Model(Sequential.mlp([784, 16, 10], "he", np.random.default_rng(0), "float32"))
+    model.metadata["temperature"] = 0.5
+    x = np.random.default_rng(1).random((300, 784), dtype=np.float32)
+    y = model.predict_proba(x).argmax(1)
+    y[::3] = (y[::3] + 1) % 10  # a third of them wrong
+    rows = uci_levers.temperature_sweep(model, {"toy": (x, y)})
+    assert [row["scale"] for row in rows] == list(uci_levers.TEMPERATURE_SCALES) and rows[0]["scale"] == 1.0
+    shown = drawn.summarise(*drawn.model_answers(model, x)[:2], y)
+    assert rows[0]["toy"] == (pytest.approx(shown["ece"]), shown["wrong_confident"])
+    confident = [row["toy"][1] for row in rows]
+    assert confident == sorted(confident)  # a sharper temperature never shows fewer wrong answers at >= 90%
