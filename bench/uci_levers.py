@@ -117,9 +117,10 @@ def write(out: Path, models: dict, results: dict, sweep: list[dict], sweep_sets:
              "UCI is evaluation only: no row here chose a design, and the shipped recipe did not change because of it.", "",
              "## Aspect augmentation", "",
              "UCI's bitmaps widen every class to nearly the same width (bench/reports/drawn.md, \"Why UCI's 1s are misread\"), so "
-             "its 1s are fat bars. A network reads fat bars as 1 only if it is trained on narrow and wide versions of every "
-             "digit (`augment_aspect`); then a squeezed 8 or 0 looks like a fat 1 too. Held-out MNIST counted the UCI way "
-             "is the tuning set's view of that; UCI's own figures are beside it.", "",
+             "its 1s are fat bars. Aspect augmentation (`augment_aspect` A: each training digit made narrower or flatter by "
+             "up to a factor exp(A)) trains on narrow 8s and 0s, which look like fat 1s: the more of it, the more 1s are "
+             "read as 8; without it, condensed and narrow hands are misread (aspect_tuning.md). Held-out MNIST counted the "
+             "UCI way is the tuning set's view of that; UCI's own figures are beside it.", "",
              "| model | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for label, summary in results.items():
         cells = []
