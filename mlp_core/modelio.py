@@ -99,7 +99,7 @@ def _too_big(size, source):
 
 def _parse(data, source):
     if not data.startswith(b"PK"):
-        raise ModelFileError(f"{source} is not an .npz model file (not a zip archive)")
+        raise ModelFileError(f"{source} is not a model file: not even an .npz archive (a model file is what Download model saves)")
     with zipfile.ZipFile(io.BytesIO(data)) as archive_zip:
         unpacked_sizes = {info.filename: info.file_size for info in archive_zip.infolist()}
     if sum(unpacked_sizes.values()) > MAX_UNPACKED_BYTES:
@@ -107,7 +107,8 @@ def _parse(data, source):
     if sorted(unpacked_sizes) == DIGITS_FILES:
         raise ModelFileError(f"{source} is a file of your digits, not a model: load it with Upload digits, under the drawing pad")
     if unpacked_sizes.get(HEADER_NAME + ".npy", MAX_HEADER_BYTES + 1) > MAX_HEADER_BYTES:
-        raise ModelFileError(f"{source} has no {HEADER_NAME} header of at most {MAX_HEADER_BYTES} bytes")
+        raise ModelFileError(f"{source} is an .npz archive, but not a model saved by this app: it has no model description "
+                             f"({HEADER_NAME}, at most {MAX_HEADER_BYTES // 1024} KB)")
 
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         header = _read_header(archive[HEADER_NAME], source)

@@ -204,6 +204,7 @@ class Trainer:
         self.epoch_results = []
         self.checkpoint_results = []  # validation between epoch ends (recipe.validate_every)
         self.diverged = None
+        self.diverged_at = None
         self._loss_blowup = LOSS_BLOWUP_FACTOR * math.log(recipe.sizes[-1])
         # cosine_restart's first cycle in whole steps, never past its samples (so the model of that moment is validated)
         self._cycle_steps = None if recipe.cycle_samples is None else max(1, recipe.cycle_samples // self.batch_size)
@@ -316,9 +317,9 @@ class Trainer:
     def _diverge(self, what):
         for good, (param, _) in zip(self._good_weights, self.parameters):
             np.copyto(param, good)
+        self.diverged_at = f"Training diverged at epoch {self.epoch + 1}, step {self.step + 1}: {what}."  # where, and why
         self.diverged = (
-            f"Training diverged at epoch {self.epoch + 1}, step {self.step + 1}: {what}. "
-            f"The last good weights were restored. Try a smaller learning rate (this run used {self.recipe.lr:g})."
+            f"{self.diverged_at} The last good weights were restored. Try a smaller learning rate (this run used {self.recipe.lr:g})."
         )
         self._phase = "done"
         self._update_metadata()

@@ -78,9 +78,9 @@ def bad_files():
     pickled = io.BytesIO()
     np.savez(pickled, **{**arrays_of(good), "weights_0": np.array([weights, "x"], dtype=object)})
     return {
-        "empty": (b"", "not a zip"),
-        "text": (b"hello, I am not a model", "not a zip"),
-        "raw pickle": (pickle.dumps({"weights": weights}), "not a zip"),
+        "empty": (b"", "not even an .npz archive"),
+        "text": (b"hello, I am not a model", "not even an .npz archive"),
+        "raw pickle": (pickle.dumps({"weights": weights}), "not even an .npz archive"),
         "truncated": (good[: len(good) // 2], "damaged"),
         "truncated tail": (good[:-10], "damaged"),
         "wrong shape": (replaced(good, weights_0=weights[:, :20]), "shape"),
@@ -92,7 +92,7 @@ def bad_files():
         "pickled object array": (pickled.getvalue(), "damaged"),
         "missing array": (replaced(good, biases_1=None), "missing"),
         "extra array": (replaced(good, extra=np.zeros(3)), "unexpected"),
-        "no header": (replaced(good, model_json=None), "header"),
+        "no header": (replaced(good, model_json=None), "not a model saved by this app: it has no model description"),
         "header not json": (replaced(good, model_json=np.frombuffer(b"{nope", dtype=np.uint8)), "JSON"),
         "other input size": (header_with(good, sizes=[100, 32, 10]), "100 inputs"),
         "other format": (header_with(good, format="something.else"), "not an mlp_core.model"),

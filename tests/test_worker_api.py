@@ -141,13 +141,16 @@ def test_shards_needed_covers_the_training_range_the_test_split_and_validation(s
 
 
 def test_offline_sizes_are_those_whose_every_shard_is_cached_or_loaded(session):
-    sizes = worker_api.recipes()["train_sizes"]
+    sizes = sorted(set(worker_api.recipes()["train_sizes"]) | {_config()["train_size"]})  # the form's list, and its own
     assert worker_api.offline_sizes(session, _config(), [])["train_sizes"] == []
     everything = [s["file"] for s in session["shards"]]
     assert worker_api.offline_sizes(session, _config(), everything)["train_sizes"] == sizes
     # The first training shard, the validation and the test set: the sizes that fit in one shard only.
     first = worker_api.shards_needed(session, {"purpose": "train", **_config(train_size=SHARD)})["files"]
     assert worker_api.offline_sizes(session, _config(), first)["train_sizes"] == [n for n in sizes if n <= SHARD]
+    # A size typed in, not in the list: said when its shards are there (the page refuses it offline when not).
+    assert SHARD - 1 in worker_api.offline_sizes(session, _config(train_size=SHARD - 1), first)["train_sizes"]
+    assert SHARD + 1 not in worker_api.offline_sizes(session, _config(train_size=SHARD + 1), first)["train_sizes"]
 
 
 def test_an_uploaded_files_accuracy_is_its_claim_until_measured(session):
@@ -444,3 +447,40 @@ def test_a_first_epoch_shorter_than_validate_every_promises_no_checkpoints(sessi
     _load_all_shards(session)
     assert worker_api.start_run(_config(train_size=123))["started"]["validate_every"] is None  # 2 steps of 64: 128 samples
     assert worker_api.start_run(_config(train_size=1_000))["started"]["validate_every"] == 300
+
+
+def _train_until(predicate, seconds=0.0, limit=10_000):
+    for _ in range(limit):
+        chunk = worker_api.train_chunk(seconds)
+        if predicate(chunk):
+            return chunk
+    raise AssertionError("the run never got there")
+
+
+def test_a_run_diverging_before_any_epoch_leaves_the_model_from_before_it(session):
+    """The weights a step before a blow-up are as good as random: they answered the pad after such a run."""
+    _load_all_shards(session)
+    before = modelio.model_to_bytes(Model(Sequential.mlp([784, 16, 10], "he", np.random.default_rng(0), "float32")))
+    worker_api.import_model(before, {"kind": "uploaded", "name": "mine.npz"})
+    model, source = worker_api._session.model, dict(worker_api._session.source)
+    worker_api.start_run(_config(optimizer="sgd", lr=1e4, epochs=2))
+    chunk = _train_until(lambda chunk: chunk["diverged"] or chunk["progress"]["done"])
+    assert chunk["diverged"].startswith("Training diverged at epoch 1") and "answered before the run answers again" in chunk["diverged"]
+    assert worker_api._session.trainer is None
+    assert worker_api._session.model is model and worker_api._session.source == source
+
+
+def test_a_run_diverging_after_an_epoch_answers_with_that_epochs_model(session):
+    _load_all_shards(session)
+    worker_api.start_run(_config(epochs=3))
+    _train_until(lambda chunk: chunk["epochs"])
+    epoch_end = [p.copy() for p, _ in worker_api._session.trainer.model.network.parameters()]
+    worker_api.train_chunk(0.0)  # a step of the second epoch: the weights move on
+    for parameter, _ in worker_api._session.trainer.model.network.parameters():
+        parameter[...] = np.inf  # the next step blows up
+    chunk = _train_until(lambda chunk: chunk["diverged"] or chunk["progress"]["done"])
+    assert "Its model after epoch 1 answers the drawing pad" in chunk["diverged"]
+    assert worker_api._session.source == {"kind": "trained", "diverged": True}
+    kept = [p for p, _ in worker_api._session.model.network.parameters()]
+    assert all(np.array_equal(a, b) for a, b in zip(kept, epoch_end))
+    assert worker_api._session.model.metadata["epochs_completed"] == 1

@@ -33,7 +33,7 @@ NAME_BOX = """() => {
 # below its middle still lands on it (a 44 px tall target).
 SHOWN = """(selectors) => selectors.map((s) => {
     const el = document.querySelector(s), r = el.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
-    const control = 'button, input, select';
+    const control = 'button, input, select, summary, a[href]';
     const tall = el.matches(control) ? [y - 21.75, y + 21.75].every((v) => document.elementFromPoint(x, v)?.closest(control) === el) : null;
     return { s, box: [r.left, r.top, r.right, r.bottom].map((v) => Math.round(v * 10) / 10), tall, disabled: el.disabled ?? null };
 })"""

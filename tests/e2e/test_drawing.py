@@ -106,6 +106,24 @@ def test_drawing_takes_the_keyboard_focus_from_a_form_field(pretrained_page):
     page.wait_for_selector('#pad[data-empty="true"]', state="attached")
 
 
+def test_the_pads_keys_belong_to_other_controls_when_the_keyboard_is_on_them(pretrained_page):
+    """Delete with the keyboard on a model's Use button, Download or Train cleared the drawing, unseen; a digit's key there
+    kept the drawing as that digit. On the pad, or on nothing, they act as before."""
+    page = pretrained_page
+    clear_pad(page)
+    draw_with_mouse(page, 7)
+    count = page.get_attribute("#teach", "data-count")
+    for control in ("#download-model", "#train"):
+        page.focus(control)
+        for key in ("Delete", "Escape", "3"):
+            page.keyboard.press(key)
+        assert page.get_attribute("#pad", "data-empty") == "false", f"a key on {control} cleared the drawing"
+        assert page.get_attribute("#teach", "data-count") == count, f"a digit's key on {control} kept the drawing"
+    page.focus("#pad")
+    page.keyboard.press("Delete")
+    page.wait_for_selector('#pad[data-empty="true"]', state="attached")
+
+
 def test_a_drawing_made_with_the_mouse_leaves_no_focus_ring_but_the_keyboard_sees_one(pages):
     """The pad takes the keyboard's focus after a stroke; on a page just opened (focus on <body>) that focus showed
     the keyboard's ring round the pad, which reads as an error mark. Reached by the keyboard, the pad shows it."""
@@ -166,3 +184,33 @@ def test_a_digit_drawn_while_python_loads_says_it_will_be_read_and_is(pages):
     wait_ready(page)
     page.wait_for_function("() => /sure|Unsure|Not like/.test(document.querySelector('#confidence').textContent)")
     assert read_prediction(page).digit == 7
+
+
+def test_a_digit_drawn_before_the_first_visits_reload_comes_back_with_it(plain_host):
+    """On a host without isolation headers (GitHub Pages) the first visit registers the service worker and reloads
+    once, about 2.5 s in; a digit drawn meanwhile, said to be "read as soon as Python is ready", was wiped."""
+    page, _ = plain_host.open()
+    held = []
+    page.context.route("**/coi-sw.js", lambda route: held.append(route))  # no reload until the test lets it register
+    page.goto(plain_host.site.base_url)
+    page.wait_for_function("() => document.querySelector('#pad') !== null")
+    box = pad_box(page)
+    for stroke in DIGITS[7]:
+        mouse_stroke_until_pen_up(page, box, stroke)
+        page.mouse.up()
+    page.wait_for_function("() => /as soon as Python is ready/.test(document.querySelector('#confidence').textContent)")
+    deadline = time.monotonic() + 60
+    while not held:  # the page asks for the service worker's script once it starts; waiting pumps the route handler
+        assert time.monotonic() < deadline, "the page never asked for coi-sw.js"
+        page.wait_for_timeout(100)
+    assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate", "reloaded already"
+    for route in held:
+        route.continue_()
+    page.context.unroute("**/coi-sw.js")
+    page.wait_for_function("() => performance.getEntriesByType('navigation')[0].type === 'reload'", timeout=120_000)
+    wait_ready(page)
+    assert page.evaluate("crossOriginIsolated") is True
+    assert page.get_attribute("#pad", "data-empty") == "false", "the drawing was wiped by the reload"
+    page.wait_for_function("() => /sure|Unsure|Not like/.test(document.querySelector('#confidence').textContent)")
+    assert read_prediction(page).digit == 7
+    assert page.evaluate("sessionStorage.getItem('pad-strokes')") is None, "kept once, for that reload only"

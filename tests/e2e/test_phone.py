@@ -161,6 +161,9 @@ def test_the_epoch_log_scrolls_in_its_own_box_not_the_page(pages):
     page, _ = pages.open(**PHONES["360x740"])
     open_ready(page, pages.site)
     train_to_end(page, train_size=1000, epochs=1)
+    page.locator(".epoch-log-wrap summary").scroll_into_view_if_needed()
+    summary = page.evaluate(SHOWN, [".epoch-log-wrap summary"])[0]
+    assert summary["tall"], f"the epoch log's toggle is no finger's 44 px tap: {summary['box']}"  # it was 21 px tall
     page.locator(".epoch-log-wrap summary").tap()
     page.wait_for_function("document.querySelectorAll('#epoch-log tbody tr').length > 0 && document.querySelector('#epoch-log').offsetWidth > 0")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

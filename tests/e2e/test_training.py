@@ -9,6 +9,7 @@ from e2e_page import (
     RUN_TIMEOUT_MS,
     SHORT_RUN,
     active_model,
+    download_model,
     fill_training_form,
     in_view,
     message,
@@ -76,6 +77,29 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
     assert active_model(page).startswith(f"{name} ("), (active_model(page), name)
     stopped_at = float(re.search(r"stopped at ([\d.]+) of", name).group(1))
     assert stopped_at == pytest.approx(progress(page) * LONG_RUN["epochs"], abs=0.011), (name, progress(page))
+
+
+def test_while_a_run_trains_the_header_and_a_download_name_its_weights_of_the_moment(pages, tmp_path):
+    """The run's weights answer the pad from its first step. The header went on naming the model from before the run
+    (a stopped run's "stopped at 0.66 of 2 epochs (97.1% test)"), and Download saved the run's weights under that name."""
+    from mlp_core import load_model
+
+    page, _ = pages.open()
+    open_ready(page, pages.site)
+    start_training(page, **LONG_RUN)
+    wait_progress_beyond(page, 0)
+    page.click("#pause")  # a paused run stands still: the file holds what the header names
+    wait_state(page, "paused", timeout_ms=30_000)
+    header = active_model(page)
+    assert re.fullmatch(r"Trained here: 784-[\d-]+-10, this run's weights of the moment", header), header
+    path = download_model(page, tmp_path)
+    shape = header.split(": ")[1].split(",")[0]
+    assert path.name == f"mnist-mlp-trained-here-{shape}-0-of-{LONG_RUN['epochs']}-epochs.npz", path.name
+    model = load_model(path)
+    assert model.metadata["epochs_completed"] == 0 and model.metadata["samples_seen"] > 0, "the run's weights of the moment"
+    page.click("#stop")
+    wait_state(page, "idle", timeout_ms=60_000)
+    assert re.match(r"Trained here: [\d-]+, stopped at [\d.]+ of \d+ epochs \(", active_model(page)), active_model(page)
 
 
 def test_page_stays_responsive_and_predicts_while_training(pages):

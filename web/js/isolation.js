@@ -18,8 +18,8 @@ function flagged() {
   try { return sessionStorage.getItem(RELOADED) === "1"; } catch { return true; }  // no storage: never reload
 }
 
-// True when the page is about to reload (the caller should start nothing).
-export async function reloadIsolated() {
+// True when the page is about to reload (the caller should start nothing); `beforeReload` keeps what must outlive it.
+export async function reloadIsolated(beforeReload = () => {}) {
   if (self.crossOriginIsolated || !self.isSecureContext || !("serviceWorker" in navigator)) return false;
   if (navigator.serviceWorker.controller || flagged()) return false;  // it tried already and isolation did not come
   try {
@@ -34,6 +34,7 @@ export async function reloadIsolated() {
     console.warn(`No cross-origin isolation (training will use one core): ${error.message}`);
     return false;
   }
+  beforeReload();
   location.reload();
   return true;
 }

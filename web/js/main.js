@@ -115,7 +115,7 @@ const markReady = () => store.update({ ready: true, phase: "idle" });
 
 async function boot() {
   try {
-    if (await reloadIsolated()) return;  // the page comes back isolated (two cores possible)
+    if (await reloadIsolated(draw.keepForReload)) return;  // the page comes back isolated (two cores possible), the ink with it
     client.start();
     await startPython();
     say("Python is ready. Draw a digit, or train your own network.");

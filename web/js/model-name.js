@@ -20,11 +20,14 @@ export function modelName(info) {
   if (source.kind === "uploaded") return `Uploaded: ${source.name}`;
   // Every digit you gave counts, those kept out to check it too.
   if (source.kind === "tuned") return `Tuned ${source.strength === "firm" ? "firmly " : ""}on your ${plural(source.digits, "digit")}`;
-  if (source.diverged) return `Trained here: ${shape}, last good weights before it diverged`;
+  if (source.diverged) return `Trained here: ${shape}, ${epochs} of ${plural(recipe.epochs, "epoch")}, then it diverged`;
   if (source.stopped) return `Trained here: ${shape}, stopped at ${+(seen / images).toFixed(2)} of ${plural(recipe.epochs, "epoch")}`;
   if (source.kind === "trained") return `Trained here: ${shape}, ${plural(epochs, "epoch")}`;
   return `Kept model: ${shape}`;
 }
+
+// The model that answers while a run trains: its weights of the moment, whatever the last saved epoch was.
+export const runName = (sizes) => `Trained here: ${sizes.join("-")}, this run's weights of the moment`;
 
 // A record's own name: yours, else the one it was saved under (records kept before names were made here say
 // "a finished run" and the like).

@@ -86,6 +86,17 @@ export class Pad {
     this.onChange();
   }
 
+  // Strokes kept from before (as `strokes` holds them: points in pad fractions); anything else is ignored.
+  restore(strokes) {
+    const point = (q) => q && Number.isFinite(q.x) && Number.isFinite(q.y);
+    if (!Array.isArray(strokes) || !strokes.every((s) => Array.isArray(s) && s.length && s.every(point))) return;
+    this.strokes = strokes.map((s) => s.map(({ x, y }) => ({ x, y })));
+    this.current = null;
+    this.canvas.dataset.empty = String(this.isEmpty);
+    this.redraw();
+    this.onChange();
+  }
+
   clear() {
     this.strokes = [];
     this.current = null;

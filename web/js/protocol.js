@@ -33,7 +33,7 @@ export const COMMANDS = {
 export const EVENTS = {
   stage: ["stage", "state", "bytes", "total"],
   data: ["loaded", "total", "done"],
-  started: ["train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
+  started: ["sizes", "train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
   // `workers`: workers computing each step now (null without helpers); `trying`: the count a trial times against it.
   progress: ["losses", "samples_seen", "epoch", "epochs", "measuring", "checking", "done", "workers", "trying", "shared_steps"],
   // Helper `index` changed `state` (starting, ready, failed: `detail` says why); how many are in each state now.

@@ -311,13 +311,15 @@ async function trainingLoop(cores, share) {
     for (const { index, message } of chunk.helper_errors) helpers.fail(index, message);  // the trainer went on without it
     emit("progress", chunk.progress);
     for (const result of chunk.checkpoints) emit("checkpoint", result);
-    for (const result of chunk.epochs) {
-      // The model of every finished epoch goes to the page, which keeps it in IndexedDB.
+    for (const result of chunk.diverged ? [] : chunk.epochs) {
+      // The model of every finished epoch goes to the page, which keeps it in IndexedDB (a run that diverged in the
+      // same chunk has only its diverged event: the weights of that epoch's end are gone).
       const { bytes, model } = call("export_model");
       emit("epoch", { ...result, model, model_bytes: bytes.buffer }, [bytes.buffer]);
     }
     if (chunk.diverged) {
-      // worker_api made the last good weights the active model; the page stores them like a finished run's.
+      // worker_api made the run's last finished epoch the active model (the page stores it like a finished run's), or
+      // kept the model that answered before the run.
       const { bytes, model } = call("export_model");
       endRun();
       return emit("diverged", { reason: chunk.diverged, model, model_bytes: bytes.buffer }, [bytes.buffer]);

@@ -71,7 +71,7 @@ COMMANDS = {
 EVENTS = {
     "stage": ["stage", "state", "bytes", "total"],
     "data": ["loaded", "total", "done"],
-    "started": ["train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
+    "started": ["sizes", "train_size", "validation_size", "validate_every", "epochs", "steps_per_epoch", "total_samples", "cores"],
     "progress": ["losses", "samples_seen", "epoch", "epochs", "measuring", "checking", "done", "workers", "trying", "shared_steps"],
     "helper": ["index", "state", "detail", "ready", "starting", "failed"],
     "epoch": ["epoch", "samples_seen", "loss", "train_acc", "val_acc", "seconds", "model", "model_bytes"],
@@ -101,6 +101,7 @@ class _Session:
         self.model = None            # the model that answers predictions
         self.source = {}             # where the active model came from, for the page's label
         self.trainer = None          # the run in progress
+        self.epoch_model = None      # a copy of the run's last finished epoch: what a diverged run falls back to
         self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.measuring = None        # the tuned model's MNIST test measure in progress (_TestMeasure)
         self.test_reads = None       # (model, its MNIST test predictions): the last measured, a next tuning's "before"
@@ -341,11 +342,11 @@ def shards_needed(manifest, request):
 
 
 def offline_sizes(manifest, config, cached):
-    """The form's training-set sizes a run of `config` can use with no network: every shard it needs
+    """The form's training-set sizes (its list's, and `config`'s own) a run of `config` can use with no network: every shard it needs
     (training, validation, test) is loaded already or among `cached` (the service worker's cache)."""
     have = set(cached) | set(_session.shards)
     sizes = []
-    for size in recipes()["train_sizes"]:
+    for size in sorted(set(recipes()["train_sizes"]) | {config["train_size"]}):  # the form's own size too
         try:
             files = _files_for(manifest, {**config, "purpose": "train", "train_size": size})
         except ValueError:  # a size this config cannot train on
@@ -453,11 +454,12 @@ def start_run(config):
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW,
                       upright=recipe.deskew, train_pixel_counts=_pixel_counts(*train), evaluation=_inference)
     _session.trainer = trainer
+    _session.epoch_model = None
     # Checkpoints fall only at multiples of validate_every inside the first epoch (Trainer._checkpoint_due): none
     # when that epoch is no longer, and then the page must not promise them.
     first_epoch = trainer.steps_per_epoch * trainer.batch_size
     every = recipe.validate_every if val_x is not None and recipe.validate_every and recipe.validate_every < first_epoch else None
-    started = _fields(EVENTS["started"], train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
+    started = _fields(EVENTS["started"], sizes=list(trainer.network.sizes), train_size=len(train_x), validation_size=0 if val_x is None else len(val_x),
                       validate_every=every,
                       epochs=recipe.epochs, steps_per_epoch=trainer.steps_per_epoch,
                       total_samples=trainer.total_steps * trainer.batch_size)
@@ -502,15 +504,25 @@ def train_chunk(seconds):
                     trying=None if trying is None else 1 + trying)
     helper_errors = [{"index": helper.index, "message": reason} for helper, reason in split.failures]
     split.failures.clear()
-    if progress["diverged"]:
-        # The Trainer restored the last good weights: they become the active model.
-        _session.model = _session.trainer.model
-        _session.source = {"kind": "trained", "diverged": True}
-        _session.trainer = None
+    if progress["epoch_results"] and not progress["diverged"]:
+        _session.epoch_model = model_from_bytes(model_to_bytes(trainer.model))  # a copy: the run goes on changing its weights
+    diverged = _diverged(trainer) if progress["diverged"] else None
     epochs = [_fields(EVENTS["epoch"], **result) for result in progress["epoch_results"]]
     checkpoints = [_fields(EVENTS["checkpoint"], **result) for result in progress["checkpoints"]]
-    return {"progress": _progress_event(progress), "epochs": epochs, "checkpoints": checkpoints, "diverged": progress["diverged"],
+    return {"progress": _progress_event(progress), "epochs": epochs, "checkpoints": checkpoints, "diverged": diverged,
             "helper_errors": helper_errors}
+
+
+def _diverged(trainer):
+    """End a diverged run; what the page says. The weights a step before the blow-up may be as good as random, so the
+    run's last finished epoch answers, or, when none finished, the model that answered before the run."""
+    if _session.epoch_model is not None:
+        _session.model, _session.source = _session.epoch_model, {"kind": "trained", "diverged": True}
+        kept = f"Its model after epoch {_session.epoch_model.metadata['epochs_completed']} answers the drawing pad."
+    else:
+        kept = "No epoch had finished: the model that answered before the run answers again."
+    _session.trainer = _session.epoch_model = None
+    return f"{trainer.diverged_at} {kept}"
 
 
 def finish_run(stopped):

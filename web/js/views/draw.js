@@ -1,8 +1,11 @@
 // The draw card: the pad, the digit it reads, the probability bars and the 28x28 image the network sees.
 
 import { Pad, INK_SIZE } from "../pad.js";
+import { padKeys } from "./focus.js";
 import { probability } from "./format.js";
 import { buildBars, showBars, showSeen } from "./pictures.js";
+
+const KEPT_STROKES = "pad-strokes";  // sessionStorage: the strokes across the first visit's reload
 
 export function mountDraw({ store, client, say }) {
   const $ = (selector) => document.querySelector(selector);
@@ -59,8 +62,7 @@ export function mountDraw({ store, client, say }) {
   ui.undo.addEventListener("click", undoStroke);
   ui.clear.addEventListener("click", clearPad);
   document.addEventListener("keydown", (event) => {
-    const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
-    if (typing) return;
+    if (!padKeys(event)) return;
     if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && event.key.toLowerCase() === "z") {
       event.preventDefault();
       return undoStroke();
@@ -84,7 +86,17 @@ export function mountDraw({ store, client, say }) {
     if (previous && (previous.model !== state.model || (state.ready && !previous.ready))) schedulePrediction();
   });
 
-  return { clear: clearPad };
+  // The page reloads once on a first visit (isolation.js): the ink drawn meanwhile comes back with it.
+  function keepForReload() {
+    try { if (!pad.isEmpty) sessionStorage.setItem(KEPT_STROKES, JSON.stringify(pad.strokes)); } catch { /* no storage: lost */ }
+  }
+  try {
+    const kept = sessionStorage.getItem(KEPT_STROKES);
+    sessionStorage.removeItem(KEPT_STROKES);
+    if (kept) pad.restore(JSON.parse(kept));
+  } catch { /* no storage, or not ours: an empty pad */ }
+
+  return { clear: clearPad, keepForReload };
 }
 
 // An unsure verdict names the two closest digits instead of claiming one (mlp_core.confidence.verdict).

@@ -23,7 +23,8 @@ export function mountFiles({ store, client, say, sayAnswering, guarded, setModel
     const blob = new Blob([reply.bytes], { type: "application/octet-stream" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = fileName(store.state.modelLabel, reply.model.sizes);
+    // During a run the file holds its weights of the moment, named for them, not for the model last named.
+    link.download = fileName(reply.model.training ? modelName(reply.model) : store.state.modelLabel, reply.model.sizes);
     document.body.appendChild(link);
     link.click();
     link.remove();

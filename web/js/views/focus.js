@@ -4,6 +4,14 @@
 // Pause/Stop -> Train, and the same between Learn my handwriting and its Stop), else back to the same control
 // when it is enabled again.
 
+// The pad's keys (Esc, Delete, Ctrl+Z, a digit) act with the keyboard on the draw card or on nothing. On another
+// control they are that control's: a Delete on a model's Use button cleared the drawing unseen. Never in a field.
+export function padKeys(event) {
+  const at = event.target;
+  if (at === document.body || at === document.documentElement) return true;
+  return Boolean(at.closest && at.closest("#draw-card") && !at.closest("input, select, textarea, [contenteditable]"));
+}
+
 const NEXT = { train: ["pause", "stop"], pause: ["train"], stop: ["train"],
   "teach-learn": ["teach-stop"], "teach-stop": ["teach-learn"] };
 // ":disabled" also holds for the inputs of a disabled fieldset (the form while training), unlike .disabled.

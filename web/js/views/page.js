@@ -2,6 +2,7 @@
 // data-* attribute tests and the browser benchmark wait on, all written here from the store.
 
 import { describeModel } from "./format.js";
+import { runName } from "../model-name.js";
 
 const $ = (selector) => document.querySelector(selector);
 const PILL = { loading: "Loading Python…", idle: "Ready", training: "Training…", paused: "Paused", stopping: "Stopping…", error: "Problem" };
@@ -22,9 +23,9 @@ export function mountPage(store) {
     setData(ui.pill, "kind", state.phase);
     const pill = state.worker === "dead" ? "Python stopped" : PILL[state.phase];
     if (ui.pill.textContent !== pill) ui.pill.textContent = pill;
-    if (previous && (previous.model !== state.model || previous.modelLabel !== state.modelLabel)) {
-      ui.activeModel.textContent = ui.activeModel.title = describeModel(state.model, state.modelLabel);
-    }
+    // While a run trains, its weights of the moment answer, not the model last named (a saved epoch, or the one before).
+    const answering = state.run?.plan ? runName(state.run.plan.sizes) : describeModel(state.model, state.modelLabel);
+    if (previous && ui.activeModel.textContent !== answering) ui.activeModel.textContent = ui.activeModel.title = answering;
     if (previous && previous.message !== state.message) {  // a new message object: said again even if the same text
       ui.message.dataset.kind = state.message.kind;
       ui.message.textContent = state.message.text;

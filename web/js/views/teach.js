@@ -7,6 +7,7 @@
 // running, and the click loads what it needs itself, as it always could).
 
 import * as savedDigits from "../saved-digits.js";
+import { padKeys } from "./focus.js";
 import { formatBytes, percent } from "./format.js";
 import { modelName } from "../model-name.js";
 import { showSeen } from "./pictures.js";
@@ -76,8 +77,7 @@ export function mountTeach({ store, client, say: sayOnPage, setModel, saveInBrow
     ui.pad.focus({ preventScroll: true });  // the pad is cleared and the buttons wait for a drawing: draw (or type) on
   });
   document.addEventListener("keydown", (event) => {
-    const typing = event.target.closest && event.target.closest("input, select, textarea, [contenteditable]");
-    if (typing || event.ctrlKey || event.metaKey || event.altKey || !/^[0-9]$/.test(event.key)) return;
+    if (!padKeys(event) || event.ctrlKey || event.metaKey || event.altKey || !/^[0-9]$/.test(event.key)) return;
     if (store.state.prediction) { event.preventDefault(); add(Number(event.key)); }
   });
   ui.gallery.addEventListener("click", (event) => {

@@ -191,7 +191,7 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
   async function startTraining() {
     if (store.state.phase !== "idle" || store.state.busy || teachBusy(store.state.teach.state)) return;
     const config = readForm();
-    if (!config) return;
+    if (!config || !(await downloadedIfOffline(config)) || store.state.phase !== "idle") return;
     // A start the worker refuses leaves the last run's line, charts and test accuracy as they were.
     const before = { shown: store.state.shown, testAcc: store.state.testAcc };
     store.update({ run: { config, plan: null, savedEpoch: 0, id: newId() }, phase: "training", shown: { text: "Preparing data…" }, testAcc: null });
@@ -207,6 +207,16 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
     // Accepted: the run's events come after this reply, onto empty charts.
     clearDrawing();
     trace = { smoother: new Smoother(0.9), steps: 0, samples: [], trying: null, timed: false };
+  }
+
+  // Offline, a size whose images were never downloaded is refused before the run, not when its download fails.
+  async function downloadedIfOffline(config) {
+    if (navigator.onLine) return true;
+    const sizes = await client.request("offline_sizes", { config }).then((reply) => reply.train_sizes, () => null);
+    if (!sizes || sizes.includes(config.train_size)) return true;
+    const choose = sizes.length ? `choose ${sizes.map(count).join(" or ")} images (downloaded already)` : "train once while online";
+    say(`You are offline, and the images to train on ${count(config.train_size)} were never downloaded: ${choose}, or go online.`, "error");
+    return false;
   }
 
   function endRun(changes = {}) {
@@ -337,9 +347,13 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
 
   function onDiverged({ reason, model, model_bytes: bytes }) {
     const lr = store.state.run ? store.state.run.config.lr : Number(ui.lr.value);
-    // Stored like a finished run's model, so a reload or a restart brings back the model that answers.
-    setModel(model, modelName(model), bytes);
-    saveInBrowser(bytes);
+    if (model.source.diverged) {
+      // The run's last finished epoch, stored like a finished run's model: a reload or a restart brings it back.
+      setModel(model, modelName(model), bytes);
+      saveInBrowser(bytes);
+    } else {
+      setModel(model, store.state.modelLabel);  // no epoch had finished: the model from before the run, as it was
+    }
     pending = null;
     say(`${reason} Suggested next try: ${+(lr / 10).toPrecision(2)}.`, "error");
     endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped: training diverged" } });
