@@ -65,7 +65,7 @@ def test_evaluate_refuses_a_bad_model_file_clearly(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a model")
     assert main(["evaluate", str(bad)]) == 2
-    assert "not an .npz model file" in capsys.readouterr().err
+    assert "is not a model file: not even an .npz archive" in capsys.readouterr().err
 
 
 @pytest.mark.mnist
