@@ -80,8 +80,9 @@ def test_stop_ends_a_run_early_and_keeps_what_it_learned(pages):
 
 
 def test_while_a_run_trains_the_header_and_a_download_name_its_weights_of_the_moment(pages, tmp_path):
-    """The run's weights answer the pad from its first step. The header went on naming the model from before the run
-    (a stopped run's "stopped at 0.66 of 2 epochs (97.1% test)"), and Download saved the run's weights under that name."""
+    """The run's weights answer the pad from its first step. Until its first epoch the header went on naming the model
+    from before the run (a stopped run's "stopped at 0.66 of 2 epochs (97.1% test)"), and Download saved the run's
+    weights under that name. Both now name them as "Your models" will: "Trained here: 784-100-200-10, 0 of 100 epochs"."""
     from mlp_core import load_model
 
     page, _ = pages.open()
@@ -91,7 +92,7 @@ def test_while_a_run_trains_the_header_and_a_download_name_its_weights_of_the_mo
     page.click("#pause")  # a paused run stands still: the file holds what the header names
     wait_state(page, "paused", timeout_ms=30_000)
     header = active_model(page)
-    assert re.fullmatch(r"Trained here: 784-[\d-]+-10, this run's weights of the moment", header), header
+    assert re.fullmatch(rf"Trained here: 784-[\d-]+-10, 0 of {LONG_RUN['epochs']} epochs", header), header
     path = download_model(page, tmp_path)
     shape = header.split(": ")[1].split(",")[0]
     assert path.name == f"mnist-mlp-trained-here-{shape}-0-of-{LONG_RUN['epochs']}-epochs.npz", path.name

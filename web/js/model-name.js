@@ -26,9 +26,6 @@ export function modelName(info) {
   return `Kept model: ${shape}`;
 }
 
-// The model that answers while a run trains: its weights of the moment, whatever the last saved epoch was.
-export const runName = (sizes) => `Trained here: ${sizes.join("-")}, this run's weights of the moment`;
-
 // A record's own name: yours, else the one it was saved under (records kept before names were made here say
 // "a finished run" and the like).
 export function ownName(record) {

@@ -61,6 +61,8 @@ export const EVENTS = {
 
 // A failed command or call: a readable message and the kind of failure (the Python exception's name).
 export const FAILURE = ["message", "kind"];
+// The kind of a download that failed after its retries: the page can then say what trains with no network.
+export const DOWNLOAD_FAILED = "DownloadError";
 
 // Training worker -> each helper worker: {cmd, ...fields}; helper -> training worker: {event, ...fields}.
 export const HELPER_COMMANDS = { init: ["base"], attach: ["buffer", "shape"] };

@@ -3,7 +3,7 @@
 // Python work is cut into short chunks so messages are answered mid-run.
 
 import { HelperPool, maxWorkers } from "./helper-link.js";
-import { COMMANDS, EVENTS, FAILURE, WorkerError, checked, failure } from "./protocol.js";
+import { COMMANDS, DOWNLOAD_FAILED, EVENTS, FAILURE, WorkerError, checked, failure } from "./protocol.js";
 import { installBundle, loadNumpy, loadRuntime } from "./python-runtime.js";
 
 const CHUNK_SECONDS = 0.05;          // one Python training chunk; the event loop runs between chunks
@@ -159,7 +159,7 @@ async function withRetries(attempt, what = "training data") {
       if (i < FETCH_ATTEMPTS) await new Promise((r) => setTimeout(r, 500 * i));
     }
   }
-  throw new Error(`Could not download ${what}: ${failure(lastError).message}. Check the connection and try again.`);
+  throw new WorkerError({ message: `Could not download ${what}: ${failure(lastError).message}. Check the connection and try again.`, kind: DOWNLOAD_FAILED });
 }
 
 // One download shared by every caller; after a failure the next caller tries again.

@@ -2,7 +2,7 @@
 // data-* attribute tests and the browser benchmark wait on, all written here from the store.
 
 import { describeModel } from "./format.js";
-import { runName } from "../model-name.js";
+import { modelName } from "../model-name.js";
 
 const $ = (selector) => document.querySelector(selector);
 const PILL = { loading: "Loading Python…", idle: "Ready", training: "Training…", paused: "Paused", stopping: "Stopping…", error: "Problem" };
@@ -23,8 +23,12 @@ export function mountPage(store) {
     setData(ui.pill, "kind", state.phase);
     const pill = state.worker === "dead" ? "Python stopped" : PILL[state.phase];
     if (ui.pill.textContent !== pill) ui.pill.textContent = pill;
-    // While a run trains, its weights of the moment answer, not the model last named (a saved epoch, or the one before).
-    const answering = state.run?.plan ? runName(state.run.plan.sizes) : describeModel(state.model, state.modelLabel);
+    // A run's weights answer from its first step: until its first epoch is kept (and named), the header names them, not
+    // the model from before the run; in modelName's words, as the list and a download will ("…, 0 of 20 epochs").
+    const { run } = state;
+    const answering = run?.plan && !run.savedEpoch
+      ? modelName({ sizes: run.plan.sizes, training: true, metadata: { epochs_completed: 0, recipe: { epochs: run.plan.epochs } } })
+      : describeModel(state.model, state.modelLabel);
     if (previous && ui.activeModel.textContent !== answering) ui.activeModel.textContent = ui.activeModel.title = answering;
     if (previous && previous.message !== state.message) {  // a new message object: said again even if the same text
       ui.message.dataset.kind = state.message.kind;

@@ -5,6 +5,7 @@ import { LineChart, Smoother } from "../charts.js";
 import { count, formatBytes, formatDuration, percent } from "./format.js";
 import { newId } from "../saved-model.js";
 import { modelName } from "../model-name.js";
+import { DOWNLOAD_FAILED } from "../protocol.js";
 import { busy as teachBusy } from "./teach.js";
 
 const RATE_WINDOW_S = 3;                     // samples/s is measured over the last few seconds
@@ -209,14 +210,28 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
     trace = { smoother: new Smoother(0.9), steps: 0, samples: [], trying: null, timed: false };
   }
 
+  // Which sizes of `config` can train with no network (their images cached or loaded): what to say when its own cannot.
+  async function withoutNetwork(config) {
+    const sizes = await client.request("offline_sizes", { config }).then((reply) => reply.train_sizes, () => null);
+    if (!sizes || sizes.includes(config.train_size)) return "";
+    const choose = sizes.length ? `choose ${sizes.map(count).join(" or ")} images (downloaded already)` : "train once while online";
+    return `the images to train on ${count(config.train_size)} were never downloaded: ${choose}, or go online.`;
+  }
+
   // Offline, a size whose images were never downloaded is refused before the run, not when its download fails.
   async function downloadedIfOffline(config) {
-    if (navigator.onLine) return true;
-    const sizes = await client.request("offline_sizes", { config }).then((reply) => reply.train_sizes, () => null);
-    if (!sizes || sizes.includes(config.train_size)) return true;
-    const choose = sizes.length ? `choose ${sizes.map(count).join(" or ")} images (downloaded already)` : "train once while online";
-    say(`You are offline, and the images to train on ${count(config.train_size)} were never downloaded: ${choose}, or go online.`, "error");
-    return false;
+    const missing = navigator.onLine ? "" : await withoutNetwork(config);
+    if (missing) say(`You are offline, and ${missing}`, "error");
+    return !missing;
+  }
+
+  // A run that stopped on an error; a failed download says which sizes need no network (a browser may think it is
+  // online with no way out).
+  async function onFailed({ message: text, kind }, config) {
+    pending = null;
+    endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped by an error" } });
+    const missing = kind === DOWNLOAD_FAILED && config ? await withoutNetwork(config) : "";
+    say(`Training stopped: ${text}${missing ? ` Without a connection, ${missing}` : ""}`, "error");
   }
 
   function endRun(changes = {}) {
@@ -389,10 +404,7 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
       case "epoch": return onEpoch(message);
       case "done": return onDone(message);
       case "diverged": return onDiverged(message);
-      case "error":
-        pending = null;
-        say(`Training stopped: ${message.message}`, "error");
-        return endRun({ shown: { ...store.state.shown, ...NOT_RUNNING, text: "Stopped by an error" } });
+      case "error": return onFailed(message, run && run.config);
       default: return undefined;
     }
   }
