@@ -210,12 +210,12 @@ export function mountTrain({ store, client, say, sayAnswering, guarded, setModel
     trace = { smoother: new Smoother(0.9), steps: 0, samples: [], trying: null, timed: false };
   }
 
-  // Which sizes of `config` can train with no network (their images cached or loaded): what to say when its own cannot.
+  // What trains with no network when `config`'s own size cannot (the sizes whose images are cached or loaded), or "".
   async function withoutNetwork(config) {
     const sizes = await client.request("offline_sizes", { config }).then((reply) => reply.train_sizes, () => null);
     if (!sizes || sizes.includes(config.train_size)) return "";
-    const choose = sizes.length ? `choose ${sizes.map(count).join(" or ")} images (downloaded already)` : "train once while online";
-    return `the images to train on ${count(config.train_size)} were never downloaded: ${choose}, or go online.`;
+    if (sizes.length) return `the images to train on ${count(config.train_size)} were never downloaded: choose ${sizes.map(count).join(" or ")} images (downloaded already), or go online.`;
+    return navigator.onLine ? "" : "no training images were downloaded yet: train once while online.";
   }
 
   // Offline, a size whose images were never downloaded is refused before the run, not when its download fails.
