@@ -101,7 +101,7 @@ class _Session:
         self.model = None            # the model that answers predictions
         self.source = {}             # where the active model came from, for the page's label
         self.trainer = None          # the run in progress
-        self.epoch_model = None      # a copy of the run's last finished epoch: what a diverged run falls back to
+        self.epoch_bytes = None      # the run's last finished epoch as a file: what a diverged run falls back to
         self.tuning = None           # the fine-tuning in progress: {run, held_x, held_y, before...}
         self.measuring = None        # the tuned model's MNIST test measure in progress (_TestMeasure)
         self.test_reads = None       # (model, its MNIST test predictions): the last measured, a next tuning's "before"
@@ -454,7 +454,7 @@ def start_run(config):
     trainer = Trainer(recipe, train_x, train_y, val_x, val_y, gradients=_page_gradients, adamw=FusedAdamW,
                       upright=recipe.deskew, train_pixel_counts=_pixel_counts(*train), evaluation=_inference)
     _session.trainer = trainer
-    _session.epoch_model = None
+    _session.epoch_bytes = None
     # Checkpoints fall only at multiples of validate_every inside the first epoch (Trainer._checkpoint_due): none
     # when that epoch is no longer, and then the page must not promise them.
     first_epoch = trainer.steps_per_epoch * trainer.batch_size
@@ -505,7 +505,7 @@ def train_chunk(seconds):
     helper_errors = [{"index": helper.index, "message": reason} for helper, reason in split.failures]
     split.failures.clear()
     if progress["epoch_results"] and not progress["diverged"]:
-        _session.epoch_model = model_from_bytes(model_to_bytes(trainer.model))  # a copy: the run goes on changing its weights
+        _session.epoch_bytes = model_to_bytes(trainer.model)  # a copy, read back only if the run diverges
     diverged = _diverged(trainer) if progress["diverged"] else None
     epochs = [_fields(EVENTS["epoch"], **result) for result in progress["epoch_results"]]
     checkpoints = [_fields(EVENTS["checkpoint"], **result) for result in progress["checkpoints"]]
@@ -516,12 +516,12 @@ def train_chunk(seconds):
 def _diverged(trainer):
     """End a diverged run; what the page says. The weights a step before the blow-up may be as good as random, so the
     run's last finished epoch answers, or, when none finished, the model that answered before the run."""
-    if _session.epoch_model is not None:
-        _session.model, _session.source = _session.epoch_model, {"kind": "trained", "diverged": True}
-        kept = f"Its model after epoch {_session.epoch_model.metadata['epochs_completed']} answers the drawing pad."
+    if _session.epoch_bytes is not None:
+        _session.model, _session.source = model_from_bytes(_session.epoch_bytes), {"kind": "trained", "diverged": True}
+        kept = f"Its model after epoch {_session.model.metadata['epochs_completed']} answers the drawing pad."
     else:
         kept = "No epoch had finished: the model that answered before the run answers again."
-    _session.trainer = _session.epoch_model = None
+    _session.trainer = _session.epoch_bytes = None
     return f"{trainer.diverged_at} {kept}"
 
 
