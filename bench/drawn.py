@@ -204,30 +204,42 @@ def spread(counts8: np.ndarray) -> np.ndarray:
 
 # ---- the catalogue and page drawings through the NumPy pen (CPython path) -------------------------
 
+def rendered(items: list[dict]) -> np.ndarray:
+    """Each item's strokes drawn by the NumPy pen with the pen of the ink the page sends Python (thinner for a small
+    drawing), through to_mnist: model inputs (N, 784)."""
+    return prepare([pen.render(item["strokes"], *pen.ink_pen(item["strokes"])) for item in items])
+
+
 def cpython_drawings(items: list[dict], model) -> list[dict]:
-    """Each page item rendered by the NumPy pen with the pen of the ink the page sends Python (thinner for a small
-    drawing), through to_mnist and the model."""
-    inks = [pen.render(item["strokes"], *pen.ink_pen(item["strokes"])) for item in items]
-    inputs = prepare(inks)
+    """Each page item rendered (rendered()) and read by the model."""
+    inputs = rendered(items)
     predicted, confidence, _ = model_answers(model, inputs)
     return [{k: v for k, v in item.items() if k != "strokes"} | {"digit": int(p), "shown_confidence": float(c), "image": x}
             for item, p, c, x in zip(items, predicted, confidence, inputs)]
 
 
+def catalogue_items(split: str, placements=PLACEMENTS, source: str = "", hand=lambda strokes: strokes) -> list[dict]:
+    """Every drawing of a catalogue split at every placement, drawn by `hand` (as authored by default)."""
+    return [{"source": source or f"catalogue {split.upper()}", "style": d.style, "variant": d.variant, "label": d.label,
+             "placement": p.name, "strokes": place(hand(d.strokes), p)} for d in load(split) for p in placements]
+
+
+def unsteady_items(split: str, copies: int = UNSTEADY_COPIES, seed: int = SEED) -> list[dict]:
+    """The split's drawings as an unsteady hand makes them (bench/strokes/shapes.unsteady), at every placement."""
+    rng = np.random.default_rng(seed)
+    return [{"source": f"catalogue {split.upper()}, unsteady hand", "style": d.style, "variant": f"{d.variant}{copy}",
+             "label": d.label, "placement": p.name, "strokes": place(unsteady(d.strokes, rng), p)}
+            for d in load(split) for p in PLACEMENTS for copy in range(copies)]
+
+
 def catalogue_split(split: str, model, placements=PLACEMENTS, source: str = "") -> list[dict]:
     """Every drawing of a catalogue split at every placement, through the CPython path."""
-    items = [{"source": source or f"catalogue {split.upper()}", "style": d.style, "variant": d.variant, "label": d.label,
-              "placement": p.name, "strokes": place(d.strokes, p)} for d in load(split) for p in placements]
-    return cpython_drawings(items, model)
+    return cpython_drawings(catalogue_items(split, placements, source), model)
 
 
 def catalogue_unsteady(split: str, model, copies: int = UNSTEADY_COPIES, seed: int = SEED) -> list[dict]:
-    """The split's drawings as an unsteady hand makes them (bench/strokes/shapes.unsteady), at every placement."""
-    rng = np.random.default_rng(seed)
-    items = [{"source": f"catalogue {split.upper()}, unsteady hand", "style": d.style, "variant": f"{d.variant}{copy}",
-              "label": d.label, "placement": p.name, "strokes": place(unsteady(d.strokes, rng), p)}
-             for d in load(split) for p in PLACEMENTS for copy in range(copies)]
-    return cpython_drawings(items, model)
+    """The split's drawings in an unsteady hand (unsteady_items), through the CPython path."""
+    return cpython_drawings(unsteady_items(split, copies, seed), model)
 
 
 def digit_records(records):

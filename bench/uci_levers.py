@@ -27,8 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import drawn, pen  # noqa: E402
-from bench.strokes.shapes import unsteady  # noqa: E402
+from bench import drawn  # noqa: E402
 from bench.tune_handwriting import TUNE, drawn_set  # noqa: E402
 from mlp_core.confidence import calibrated  # noqa: E402
 
@@ -64,10 +63,15 @@ def sets(data, uci_counts, uci_labels):
             "UCI digits": (drawn.prepare(drawn.spread(uci_counts)), uci_labels)}
 
 
+def digit_inputs(items) -> tuple[np.ndarray, np.ndarray]:
+    """The digits among catalogue items (bench/drawn.py), rendered: model inputs and labels."""
+    digits = [item for item in items if item["label"] is not None]
+    return drawn.rendered(digits), np.array([item["label"] for item in digits])
+
+
 def tune_sets(data):
     """name -> (model inputs, labels) of the tuning data only."""
     from bench.fonts import font_drawings
-    from bench.strokes import PLACEMENTS, load, place
     from bench.teach import WRITERS
 
     tail_x, tail_y = held_out(data)
@@ -76,16 +80,11 @@ def tune_sets(data):
              "TUNE strokes": drawn_set(TUNE)[:2]}
     font_ink, font_labels, _ = font_drawings("tune")
     found["fonts TUNE"] = (drawn.prepare(font_ink), font_labels)
-    tune = [d for d in load("tune") if d.label is not None]
-    inked = lambda strokes: pen.render(strokes, *pen.ink_pen(strokes))
-    rng = np.random.default_rng(drawn.SEED)
-    found["TUNE catalogue, unsteady hand"] = (
-        drawn.prepare([inked(place(unsteady(d.strokes, rng), p)) for d in tune for p in PLACEMENTS for _ in range(2)]),
-        [d.label for d in tune for _ in PLACEMENTS for _ in range(2)])
+    found["TUNE catalogue, unsteady hand"] = digit_inputs(drawn.unsteady_items("tune"))
     for name, (hand, _) in WRITERS.items():
-        found[f"TUNE catalogue, {name} hand"] = (drawn.prepare([inked(place(hand(d.strokes), p)) for d in tune for p in PLACEMENTS]),
-                                                 [d.label for d in tune for _ in PLACEMENTS])
+        found[f"TUNE catalogue, {name} hand"] = digit_inputs(drawn.catalogue_items("tune", hand=hand))
     return found
+
 
 
 def temperature_sweep(model, named_sets) -> list[dict]:
@@ -101,13 +100,6 @@ def temperature_sweep(model, named_sets) -> list[dict]:
             row[name] = (drawn.ece(probs.max(1), right), int((~right & (probs.max(1) >= drawn.CONFIDENT)).sum()))
         rows.append(row)
     return rows
-
-
-def catalogue_images(model, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """A catalogue split's drawings as drawn and in an unsteady hand (CPython path): model inputs and labels."""
-    records = [r for r in drawn.catalogue_split(split, model) + drawn.catalogue_unsteady(split, model)
-               if r["label"] is not None]
-    return np.array([r["image"] for r in records]), np.array([r["label"] for r in records])
 
 
 def write(out: Path, models: dict, results: dict, sweep: list[dict], sweep_sets: list[str], command: str) -> None:
@@ -198,7 +190,7 @@ def main(argv=None) -> int:
         print(label, {name: drawn.percent(s["accuracy"]) for name, s in results[label].items()}, flush=True)
     shipped = load_model(args.models[0])
     sweep_sets = {name: named[name] for name in ("MNIST test", "UCI digits")}
-    sweep_sets["catalogue BLIND"] = catalogue_images(shipped, "blind")
+    sweep_sets["catalogue BLIND"] = digit_inputs(drawn.catalogue_items("blind") + drawn.unsteady_items("blind"))
     sweep = temperature_sweep(shipped, sweep_sets)
     out = Path(args.out or REPO / "bench" / "reports" / "uci_levers.md")
     write(out, models, results, sweep, list(sweep_sets), command)
