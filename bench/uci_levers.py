@@ -86,7 +86,6 @@ def tune_sets(data):
     return found
 
 
-
 def temperature_sweep(model, named_sets) -> list[dict]:
     """For each scale of the fitted temperature: ECE and wrong answers at >= 90% on each set."""
     fitted = float(model.metadata.get("temperature", 1.0))
